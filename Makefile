@@ -1,0 +1,40 @@
+# The project's vocabulary: `make run` chats with Lukas in the terminal, `make test` checks everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LAYERS := domain application adapters entrypoints
+
+.PHONY: run test lint typecheck pytest bench clean
+
+run: $(STAMP)
+	$(BIN)/lukas console
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy resolves `lukas.<layer>` through a tree of symlinks to the layer folders,
+# the same mapping that pyproject's package-dir gives the installed package.
+typecheck: $(STAMP)
+	@mkdir -p .typecheck/lukas
+	@for layer in $(LAYERS); do ln -sfn ../../$$layer .typecheck/lukas/$$layer; done
+	$(BIN)/mypy -p lukas.domain -p lukas.application -p lukas.adapters -p lukas.entrypoints
+	$(BIN)/mypy tests
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .typecheck .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""The any-llm chat model adapter."""

@@ -1,0 +1,95 @@
+"""Domain events to JSON and back, with upcasting of old schema versions on read.
+
+The one cattrs converter of the project lives here, owned by the event stores, so the
+domain never knows about JSON. Old events are never rewritten in the log: they are
+upgraded each time they are read, one schema version at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import cattrs
+
+from lukas.application.ports.event_store import EventMetadata, UnknownEventTypeError
+from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.events import EVENT_CLASSES, DomainEvent
+
+JsonObject = dict[str, Any]
+# (event type, schema version) -> a function from that version's data to the next version's.
+Upcaster = Callable[[JsonObject], JsonObject]
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {}
+
+
+class CorruptEventError(UnknownEventTypeError):
+    """A stored event's data does not match its declared type and schema version."""
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(ConversationKey, lambda key: key.value)
+    converter.register_structure_hook(ConversationKey, lambda value, _type: ConversationKey(value))
+    return converter
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class EventCodec:
+    def __init__(self, upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS) -> None:
+        self._converter = _make_converter()
+        self._classes: dict[str, type[DomainEvent]] = {c.TYPE: c for c in EVENT_CLASSES}
+        self._upcasters = dict(upcasters)
+
+    def known_types(self) -> frozenset[str]:
+        return frozenset(self._classes)
+
+    def encode(self, event: DomainEvent) -> tuple[str, int, str]:
+        """(type, schema version, JSON data) for storing."""
+        return event.TYPE, event.SCHEMA_VERSION, _dumps(self._converter.unstructure(event))
+
+    def decode(self, event_type: str, schema_version: int, data: str) -> DomainEvent:
+        cls = self._classes.get(event_type)
+        if cls is None:
+            raise UnknownEventTypeError(
+                f"unknown event type {event_type!r}: written by a newer or different program?"
+            )
+        if schema_version > cls.SCHEMA_VERSION:
+            raise UnknownEventTypeError(
+                f"{event_type} schema version {schema_version} is newer than this program "
+                f"reads (up to {cls.SCHEMA_VERSION}); upgrade Lukas"
+            )
+        try:
+            raw = json.loads(data)
+            for version in range(schema_version, cls.SCHEMA_VERSION):
+                raw = self._upcasters[(event_type, version)](raw)
+            return self._converter.structure(raw, cls)
+        except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as error:
+            raise CorruptEventError(
+                f"stored {event_type} v{schema_version} cannot be read: {_describe(error)}"
+            ) from error
+
+    def encode_metadata(self, metadata: EventMetadata) -> str:
+        return _dumps(self._converter.unstructure(metadata))
+
+    def decode_metadata(self, data: str) -> EventMetadata:
+        try:
+            return self._converter.structure(json.loads(data), EventMetadata)
+        except (ValueError, TypeError, cattrs.BaseValidationError) as error:
+            raise CorruptEventError(f"stored event metadata cannot be read: {error}") from error
+
+    def to_json_object(self, event: DomainEvent) -> JsonObject:
+        """The event's data as plain JSON values, for `lukas replay --format jsonl`."""
+        result: JsonObject = self._converter.unstructure(event)
+        return result
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(error)) or str(error)
+    if isinstance(error, KeyError):
+        return f"no upcaster from schema version {error}"
+    return str(error)

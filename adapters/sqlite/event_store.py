@@ -1,0 +1,305 @@
+"""The event log in one SQLite file, through aiosqlite.
+
+Optimistic concurrency is the database's job: `BEGIN IMMEDIATE` takes the write lock, the
+stream's version is checked inside that transaction, and UNIQUE(stream_id, version) backs
+it up. WAL with synchronous=FULL makes an event durable once append returns. Every sqlite3
+error is translated at this boundary; none crosses the port.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import aiosqlite
+import anyio
+
+from lukas.adapters.event_codec import EventCodec
+from lukas.adapters.sqlite.schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    Migration,
+    latest_version,
+)
+from lukas.application.ports.clock import Clock
+from lukas.application.ports.event_store import (
+    AppendResult,
+    ConcurrencyError,
+    EventStoreError,
+    NewEvent,
+    NotAnEventStoreError,
+    RecordedEvent,
+    UnknownEventTypeError,
+)
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_COLUMNS = (
+    "position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at"
+)
+# How often a subscriber looks for events that another process appended.
+_POLL_SECONDS = 0.2
+_BUSY_TIMEOUT_MS = 10_000
+
+
+class MissingDatabaseError(EventStoreError):
+    pass
+
+
+class SqliteEventStore:
+    def __init__(self, connection: aiosqlite.Connection, clock: Clock, codec: EventCodec) -> None:
+        self._db = connection
+        self._clock = clock
+        self._codec = codec
+        # One connection: its transactions must not interleave between tasks.
+        self._lock = anyio.Lock()
+        self._appended = anyio.Event()
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        clock: Clock,
+        *,
+        create: bool = True,
+        codec: EventCodec | None = None,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> SqliteEventStore:
+        _check_file(path, create=create)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise EventStoreError(f"cannot open {path}: {error}") from error
+        try:
+            await _prepare(connection, path, migrations)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, clock, codec or EventCodec())
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+    ) -> AppendResult:
+        ids = [e.event_id for e in events]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the same event id twice in one batch")
+        # Encode before the transaction: a bad event fails without taking the write lock.
+        recorded_at = self._clock.now().isoformat()
+        encoded = [
+            (e.event_id, *self._codec.encode(e.event), self._codec.encode_metadata(e.metadata))
+            for e in events
+        ]
+        async with self._lock:
+            try:
+                result = await self._append_locked(
+                    stream_id, encoded, expected_version, recorded_at
+                )
+            except sqlite3.Error as error:
+                raise EventStoreError(f"append to {stream_id!r} failed: {error}") from error
+        if result.appended:
+            self._appended.set()
+            self._appended = anyio.Event()
+        return result
+
+    async def _append_locked(
+        self,
+        stream_id: str,
+        encoded: list[tuple[str, str, int, str, str]],
+        expected_version: int | None,
+        recorded_at: str,
+    ) -> AppendResult:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            placeholders = ",".join("?" * len(encoded))
+            stored = {
+                row[0]
+                for row in await self._fetch(
+                    f"SELECT event_id FROM events WHERE event_id IN ({placeholders})",  # noqa: S608
+                    [e[0] for e in encoded],
+                )
+            }
+            rows = await self._fetch(
+                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?", [stream_id]
+            )
+            current = int(rows[0][0])
+            new = [e for e in encoded if e[0] not in stored]
+            if not new:
+                await self._db.execute("COMMIT")
+                return AppendResult(stream_version=current, appended=0)
+            if expected_version is not None and expected_version != current:
+                raise ConcurrencyError(stream_id, expected_version, current)
+            await self._db.executemany(
+                "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
+                " data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (event_id, stream_id, current + i, event_type, schema, data, meta, recorded_at)
+                    for i, (event_id, event_type, schema, data, meta) in enumerate(new, 1)
+                ],
+            )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return AppendResult(stream_version=current + len(new), appended=len(new))
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        return await self._select(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? AND version >= ?"  # noqa: S608
+            " ORDER BY version",
+            [stream_id, from_version],
+        )
+
+    async def read_stream_tail(self, stream_id: str, count: int) -> list[RecordedEvent]:
+        if count <= 0:
+            return []
+        newest_first = await self._select(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = ?"  # noqa: S608
+            " ORDER BY version DESC LIMIT ?",
+            [stream_id, count],
+        )
+        return newest_first[::-1]
+
+    async def read_all(
+        self, from_position: int = 0, until_position: int | None = None, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        return await self._select(
+            f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"  # noqa: S608
+            " ORDER BY position LIMIT ?",
+            [
+                from_position,
+                until_position if until_position is not None else 2**63 - 1,
+                limit if limit is not None else -1,
+            ],
+        )
+
+    async def subscribe(self, from_position: int = 0) -> AsyncIterator[RecordedEvent]:
+        position = from_position
+        while True:
+            appended = self._appended
+            batch = await self.read_all(position, limit=500)
+            for recorded in batch:
+                yield recorded
+                position = recorded.position
+            if not batch:
+                # Woken at once by appends in this process; polls for other processes'.
+                with anyio.move_on_after(_POLL_SECONDS):
+                    await appended.wait()
+
+    async def _select(self, sql: str, parameters: list[Any]) -> list[RecordedEvent]:
+        async with self._lock:
+            try:
+                rows = await self._fetch(sql, parameters)
+            except sqlite3.Error as error:
+                raise EventStoreError(f"reading the event log failed: {error}") from error
+        return [self._decode(row) for row in rows]
+
+    async def _fetch(self, sql: str, parameters: list[Any]) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
+
+    def _decode(self, row: sqlite3.Row) -> RecordedEvent:
+        position, stream_id, version, event_id, event_type, schema, data, meta, recorded = row
+        try:
+            event = self._codec.decode(event_type, schema, data)
+        except UnknownEventTypeError as error:
+            raise type(error)(f"event at position {position}: {error}") from error
+        return RecordedEvent(
+            position=position,
+            stream_id=stream_id,
+            version=version,
+            event_id=event_id,
+            event=event,
+            metadata=self._codec.decode_metadata(meta),
+            recorded_at=datetime.fromisoformat(recorded),
+        )
+
+
+def _check_file(path: Path, *, create: bool) -> None:
+    """Refuse what is plainly not a SQLite file before SQLite touches it."""
+    if path.is_dir():
+        raise NotAnEventStoreError(f"{path} is a directory, not an event store")
+    if not path.exists():
+        if not create:
+            raise MissingDatabaseError(f"no event store at {path}")
+        return
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise EventStoreError(f"cannot read {path}: {error.strerror}") from error
+    if header and header != _SQLITE_HEADER:
+        raise NotAnEventStoreError(f"{path} is not a SQLite database (not a Lukas event store)")
+
+
+async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]) -> None:
+    try:
+        application_id, user_version, tables = await _identify(db)
+    except sqlite3.DatabaseError as error:
+        raise NotAnEventStoreError(f"{path} is not a readable SQLite database: {error}") from error
+    latest = latest_version(migrations)
+    if application_id != APPLICATION_ID and (application_id != 0 or tables or user_version):
+        shown = ", ".join(sorted(tables)[:5]) or "none"
+        raise NotAnEventStoreError(
+            f"{path} is a SQLite database of another program (tables: {shown}), "
+            "not a Lukas event store; refusing to touch it"
+        )
+    if user_version > latest:
+        raise NotAnEventStoreError(
+            f"{path} has event store schema {user_version}, newer than this Lukas reads "
+            f"(up to {latest}); upgrade Lukas"
+        )
+    try:
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = FULL")
+        await db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        for migration in migrations:
+            if migration.version > user_version:
+                await _migrate(db, migration)
+    except sqlite3.Error as error:
+        raise EventStoreError(f"cannot prepare the event store in {path}: {error}") from error
+
+
+async def _identify(db: aiosqlite.Connection) -> tuple[int, int, set[str]]:
+    async with db.execute("PRAGMA application_id") as cursor:
+        application_id = (await cursor.fetchone() or (0,))[0]
+    async with db.execute("PRAGMA user_version") as cursor:
+        user_version = (await cursor.fetchone() or (0,))[0]
+    async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        tables = {row[0] for row in await cursor.fetchall()}
+    return int(application_id), int(user_version), tables
+
+
+async def _migrate(db: aiosqlite.Connection, migration: Migration) -> None:
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while this one waited for the write lock.
+        async with db.execute("PRAGMA user_version") as cursor:
+            current = (await cursor.fetchone() or (0,))[0]
+        if current >= migration.version:
+            await db.execute("COMMIT")
+            return
+        for statement in migration.statements:
+            await db.execute(statement)
+        await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        await db.execute(f"PRAGMA user_version = {migration.version}")
+        await db.execute("COMMIT")
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,1 @@
+"""The ports: small Protocols that adapters implement and use cases depend on."""

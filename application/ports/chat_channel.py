@@ -1,0 +1,20 @@
+"""The chat platform port: where replies and notices go (a terminal, a Slack workspace)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lukas.domain.conversation_key import ConversationKey
+
+
+class DeliveryError(Exception):
+    """The platform did not take the reply; it stays undelivered in the log."""
+
+
+class ChatChannel(Protocol):
+    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+        """Post `text` in the conversation; return the platform's id for the posted message.
+
+        `in_reply_to` is the platform message id of the message being answered.
+        """
+        ...

@@ -1,0 +1,96 @@
+"""Which messages the model sees: the persona, then recent exchanges, cut to a token budget.
+
+Token counts arrive with the messages (they were computed once, when each event was
+created), so cutting the window is arithmetic and never re-encodes history.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import attrs
+
+# Every chat message costs a few tokens of framing beyond its text (role markers);
+# the seed's estimate adds 4 per message.
+MESSAGE_OVERHEAD_TOKENS = 4
+
+
+class Role(enum.Enum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@attrs.frozen
+class ContextMessage:
+    role: Role
+    content: str
+    content_tokens: int
+
+    @property
+    def tokens(self) -> int:
+        return self.content_tokens + MESSAGE_OVERHEAD_TOKENS
+
+
+@attrs.frozen
+class Exchange:
+    """One thing a person said and, if the model answered it, the answer."""
+
+    user: ContextMessage
+    assistant: ContextMessage | None = None
+
+    @property
+    def messages(self) -> tuple[ContextMessage, ...]:
+        return (self.user,) if self.assistant is None else (self.user, self.assistant)
+
+    @property
+    def tokens(self) -> int:
+        return sum(message.tokens for message in self.messages)
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, not {value}")
+
+
+@attrs.frozen
+class ContextLimits:
+    max_pairs: int = attrs.field(default=10, validator=_positive)
+    max_tokens: int = attrs.field(default=4000, validator=_positive)
+
+
+@attrs.frozen
+class ContextWindow:
+    messages: tuple[ContextMessage, ...]
+    total_tokens: int
+    dropped_pairs: int
+    # False when the persona and the current message alone exceed the budget.
+    fits: bool
+
+
+def build_context_window(
+    system: ContextMessage,
+    history: Sequence[Exchange],
+    current: ContextMessage,
+    limits: ContextLimits,
+) -> ContextWindow:
+    """The system prompt, at most `max_pairs` earlier exchanges, then the current message.
+
+    The oldest exchanges go first until the estimate is within `max_tokens`; the system
+    prompt and the current message are never dropped.
+    """
+    kept = list(history[-limits.max_pairs :])
+    dropped = len(history) - len(kept)
+    fixed = system.tokens + current.tokens
+    total = fixed + sum(exchange.tokens for exchange in kept)
+    while kept and total > limits.max_tokens:
+        total -= kept.pop(0).tokens
+        dropped += 1
+    messages = (system, *(m for exchange in kept for m in exchange.messages), current)
+    return ContextWindow(
+        messages=messages,
+        total_tokens=total,
+        dropped_pairs=dropped,
+        fits=fixed <= limits.max_tokens,
+    )

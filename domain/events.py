@@ -1,0 +1,89 @@
+"""Every fact Lukas learns or produces. Frozen values; the store gives them identity and order.
+
+Each class names its event type and schema version. Changing a class's fields means raising
+its SCHEMA_VERSION and adding an upcaster for the old shape, so old logs keep loading.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.failures import FailureKind
+
+
+@attrs.frozen
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@attrs.frozen(kw_only=True)
+class MessageReceived:
+    """A person said something to Lukas. Recorded before any model is asked."""
+
+    TYPE: ClassVar[str] = "MessageReceived"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    conversation: ConversationKey
+    author_id: str
+    author_name: str
+    text: str
+    platform_message_id: str
+    token_count: int
+
+
+@attrs.frozen(kw_only=True)
+class ReplyGenerated:
+    """The model answered a message; not yet seen by anyone."""
+
+    TYPE: ClassVar[str] = "ReplyGenerated"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+    text: str
+    provider: str
+    model: str
+    usage: Usage | None
+    finish_reason: str
+    latency_ms: int
+    context_tokens: int
+    token_count: int
+
+
+@attrs.frozen(kw_only=True)
+class ReplyFailed:
+    """No reply could be had from a model; `fallback_text` was sent instead."""
+
+    TYPE: ClassVar[str] = "ReplyFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+    kind: FailureKind
+    detail: str
+    attempts: int
+    fallback_text: str
+
+
+@attrs.frozen(kw_only=True)
+class ReplyDelivered:
+    """The reply (or fallback) for a message reached the chat platform."""
+
+    TYPE: ClassVar[str] = "ReplyDelivered"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+    platform_message_id: str
+
+
+DomainEvent = MessageReceived | ReplyGenerated | ReplyFailed | ReplyDelivered
+
+EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
+    MessageReceived,
+    ReplyGenerated,
+    ReplyFailed,
+    ReplyDelivered,
+)

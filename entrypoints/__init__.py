@@ -1,0 +1,1 @@
+"""The `lukas` command and the composition root that wires adapters from configuration."""
