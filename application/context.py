@@ -1,0 +1,61 @@
+"""Builds the context window for a message from the conversation's recorded events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from lukas.application.ports.event_store import EventStore
+from lukas.application.projections.conversation_history import HistoryEntry, history_from
+from lukas.domain.context_window import (
+    ContextLimits,
+    ContextMessage,
+    ContextWindow,
+    Role,
+    build_context_window,
+)
+from lukas.domain.conversation_key import ConversationKey
+
+
+@attrs.frozen
+class ContextBuilder:
+    system: ContextMessage
+    limits: ContextLimits
+
+    @classmethod
+    def for_prompt(cls, prompt: str, prompt_tokens: int, limits: ContextLimits) -> ContextBuilder:
+        return cls(ContextMessage(Role.SYSTEM, prompt, prompt_tokens), limits)
+
+    @property
+    def tail_size(self) -> int:
+        """Events to read from a stream's end to see `max_pairs` exchanges before a message.
+
+        An exchange is at most three events (message, reply, delivery); one spare exchange
+        covers a reply recorded after a newer message arrived.
+        """
+        return 3 * (self.limits.max_pairs + 2)
+
+    def build(self, entries: Sequence[HistoryEntry], message_id: str) -> ContextWindow:
+        """The window for answering `message_id`: it, and the exchanges before it."""
+        at = next(i for i, entry in enumerate(entries) if entry.message_id == message_id)
+        history = [entry.exchange for entry in entries[:at]]
+        return build_context_window(self.system, history, entries[at].exchange.user, self.limits)
+
+
+class NoMessageError(LookupError):
+    pass
+
+
+async def context_at(
+    store: EventStore, builder: ContextBuilder, key: ConversationKey, position: int | None
+) -> tuple[ContextWindow, HistoryEntry]:
+    """The window the model was (or would be) sent for the newest message at `position`."""
+    events = await store.read_stream(key.stream_id)
+    if position is not None:
+        events = [e for e in events if e.position <= position]
+    entries = history_from(events)
+    if not entries:
+        where = "" if position is None else f" at or before position {position}"
+        raise NoMessageError(f"conversation {key} has no message{where}")
+    return builder.build(entries, entries[-1].message_id), entries[-1]

@@ -1,0 +1,43 @@
+"""A conversation's exchanges, folded from its events: what the context window is built from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.domain.context_window import ContextMessage, Exchange, Role
+from lukas.domain.events import MessageReceived, ReplyGenerated
+
+
+@attrs.frozen
+class HistoryEntry:
+    message_id: str
+    position: int
+    exchange: Exchange
+
+
+def user_message(event: MessageReceived) -> ContextMessage:
+    return ContextMessage(Role.USER, event.text, event.token_count)
+
+
+def history_from(events: Iterable[RecordedEvent]) -> list[HistoryEntry]:
+    """Exchanges in order. A reply whose message is not among `events` is left out."""
+    entries: list[HistoryEntry] = []
+    index: dict[str, int] = {}
+    for recorded in events:
+        event = recorded.event
+        if isinstance(event, MessageReceived):
+            index[recorded.event_id] = len(entries)
+            entries.append(
+                HistoryEntry(recorded.event_id, recorded.position, Exchange(user_message(event)))
+            )
+        elif isinstance(event, ReplyGenerated) and event.reply_to in index:
+            entries[index[event.reply_to]] = with_reply(entries[index[event.reply_to]], event)
+    return entries
+
+
+def with_reply(entry: HistoryEntry, reply: ReplyGenerated) -> HistoryEntry:
+    answer = ContextMessage(Role.ASSISTANT, reply.text, reply.token_count)
+    return attrs.evolve(entry, exchange=attrs.evolve(entry.exchange, assistant=answer))

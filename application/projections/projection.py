@@ -1,0 +1,50 @@
+"""Projections are folds over the log: an initial state and evolve(state, event) -> state.
+
+Any projection can be rebuilt from position 0, or kept live by following a subscription;
+both give the same state for the same events.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Protocol, TypeVar
+
+from lukas.application.ports.event_store import EventStore, RecordedEvent
+
+State = TypeVar("State")
+_BATCH = 1000
+
+
+class Projection(Protocol[State]):
+    def initial(self) -> State: ...
+
+    def evolve(self, state: State, recorded: RecordedEvent) -> State: ...
+
+
+async def rebuild(
+    store: EventStore, projection: Projection[State], until_position: int | None = None
+) -> tuple[State, int]:
+    """The projection folded from position 0; returns the state and the last position read."""
+    state, position = projection.initial(), 0
+    while True:
+        batch = await store.read_all(position, until_position, limit=_BATCH)
+        for recorded in batch:
+            state = projection.evolve(state, recorded)
+            position = recorded.position
+        if len(batch) < _BATCH:
+            return state, position
+
+
+class LiveProjection(Generic[State]):
+    """A projection kept up to date by following the store's subscription."""
+
+    def __init__(self, store: EventStore, projection: Projection[State]) -> None:
+        self._store = store
+        self._projection = projection
+        self.state: State = projection.initial()
+        self.position = 0
+
+    async def follow(self) -> None:
+        """Runs until cancelled."""
+        async for recorded in self._store.subscribe(self.position):
+            self.state = self._projection.evolve(self.state, recorded)
+            self.position = recorded.position

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import attrs
+
+from lukas.application.ports.chat_channel import DeliveryError
+from lukas.domain.conversation_key import ConversationKey
+
+
+@attrs.frozen
+class Sent:
+    conversation: ConversationKey
+    in_reply_to: str
+    text: str
+
+
+class FakeChatChannel:
+    """Keeps what was sent; can be told to refuse the next deliveries."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.refuse_next = 0
+
+    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+        if self.refuse_next:
+            self.refuse_next -= 1
+            raise DeliveryError("the fake platform is down")
+        self.sent.append(Sent(conversation, in_reply_to, text))
+        return f"posted-{len(self.sent)}"
