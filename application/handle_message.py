@@ -162,7 +162,11 @@ class MessageHandler:
         try:
             completion = await self._model.complete(window.messages)
         except ChatModelError as error:
-            log.warning("no reply for %s from %s: %s", key, self._model.name, error)
+            # Without credentials every message fails the same way; the operator was told once.
+            level = (
+                logging.INFO if error.kind is FailureKind.MISSING_CREDENTIALS else logging.WARNING
+            )
+            log.log(level, "no reply for %s from %s: %s", key, self._model.name, error)
             return self._fallback(message_id, error.kind, error.detail, error.attempts, tail)
         if not completion.text.strip():
             log.warning("empty reply for %s from %s", key, self._model.name)

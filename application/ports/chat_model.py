@@ -24,11 +24,19 @@ class Completion:
 class ChatModelError(Exception):
     """A model call that failed, classified so the use case can decide what to do."""
 
-    def __init__(self, kind: FailureKind, detail: str, attempts: int = 1) -> None:
+    def __init__(
+        self,
+        kind: FailureKind,
+        detail: str,
+        attempts: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(f"{kind.value}: {detail}")
         self.kind = kind
-        self.detail = detail
+        self.detail = detail  # never holds a secret: adapters redact before raising
         self.attempts = attempts
+        # Seconds the provider asked us to wait before trying again, when it said.
+        self.retry_after = retry_after
 
 
 class ChatModel(Protocol):

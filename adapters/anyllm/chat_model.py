@@ -1,0 +1,175 @@
+"""The chat model port through any-llm: one client per process, created inside the event loop.
+
+any-llm raises its own exception classes only with `unified_exceptions=True`; the provider
+SDK's own retries are off (`max_retries=0`) because retrying is Lukas's policy, not the SDK's.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+import attrs
+from any_llm import AnyLLM
+from any_llm.exceptions import AnyLLMError, InvalidRequestError
+from any_llm.types.completion import ChatCompletionMessage
+
+from lukas.adapters.anyllm.errors import to_chat_model_error
+from lukas.adapters.anyllm.model_profiles import GenerationSettings, request_parameters
+from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.redaction import Redactor
+from lukas.domain.context_window import ContextMessage
+from lukas.domain.events import Usage
+from lukas.domain.failures import FailureKind
+
+log = logging.getLogger(__name__)
+
+# A little beyond the request time-out, for when a provider has no time-out of its own.
+_GUARD_SECONDS = 5.0
+
+
+@attrs.frozen
+class AnyLLMSettings:
+    model: str  # provider:model
+    api_key: str | None = attrs.field(default=None, repr=False)
+    api_base: str | None = None
+    generation: GenerationSettings = attrs.field(factory=GenerationSettings)
+    timeout_seconds: float = 30.0
+    # For an unlisted OpenAI-compatible server (a local Ollama): the name to record it under.
+    compatible_name: str | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.compatible_name or self.model.partition(":")[0]
+
+    @property
+    def model_id(self) -> str:
+        provider, _, model = self.model.partition(":")
+        return model if model else provider
+
+
+class AnyLLMChatModel:
+    def __init__(self, settings: AnyLLMSettings) -> None:
+        self._settings = settings
+        self._client: AnyLLM | None = None
+        self._redact = Redactor([settings.api_key] if settings.api_key else [])
+        # Parameters this model refused once; not sent again in this process.
+        self._refused: set[str] = set()
+
+    @property
+    def name(self) -> str:
+        return f"{self._settings.provider}:{self._settings.model_id}"
+
+    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        try:
+            client = self._client or self._create_client()
+            return await self._complete(client, messages)
+        except ChatModelError:
+            raise
+        except TimeoutError as error:
+            raise ChatModelError(
+                FailureKind.TIMEOUT, f"no answer within {self._settings.timeout_seconds:g} s"
+            ) from error
+        except AnyLLMError as error:
+            raise to_chat_model_error(error, self._redact(str(error))) from error
+        except Exception as error:  # a provider SDK's own error must not cross the port
+            detail = self._redact(f"{type(error).__name__}: {error}")
+            raise ChatModelError(FailureKind.PROVIDER, detail) from error
+
+    async def aclose(self) -> None:
+        """Close the provider SDK's HTTP client while its event loop still runs."""
+        client, self._client = self._client, None
+        sdk_client = getattr(client, "client", None)
+        close = getattr(sdk_client, "close", None) or getattr(sdk_client, "aclose", None)
+        if close is not None:
+            result = close()
+            if inspect.isawaitable(result):
+                await result
+
+    def _create_client(self) -> AnyLLM:
+        """Called on first use, inside the running loop: a client bound to another loop fails."""
+        settings = self._settings
+        options: dict[str, Any] = {"unified_exceptions": True}
+        if settings.compatible_name:
+            self._client = AnyLLM.create_openai_compatible(
+                settings.compatible_name,
+                api_base=settings.api_base or "",
+                api_key=settings.api_key,
+                max_retries=0,
+                **options,
+            )
+            return self._client
+        provider_class = AnyLLM.get_provider_class(settings.provider)
+        if provider_class.MAX_RETRIES_SUPPORT != "unsupported":
+            options["max_retries"] = 0
+        self._client = AnyLLM.create(
+            settings.provider, api_key=settings.api_key, api_base=settings.api_base, **options
+        )
+        return self._client
+
+    async def _complete(self, client: AnyLLM, messages: Sequence[ContextMessage]) -> Completion:
+        payload: list[dict[str, Any] | ChatCompletionMessage] = [
+            {"role": m.role.value, "content": m.content} for m in messages
+        ]
+        while True:
+            parameters = {
+                name: value
+                for name, value in request_parameters(
+                    self._settings.model_id, self._settings.generation
+                ).items()
+                if name not in self._refused
+            }
+            try:
+                response = await self._call(client, payload, parameters)
+            except InvalidRequestError as error:
+                refused = error.param if error.param in parameters else None
+                if refused is None or parameters[refused] is None:
+                    raise
+                self._refused.add(refused)
+                log.warning(
+                    "%s refused the parameter %r; sending it no more in this run",
+                    self.name,
+                    refused,
+                )
+                continue
+            return self._completion(response)
+
+    async def _call(
+        self,
+        client: AnyLLM,
+        payload: list[dict[str, Any] | ChatCompletionMessage],
+        parameters: dict[str, Any],
+    ) -> Any:
+        timeout = self._settings.timeout_seconds
+        if client.TIMEOUT_SUPPORT != "unsupported":
+            parameters = {**parameters, "timeout": timeout}
+        with anyio.fail_after(timeout + _GUARD_SECONDS):
+            return await client.acompletion(
+                model=self._settings.model_id, messages=payload, stream=False, **parameters
+            )
+
+    def _completion(self, response: Any) -> Completion:
+        if not response.choices:
+            raise ChatModelError(FailureKind.EMPTY_REPLY, "the response had no choices")
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        finish_reason = str(choice.finish_reason or "unknown")
+        if finish_reason == "content_filter" and not text.strip():
+            raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
+        usage = response.usage
+        return Completion(
+            text=text,
+            provider=self._settings.provider,
+            model=str(response.model or self._settings.model_id),
+            finish_reason=finish_reason,
+            usage=Usage(
+                prompt_tokens=usage.prompt_tokens or 0,
+                completion_tokens=usage.completion_tokens or 0,
+                total_tokens=usage.total_tokens or 0,
+            )
+            if usage is not None
+            else None,
+        )

@@ -1,0 +1,48 @@
+"""Which request parameters a model takes, by model family.
+
+Reasoning models (OpenAI's GPT-5 and o-series) refuse any temperature but the default and
+count hidden reasoning inside `max_completion_tokens`; classic chat models take the seed's
+temperature and visible-token budget. Unknown models are treated as classic; configuration
+(`LUKAS_LLM_REASONING`) overrides the table for a model it gets wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import attrs
+
+ReasoningMode = Literal["auto", "yes", "no"]
+
+_REASONING_FAMILIES = re.compile(r"^(gpt-5|o1|o3|o4)([.-]|$)")
+
+
+def is_reasoning_model(model: str, mode: ReasoningMode = "auto") -> bool:
+    if mode != "auto":
+        return mode == "yes"
+    return bool(_REASONING_FAMILIES.match(model.lower()))
+
+
+@attrs.frozen
+class GenerationSettings:
+    temperature: float = 0.7
+    max_tokens: int = 150
+    reasoning_effort: str = "low"
+    reasoning: ReasoningMode = "auto"
+    # Hidden reasoning is spent from the same budget before any visible word.
+    reasoning_headroom: int = 2000
+
+
+def request_parameters(model: str, settings: GenerationSettings) -> dict[str, Any]:
+    """The generation parameters to send to `model` (without the ones it has refused)."""
+    if is_reasoning_model(model, settings.reasoning):
+        return {
+            "max_completion_tokens": settings.max_tokens + settings.reasoning_headroom,
+            "reasoning_effort": settings.reasoning_effort,
+        }
+    return {
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "reasoning_effort": None,
+    }

@@ -1,0 +1,22 @@
+"""The chat model Lukas has when none is configured: every call fails as missing credentials,
+so the message use case answers with fallback phrases and records why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.domain.context_window import ContextMessage
+from lukas.domain.failures import FailureKind
+
+
+class OfflineChatModel:
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    @property
+    def name(self) -> str:
+        return "offline:none"
+
+    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        raise ChatModelError(FailureKind.MISSING_CREDENTIALS, self._reason, attempts=0)

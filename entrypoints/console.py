@@ -1,0 +1,92 @@
+"""`lukas console`: chat with Lukas in a terminal, through the same use cases as Slack."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from lukas.adapters.console.channel import ConsoleChannel
+from lukas.adapters.console.terminal import TerminalInput
+from lukas.adapters.system_clock import SystemClock
+from lukas.application.handle_message import IncomingMessage
+from lukas.domain.conversation_key import ConversationKey
+from lukas.entrypoints.config import Config
+from lukas.entrypoints.wiring import (
+    build_message_handler,
+    choose_chat_model,
+    open_store,
+    system_random,
+    token_counter,
+)
+
+HELP = "Chatting with Lukas. /reset starts a new conversation, /quit leaves."
+
+
+def new_session(user: str, now: datetime) -> ConversationKey:
+    # Unique per run, readable in `lukas replay`: who, when, and a little noise.
+    safe_user = "".join(c if c.isalnum() or c in "._-" else "_" for c in user) or "user"
+    return ConversationKey.console(f"{safe_user}-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(2)}")
+
+
+async def run_console(
+    config: Config,
+    db: Path,
+    environ: Mapping[str, str],
+    *,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    interactive = stdin.isatty() and stdout.isatty()
+    channel = ConsoleChannel(stdout, stderr, interactive=interactive)
+    clock = SystemClock()
+    choice = await choose_chat_model(config, environ)
+    if choice.notice:
+        channel.notice(choice.notice)
+    counter = token_counter(config)
+    user = getpass.getuser()
+    async with open_store(db, create=True) as store:
+        handler = build_message_handler(
+            config,
+            store=store,
+            model=choice.model,
+            channel=channel,
+            counter=counter,
+            clock=clock,
+            draw=system_random(),
+        )
+        session = new_session(user, clock.now())
+        if interactive:
+            channel.notice(f"{HELP} (conversation {session})")
+        sequence = 0
+        try:
+            async for line in TerminalInput(stdin, interactive=interactive).lines():
+                text = line.strip()
+                if not text:
+                    continue
+                if text == "/quit":
+                    break
+                if text == "/reset":
+                    session = new_session(user, clock.now())
+                    channel.notice(f"Started a new conversation ({session}).")
+                    continue
+                sequence += 1
+                await handler.handle(
+                    IncomingMessage(
+                        conversation=session,
+                        author_id=f"console:{user}",
+                        author_name=user,
+                        text=text,
+                        platform_message_id=f"{sequence}",
+                    )
+                )
+        finally:
+            aclose = getattr(choice.model, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    return 0

@@ -1,0 +1,140 @@
+"""The composition root: builds the real adapters from configuration and hands them to the
+use cases. Nothing is wired at import time; tests build the same use cases with fakes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import attrs
+from any_llm import AnyLLM
+
+from lukas.adapters.anyllm.chat_model import AnyLLMChatModel, AnyLLMSettings
+from lukas.adapters.anyllm.model_profiles import GenerationSettings
+from lukas.adapters.anyllm.ollama_probe import local_ollama_models
+from lukas.adapters.sqlite.event_store import SqliteEventStore
+from lukas.adapters.system_clock import SystemClock
+from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+from lukas.application.context import ContextBuilder
+from lukas.application.handle_message import MessageHandler
+from lukas.application.offline_model import OfflineChatModel
+from lukas.application.ports.chat_channel import ChatChannel
+from lukas.application.ports.chat_model import ChatModel
+from lukas.application.ports.clock import Clock
+from lukas.application.ports.event_store import EventStore
+from lukas.application.ports.token_counter import TokenCounter
+from lukas.domain.context_window import ContextLimits
+from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.entrypoints.config import Config, ConfigError
+
+
+@attrs.frozen
+class ModelChoice:
+    model: ChatModel
+    notice: str | None  # one line for stderr when Lukas is not using the configured model
+
+
+def provider_key_variable(model: str) -> str | None:
+    """The environment variable holding the key for `provider:model`, None if keyless."""
+    provider = model.partition(":")[0]
+    try:
+        variable = AnyLLM.get_provider_class(provider).ENV_API_KEY_NAME
+    except Exception as error:
+        raise ConfigError(
+            f"LUKAS_LLM_MODEL={model!r}: unknown provider {provider!r} "
+            "(expected provider:model, e.g. openai:gpt-5.4-mini)"
+        ) from error
+    return None if variable in ("", "None") else variable
+
+
+async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> ModelChoice:
+    llm = config.llm
+    if ":" not in llm.model:
+        raise ConfigError(
+            f"LUKAS_LLM_MODEL={llm.model!r} is not provider:model (e.g. openai:gpt-5.4-mini)"
+        )
+    variable = provider_key_variable(llm.model)
+    key = environ.get(variable) if variable else None
+    generation = GenerationSettings(
+        temperature=llm.temperature,
+        max_tokens=llm.max_tokens,
+        reasoning_effort=llm.reasoning_effort,
+        reasoning=llm.reasoning,
+        reasoning_headroom=llm.reasoning_headroom,
+    )
+    if key or variable is None or llm.api_base:
+        settings = AnyLLMSettings(
+            model=llm.model,
+            # A self-hosted OpenAI-compatible server usually wants no key, but the SDK
+            # insists on one; it is never checked there.
+            api_key=key or ("unused" if variable else None),
+            api_base=llm.api_base,
+            generation=generation,
+            timeout_seconds=llm.timeout,
+        )
+        return ModelChoice(AnyLLMChatModel(settings), None)
+    how = f"set {variable} (or LUKAS_LLM_MODEL=provider:model with that provider's key)"
+    local = await local_ollama_models(config.ollama_url)
+    if local:
+        settings = AnyLLMSettings(
+            model=f"ollama:{local[0]}",
+            api_key="ollama",
+            api_base=f"{config.ollama_url.rstrip('/')}/v1",
+            generation=generation,
+            timeout_seconds=llm.timeout,
+            compatible_name="ollama",
+        )
+        notice = (
+            f"No {variable} set: using the local Ollama model {local[0]}; "
+            f"to use {llm.model}, {how}."
+        )
+        return ModelChoice(AnyLLMChatModel(settings), notice)
+    notice = (
+        f"No {variable} set and no local Ollama: Lukas is offline and answers with "
+        f"fallback phrases; to chat with a model, {how}."
+    )
+    return ModelChoice(OfflineChatModel(f"{variable} is not set"), notice)
+
+
+def build_message_handler(
+    config: Config,
+    *,
+    store: EventStore,
+    model: ChatModel,
+    channel: ChatChannel,
+    counter: TokenCounter,
+    clock: Clock,
+    draw: Callable[[], float],
+) -> MessageHandler:
+    limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
+    context = ContextBuilder.for_prompt(
+        PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
+    )
+    return MessageHandler(
+        store=store,
+        model=model,
+        channel=channel,
+        counter=counter,
+        clock=clock,
+        context=context,
+        random=draw,
+    )
+
+
+def token_counter(config: Config) -> TiktokenCounter:
+    return TiktokenCounter.for_model(config.llm.model)
+
+
+@asynccontextmanager
+async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventStore]:
+    store = await SqliteEventStore.open(path, SystemClock(), create=create)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def system_random() -> Callable[[], float]:
+    return random.SystemRandom().random

@@ -1,0 +1,353 @@
+"""A scripted stand-in for an OpenAI-compatible chat-completions server, on 127.0.0.1.
+
+Real clients reach it over HTTP, so tests exercise the same bytes the provider would send.
+It runs its own event loop in a daemon thread: the test's loop, a synchronous test or a
+child process can all talk to it, and a hanging request never blocks the test itself.
+Each chat request consumes one scripted step; an empty script answers with a default reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import socket
+import threading
+import time
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+
+@attrs.frozen
+class Usage:
+    prompt_tokens: int = 12
+    completion_tokens: int = 7
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@attrs.frozen
+class Reply:
+    text: str = "..."
+    finish_reason: str = "stop"
+    usage: Usage | None = Usage()  # None omits the key, as some real servers do.
+    model: str | None = None  # None echoes the model the request asked for.
+
+
+def _error(message: str, type_: str | None, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+@attrs.frozen
+class Failure:
+    """An HTTP error. A dict body is sent verbatim; a str becomes the error's message."""
+
+    status: int
+    body: dict[str, Any] | str | None = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        if isinstance(self.body, dict):
+            return self.body
+        kind = "server_error" if self.status >= 500 else "invalid_request_error"
+        return _error(self.body or f"Stand-in failure {self.status}", kind, None, None)
+
+    @classmethod
+    def rate_limited(cls, retry_after: float | None = None) -> Failure:
+        body = _error("Rate limit reached for requests", "requests", None, "rate_limit_exceeded")
+        headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
+        return cls(429, body, headers)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Failure:
+        message = "The server had an error while processing your request. Sorry about that!"
+        return cls(status, _error(message, "server_error", None, None))
+
+    @classmethod
+    def unauthorized(cls) -> Failure:
+        message = "Incorrect API key provided."
+        return cls(401, _error(message, "invalid_request_error", None, "invalid_api_key"))
+
+    @classmethod
+    def bad_request(
+        cls, message: str, param: str | None = None, code: str | None = None
+    ) -> Failure:
+        return cls(400, _error(message, "invalid_request_error", param, code))
+
+    @classmethod
+    def unsupported_parameter(cls, param: str) -> Failure:
+        message = (
+            f"Unsupported value: '{param}' does not support 0.7 with this model. "
+            "Only the default (1) value is supported."
+        )
+        return cls.bad_request(message, param=param, code="unsupported_value")
+
+    @classmethod
+    def content_filter(cls) -> Failure:
+        message = (
+            "The response was filtered due to the prompt triggering the content management "
+            "policy. Please modify your prompt and retry."
+        )
+        return cls.bad_request(message, param="prompt", code="content_filter")
+
+    @classmethod
+    def context_length(cls) -> Failure:
+        message = (
+            "This model's maximum context length is 8192 tokens. However, your messages "
+            "resulted in 9000 tokens. Please reduce the length of the messages."
+        )
+        return cls.bad_request(message, param="messages", code="context_length_exceeded")
+
+
+@attrs.frozen
+class Malformed:
+    body: str = "{not json"
+    status: int = 200
+
+
+@attrs.frozen
+class Delay:
+    seconds: float
+    then: Step
+
+
+@attrs.frozen
+class Hang:
+    """Never answers; stop() or reset() then drops the connection."""
+
+
+@attrs.frozen
+class Drop:
+    """Closes the connection without sending a response."""
+
+
+Step = Reply | Failure | Malformed | Delay | Hang | Drop
+
+
+@attrs.frozen
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # Keys are lower-cased, so lookups need not guess the client's case.
+    body: Any
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.body["messages"]
+        return messages
+
+    @property
+    def roles(self) -> list[str]:
+        return [str(message["role"]) for message in self.messages]
+
+    @property
+    def is_chat(self) -> bool:
+        return self.method == "POST" and self.path.endswith("/chat/completions")
+
+
+class OpenAIStandIn:
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._steps: collections.deque[Step] = collections.deque()
+        self._requests: list[RecordedRequest] = []
+        self._ollama_models: list[str] = []
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        # Hanging and delayed handlers wait on this; setting it lets stop() and reset() finish.
+        self._release: asyncio.Event | None = None
+
+    def __enter__(self) -> OpenAIStandIn:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the stand-in is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/v1"
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the stand-in is already started")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._serve(sock, ready)),
+            name=f"openai-standin-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        if not ready.wait(timeout=10):
+            raise RuntimeError("the stand-in did not start listening")
+
+    def stop(self) -> None:
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None or loop is None or stopping is None:
+            return
+        loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout=10)
+        self._thread = self._loop = self._stopping = self._release = None
+
+    def script(self, *steps: Step) -> None:
+        with self._lock:
+            self._steps.extend(steps)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._steps.clear()
+            self._requests.clear()
+            self._ollama_models.clear()
+        if self._loop is not None:
+            # Wait for the release, so no request from before reset() is still pending after it.
+            asyncio.run_coroutine_threadsafe(self._release_waiters(), self._loop).result(5)
+
+    def serve_ollama_models(self, *names: str) -> None:
+        with self._lock:
+            self._ollama_models = list(names)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.is_chat]
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while (seen := sum(r.is_chat for r in self._requests)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"saw {seen} chat requests, wanted {count}")
+                self._lock.wait(remaining)
+        return self.chat_requests()
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        self._release = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # Released handlers finish at once; the short timeout only bounds a misbehaving one.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.SockSite(runner, sock).start()
+            ready.set()
+            await self._stopping.wait()
+            await self._release_waiters()
+        finally:
+            await runner.cleanup()
+
+    async def _release_waiters(self) -> None:
+        if self._release is not None:
+            self._release.set()
+        self._release = asyncio.Event()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.text()
+        try:
+            body = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = None
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            headers={key.lower(): value for key, value in request.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self._requests.append(recorded)
+            self._lock.notify_all()
+            number = sum(r.is_chat for r in self._requests)
+            step = self._steps.popleft() if recorded.is_chat and self._steps else None
+            ollama_models = list(self._ollama_models)
+        # The lock is a thread lock: never hold it across an await.
+        if recorded.is_chat:
+            return await self._answer(request, step or _default_reply(number, body), body)
+        if request.method == "GET" and request.path.endswith("/models"):
+            return web.json_response({"object": "list", "data": []})
+        if request.method == "GET" and request.path == "/api/tags" and ollama_models:
+            models = [{"name": name, "model": name} for name in ollama_models]
+            return web.json_response({"models": models})
+        return web.json_response(
+            _error(f"No route for {request.path}", None, None, None), status=404
+        )
+
+    async def _answer(self, request: web.Request, step: Step, body: Any) -> web.StreamResponse:
+        release = self._release
+        assert release is not None
+        # Delay and Hang wait first; a release by stop() or reset() turns them into a Drop.
+        while isinstance(step, Delay | Hang):
+            seconds = step.seconds if isinstance(step, Delay) else None
+            try:
+                await asyncio.wait_for(release.wait(), timeout=seconds)
+                step = Drop()
+            except TimeoutError:
+                step = step.then if isinstance(step, Delay) else Drop()
+        match step:
+            case Reply():
+                return web.json_response(_completion(step, body))
+            case Failure():
+                return web.json_response(step.payload(), status=step.status, headers=step.headers)
+            case Malformed():
+                return web.Response(
+                    text=step.body, status=step.status, content_type="application/json"
+                )
+            case Drop():
+                return _drop(request)
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    # With the transport closed, aiohttp's write of this response fails quietly and the
+    # client sees the connection end with no response at all.
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response()
+
+
+def _default_reply(number: int, body: Any) -> Reply:
+    messages = body.get("messages", []) if isinstance(body, dict) else []
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    last = str(users[-1].get("content", "")) if users else ""
+    return Reply(text=f"Stand-in reply {number} to: {last[:40]}")
+
+
+def _completion(reply: Reply, body: Any) -> dict[str, Any]:
+    requested = body.get("model") if isinstance(body, dict) else None
+    completion: dict[str, Any] = {
+        "id": f"chatcmpl-standin-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": reply.model or requested or "stand-in-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.text},
+                "finish_reason": reply.finish_reason,
+            }
+        ],
+    }
+    if reply.usage is not None:
+        completion["usage"] = {
+            "prompt_tokens": reply.usage.prompt_tokens,
+            "completion_tokens": reply.usage.completion_tokens,
+            "total_tokens": reply.usage.total_tokens,
+        }
+    return completion

@@ -1,0 +1,406 @@
+"""The OpenAI stand-in, checked through the real openai SDK over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import httpx
+import openai
+import pytest
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+
+from standins.openai_server import (
+    Delay,
+    Drop,
+    Failure,
+    Hang,
+    Malformed,
+    OpenAIStandIn,
+    Reply,
+    Usage,
+)
+
+API_KEY = "sk-test-standin"
+HELLO: list[ChatCompletionMessageParam] = [
+    {"role": "system", "content": "You are Lukas, a bear."},
+    {"role": "user", "content": "Hello, bear!"},
+]
+
+
+@pytest.fixture
+def standin() -> Iterator[OpenAIStandIn]:
+    with OpenAIStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def client(standin: OpenAIStandIn) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=standin.base_url, api_key=API_KEY, max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def chat(client: openai.OpenAI, model: str = "gpt-test") -> ChatCompletion:
+    return client.chat.completions.create(model=model, messages=HELLO)
+
+
+def in_background(client: openai.OpenAI) -> tuple[ThreadPoolExecutor, Future[ChatCompletion]]:
+    pool = ThreadPoolExecutor(max_workers=1)
+    return pool, pool.submit(chat, client)
+
+
+def test_scripted_reply_comes_back_with_its_usage(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply("Hi, I am Lukas.", usage=Usage(prompt_tokens=30, completion_tokens=4)))
+
+    completion = chat(client)
+
+    assert completion.object == "chat.completion"
+    assert completion.model == "gpt-test"
+    assert completion.choices[0].message.role == "assistant"
+    assert completion.choices[0].message.content == "Hi, I am Lukas."
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage is not None
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (30, 4)
+    assert completion.usage.total_tokens == 34
+
+
+def test_reply_without_usage_omits_the_key(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Reply("No usage here.", usage=None))
+
+    raw = client.chat.completions.with_raw_response.create(model="gpt-test", messages=HELLO)
+
+    assert "usage" not in json.loads(raw.text)
+    assert raw.parse().usage is None
+
+
+def test_reply_can_override_model_and_finish_reason(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply("Cut o", finish_reason="length", model="gpt-other"))
+
+    completion = chat(client)
+
+    assert completion.model == "gpt-other"
+    assert completion.choices[0].finish_reason == "length"
+
+
+def test_steps_are_consumed_in_order_then_default_replies_show_what_they_saw(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply("first"), Reply("second"))
+
+    texts = [chat(client).choices[0].message.content for _ in range(3)]
+
+    assert texts == ["first", "second", "Stand-in reply 3 to: Hello, bear!"]
+
+
+def test_rate_limited_raises_rate_limit_error_with_retry_after(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Failure.rate_limited(retry_after=7))
+
+    with pytest.raises(openai.RateLimitError) as caught:
+        chat(client)
+
+    assert caught.value.status_code == 429
+    assert caught.value.response.headers["retry-after"] == "7"
+    assert caught.value.code == "rate_limit_exceeded"
+
+
+def test_rate_limited_without_retry_after_sends_no_header(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Failure.rate_limited())
+
+    with pytest.raises(openai.RateLimitError) as caught:
+        chat(client)
+
+    assert "retry-after" not in caught.value.response.headers
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_error_raises_internal_server_error(
+    standin: OpenAIStandIn, client: openai.OpenAI, status: int
+) -> None:
+    standin.script(Failure.server_error(status))
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        chat(client)
+
+    assert caught.value.status_code == status
+    assert caught.value.type == "server_error"
+
+
+def test_unauthorized_raises_authentication_error(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Failure.unauthorized())
+
+    with pytest.raises(openai.AuthenticationError) as caught:
+        chat(client)
+
+    assert caught.value.status_code == 401
+    assert caught.value.body == {
+        "message": "Incorrect API key provided.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+
+
+@pytest.mark.parametrize(
+    ("failure", "param", "code", "words"),
+    [
+        (Failure.bad_request("Bad things.", "tools", "oops"), "tools", "oops", "Bad things."),
+        (
+            Failure.unsupported_parameter("temperature"),
+            "temperature",
+            "unsupported_value",
+            "Unsupported value: 'temperature'",
+        ),
+        (Failure.content_filter(), "prompt", "content_filter", "content management policy"),
+        (
+            Failure.context_length(),
+            "messages",
+            "context_length_exceeded",
+            "maximum context length is",
+        ),
+    ],
+)
+def test_bad_requests_raise_bad_request_error_with_param_and_code(
+    standin: OpenAIStandIn,
+    client: openai.OpenAI,
+    *,
+    failure: Failure,
+    param: str,
+    code: str,
+    words: str,
+) -> None:
+    standin.script(failure)
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        chat(client)
+
+    body = caught.value.body
+    assert isinstance(body, dict)
+    assert (body["param"], body["code"], body["type"]) == (param, code, "invalid_request_error")
+    assert words in body["message"]
+    assert (caught.value.param, caught.value.code) == (param, code)
+
+
+def test_failure_with_a_plain_message_wraps_it_in_openais_error_shape(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Failure(503, "Overloaded, try later."), Failure(404))
+
+    with pytest.raises(openai.InternalServerError) as server_error:
+        chat(client)
+    with pytest.raises(openai.NotFoundError) as not_found:
+        chat(client)
+
+    assert server_error.value.message == "Error code: 503 - Overloaded, try later."
+    assert server_error.value.type == "server_error"
+    assert not_found.value.type == "invalid_request_error"
+
+
+def test_malformed_json_surfaces_as_the_sdks_raw_decode_error(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    # The SDK does not wrap this one: a 200 claiming JSON that does not parse escapes as
+    # json.JSONDecodeError, not as an openai.APIError.
+    standin.script(Malformed())
+
+    with pytest.raises(json.JSONDecodeError):
+        chat(client)
+
+
+def test_malformed_error_status_still_raises_the_status_error(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Malformed("<html>Bad Gateway</html>", status=502))
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        chat(client)
+
+    assert caught.value.body == "<html>Bad Gateway</html>"
+
+
+def test_delay_answers_after_waiting(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Delay(0.3, Reply("Sorry I'm late.")))
+
+    started = time.monotonic()
+    completion = chat(client)
+
+    assert time.monotonic() - started >= 0.3
+    assert completion.choices[0].message.content == "Sorry I'm late."
+
+
+def test_delay_past_the_client_timeout_raises_api_timeout_error(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Delay(5, Reply()))
+
+    with pytest.raises(openai.APITimeoutError):
+        chat(client.with_options(timeout=0.3))
+
+
+def test_drop_raises_api_connection_error(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Drop())
+
+    with pytest.raises(openai.APIConnectionError) as caught:
+        chat(client)
+
+    assert not isinstance(caught.value, openai.APITimeoutError)
+    # The connection ends cleanly, so the next request is served as usual.
+    assert chat(client).choices[0].message.content is not None
+
+
+def test_hang_is_released_by_stop_quickly(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Hang())
+    pool, pending = in_background(client)
+    standin.wait_for_requests(1)
+    time.sleep(0.1)
+    assert not pending.done()
+
+    started = time.monotonic()
+    standin.stop()
+
+    assert time.monotonic() - started < 1.0
+    assert isinstance(pending.exception(timeout=5), openai.APIConnectionError)
+    pool.shutdown()
+
+
+def test_hang_is_released_by_reset(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Hang())
+    pool, pending = in_background(client)
+    standin.wait_for_requests(1)
+
+    standin.reset()
+
+    assert isinstance(pending.exception(timeout=5), openai.APIConnectionError)
+    assert standin.requests == []
+    pool.shutdown()
+
+
+def test_chat_requests_are_recorded_with_messages_and_authorization(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    chat(client, model="gpt-recorded")
+
+    [recorded] = standin.chat_requests()
+
+    assert (recorded.method, recorded.path) == ("POST", "/v1/chat/completions")
+    assert recorded.headers["authorization"] == f"Bearer {API_KEY}"
+    assert recorded.body["model"] == "gpt-recorded"
+    assert recorded.messages == HELLO
+    assert recorded.roles == ["system", "user"]
+
+
+def test_models_probe_is_answered_and_recorded_but_is_not_a_chat_request(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    assert list(client.models.list()) == []
+
+    assert [(r.method, r.path) for r in standin.requests] == [("GET", "/v1/models")]
+    assert standin.chat_requests() == []
+
+
+def test_unknown_paths_get_a_json_404(standin: OpenAIStandIn) -> None:
+    response = httpx.post(f"{standin.base_url}/embeddings", json={"input": "x"})
+
+    assert response.status_code == 404
+    assert "error" in response.json()
+    assert standin.requests[-1].body == {"input": "x"}
+
+
+def test_wait_for_requests_returns_once_enough_have_arrived(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Delay(0.2, Reply()))
+    pool, pending = in_background(client)
+
+    recorded = standin.wait_for_requests(1, timeout=5)
+
+    assert len(recorded) == 1
+    pending.result(timeout=5)
+    pool.shutdown()
+
+
+def test_wait_for_requests_times_out(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    chat(client)
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="saw 1 chat requests, wanted 2"):
+        standin.wait_for_requests(2, timeout=0.2)
+
+    assert time.monotonic() - started < 2
+
+
+def test_ollama_tags_answer_only_once_models_are_served(standin: OpenAIStandIn) -> None:
+    tags = f"{standin.root_url}/api/tags"
+    assert httpx.get(tags).status_code == 404
+
+    standin.serve_ollama_models("llama3.2:1b", "qwen3:0.6b")
+    served = httpx.get(tags)
+
+    assert served.status_code == 200
+    assert served.json() == {
+        "models": [
+            {"name": "llama3.2:1b", "model": "llama3.2:1b"},
+            {"name": "qwen3:0.6b", "model": "qwen3:0.6b"},
+        ]
+    }
+    standin.reset()
+    assert httpx.get(tags).status_code == 404
+
+
+def test_reset_clears_script_and_records(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script(Reply("scripted"), Reply("also scripted"))
+    chat(client)
+
+    standin.reset()
+
+    assert standin.requests == []
+    assert chat(client).choices[0].message.content == "Stand-in reply 1 to: Hello, bear!"
+
+
+def test_two_stand_ins_run_at_once_on_different_ports() -> None:
+    with OpenAIStandIn() as first, OpenAIStandIn() as second:
+        assert first.base_url != second.base_url
+        first.script(Reply("from the first"))
+        second.script(Reply("from the second"))
+        with (
+            openai.OpenAI(base_url=first.base_url, api_key=API_KEY, max_retries=0) as one,
+            openai.OpenAI(base_url=second.base_url, api_key=API_KEY, max_retries=0) as two,
+        ):
+            assert chat(two).choices[0].message.content == "from the second"
+            assert chat(one).choices[0].message.content == "from the first"
+        assert len(first.chat_requests()) == len(second.chat_requests()) == 1
+
+
+def test_urls_need_a_started_stand_in() -> None:
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = OpenAIStandIn().base_url
+
+
+@pytest.mark.anyio
+async def test_async_client_on_the_tests_own_loop(standin: OpenAIStandIn) -> None:
+    standin.script(Reply("async hello"), Failure.rate_limited(retry_after=1))
+    async with openai.AsyncOpenAI(
+        base_url=standin.base_url, api_key=API_KEY, max_retries=0
+    ) as client:
+        completion = await client.chat.completions.create(model="gpt-test", messages=HELLO)
+        with pytest.raises(openai.RateLimitError):
+            await client.chat.completions.create(model="gpt-test", messages=HELLO)
+
+    assert completion.choices[0].message.content == "async hello"
+    assert [r.roles for r in standin.chat_requests()] == [["system", "user"]] * 2
