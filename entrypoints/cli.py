@@ -18,7 +18,6 @@ from lukas.domain.conversation_key import ConversationKey, InvalidConversationKe
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints import inspection
 from lukas.entrypoints.config import SETTINGS, ConfigError, LoadedConfig, load_config
-from lukas.entrypoints.console import run_console
 from lukas.entrypoints.log_setup import configure_logging
 from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
 
@@ -133,6 +132,8 @@ async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) ->
 
 
 async def _console(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.console import run_console  # loads any-llm: seconds, chat only
+
     return await run_console(loaded.config, _db_path(arguments, loaded), os.environ)
 
 

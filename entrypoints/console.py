@@ -45,12 +45,13 @@ async def run_console(
     interactive = stdin.isatty() and stdout.isatty()
     channel = ConsoleChannel(stdout, stderr, interactive=interactive)
     clock = SystemClock()
-    choice = await choose_chat_model(config, environ)
-    if choice.notice:
-        channel.notice(choice.notice)
-    counter = token_counter(config)
     user = getpass.getuser()
+    # The store first: a wrong --db should be the only thing the user hears about.
     async with open_store(db, create=True) as store:
+        choice = await choose_chat_model(config, environ)
+        if choice.notice:
+            channel.notice(choice.notice)
+        counter = token_counter(config)
         handler = build_message_handler(
             config,
             store=store,

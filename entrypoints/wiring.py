@@ -9,11 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import attrs
-from any_llm import AnyLLM
 
-from lukas.adapters.anyllm.chat_model import AnyLLMChatModel, AnyLLMSettings
-from lukas.adapters.anyllm.model_profiles import GenerationSettings
-from lukas.adapters.anyllm.ollama_probe import local_ollama_models
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
@@ -38,6 +34,8 @@ class ModelChoice:
 
 def provider_key_variable(model: str) -> str | None:
     """The environment variable holding the key for `provider:model`, None if keyless."""
+    from any_llm import AnyLLM  # importing any-llm takes seconds; only chat needs it
+
     provider = model.partition(":")[0]
     try:
         variable = AnyLLM.get_provider_class(provider).ENV_API_KEY_NAME
@@ -50,6 +48,10 @@ def provider_key_variable(model: str) -> str | None:
 
 
 async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> ModelChoice:
+    from lukas.adapters.anyllm.chat_model import AnyLLMChatModel, AnyLLMSettings
+    from lukas.adapters.anyllm.model_profiles import GenerationSettings
+    from lukas.adapters.anyllm.ollama_probe import local_ollama_models
+
     llm = config.llm
     if ":" not in llm.model:
         raise ConfigError(

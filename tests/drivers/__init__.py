@@ -1,0 +1,1 @@
+"""Ways tests drive Lukas from outside: the installed command as a subprocess."""
