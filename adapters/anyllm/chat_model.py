@@ -73,11 +73,13 @@ class AnyLLMChatModel:
             raise ChatModelError(
                 FailureKind.TIMEOUT, f"no answer within {self._settings.timeout_seconds:g} s"
             ) from error
+        # `from None`: the provider's exception may quote the key, and a chained cause would
+        # carry it into any traceback that is ever printed.
         except AnyLLMError as error:
-            raise to_chat_model_error(error, self._redact(str(error))) from error
+            raise to_chat_model_error(error, self._redact(str(error))) from None
         except Exception as error:  # a provider SDK's own error must not cross the port
             detail = self._redact(f"{type(error).__name__}: {error}")
-            raise ChatModelError(FailureKind.PROVIDER, detail) from error
+            raise ChatModelError(FailureKind.PROVIDER, detail) from None
 
     async def aclose(self) -> None:
         """Close the provider SDK's HTTP client while its event loop still runs."""

@@ -1,7 +1,8 @@
 """The terminal as a chat platform: replies on stdout, notices on stderr.
 
-With piped input each reply is one block on stdout (blocks separated by a blank line), so
-`lukas console < questions.txt > answers.txt` gives a clean transcript of Lukas's words.
+With piped input each reply is one block on stdout and blocks are separated by a blank
+line, so `lukas console < questions.txt > answers.txt` gives a transcript a program can
+split. Blank lines inside a reply are dropped there, or one reply would read as two.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ class ConsoleChannel:
         if self._interactive:
             self._out.write(f"Lukas: {text}\n")
         else:
-            self._out.write(("\n" if self._sent > 1 else "") + text + "\n")
+            self._out.write(("\n" if self._sent > 1 else "") + as_block(text) + "\n")
         self._out.flush()
-        return f"console-reply-{self._sent}"
+        # The conversation key is unique per console run, so these ids are unique in the log.
+        return f"{conversation.value}/reply-{self._sent}"
 
     def notice(self, text: str) -> None:
         self._err.write(text + "\n")
         self._err.flush()
+
+
+def as_block(text: str) -> str:
+    """The reply as one block: no blank lines inside, no trailing space."""
+    return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
