@@ -79,11 +79,57 @@ class ReplyDelivered:
     platform_message_id: str
 
 
-DomainEvent = MessageReceived | ReplyGenerated | ReplyFailed | ReplyDelivered
+@attrs.frozen(kw_only=True)
+class DeliveryClaimed:
+    """An instance took over delivering a reply whose first deliverer is gone."""
+
+    TYPE: ClassVar[str] = "DeliveryClaimed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+
+
+@attrs.frozen(kw_only=True)
+class CircuitStateChanged:
+    """The circuit breaker in front of a dependency (the chat model) opened or closed."""
+
+    TYPE: ClassVar[str] = "CircuitStateChanged"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    dependency: str
+    previous: str  # closed, open, half-open
+    current: str
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class AdminAlerted:
+    """Admins were told about something only they can fix, such as a rejected API key."""
+
+    TYPE: ClassVar[str] = "AdminAlerted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    kind: FailureKind
+    text: str
+    admins: tuple[str, ...]
+
+
+DomainEvent = (
+    MessageReceived
+    | ReplyGenerated
+    | ReplyFailed
+    | ReplyDelivered
+    | DeliveryClaimed
+    | CircuitStateChanged
+    | AdminAlerted
+)
 
 EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     MessageReceived,
     ReplyGenerated,
     ReplyFailed,
     ReplyDelivered,
+    DeliveryClaimed,
+    CircuitStateChanged,
+    AdminAlerted,
 )

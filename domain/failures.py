@@ -18,3 +18,14 @@ class FailureKind(enum.Enum):
     EMPTY_REPLY = "empty_reply"
     CIRCUIT_OPEN = "circuit_open"
     MESSAGE_TOO_LONG = "message_too_long"
+    # Lukas was down when the message came and it is too old to answer now.
+    MISSED = "missed"
+
+
+# Worth another attempt: the provider may answer differently in a moment.
+TRANSIENT_FAILURES = frozenset(
+    {FailureKind.RATE_LIMIT, FailureKind.PROVIDER, FailureKind.CONNECTION, FailureKind.TIMEOUT}
+)
+# Evidence that the provider is unwell, counted by the circuit breaker. A bad key, a bad
+# request or a filtered prompt says nothing about the provider's health.
+PROVIDER_HEALTH_FAILURES = TRANSIENT_FAILURES | {FailureKind.EMPTY_REPLY}

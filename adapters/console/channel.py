@@ -29,6 +29,10 @@ class ConsoleChannel:
         # The conversation key is unique per console run, so these ids are unique in the log.
         return f"{conversation.value}/reply-{self._sent}"
 
+    async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
+        # In a terminal the person at the keyboard is the admin, whoever is configured.
+        self.notice(f"ALERT for the admins ({', '.join(admins) or 'none configured'}): {text}")
+
     def notice(self, text: str) -> None:
         self._err.write(text + "\n")
         self._err.flush()

@@ -18,3 +18,7 @@ class ChatChannel(Protocol):
         `in_reply_to` is the platform message id of the message being answered.
         """
         ...
+
+    async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
+        """Tell the admins privately (a DM each on Slack; stderr in a terminal)."""
+        ...

@@ -18,6 +18,9 @@ NO_STREAM = 0
 class EventMetadata:
     correlation_id: str
     causation_id: str | None = None
+    # The running Lukas process that recorded the event, so a restart can tell work left
+    # by a dead process from work a live one is still doing.
+    instance_id: str | None = None
 
 
 @attrs.frozen

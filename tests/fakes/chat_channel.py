@@ -18,6 +18,7 @@ class FakeChatChannel:
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.alerts: list[tuple[tuple[str, ...], str]] = []
         self.refuse_next = 0
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
@@ -26,3 +27,6 @@ class FakeChatChannel:
             raise DeliveryError("the fake platform is down")
         self.sent.append(Sent(conversation, in_reply_to, text))
         return f"posted-{len(self.sent)}"
+
+    async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
+        self.alerts.append((admins, text))
