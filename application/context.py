@@ -36,11 +36,19 @@ class ContextBuilder:
         """
         return 3 * (self.limits.max_pairs + 2)
 
-    def build(self, entries: Sequence[HistoryEntry], message_id: str) -> ContextWindow:
-        """The window for answering `message_id`: it, and the exchanges before it."""
+    def build(
+        self, entries: Sequence[HistoryEntry], message_id: str, max_tokens: int | None = None
+    ) -> ContextWindow:
+        """The window for answering `message_id`: it, and the exchanges before it.
+
+        `max_tokens` tightens the budget, for a model that found the usual one too long.
+        """
         at = next(i for i, entry in enumerate(entries) if entry.message_id == message_id)
         history = [entry.exchange for entry in entries[:at]]
-        return build_context_window(self.system, history, entries[at].exchange.user, self.limits)
+        limits = (
+            self.limits if max_tokens is None else attrs.evolve(self.limits, max_tokens=max_tokens)
+        )
+        return build_context_window(self.system, history, entries[at].exchange.user, limits)
 
 
 class NoMessageError(LookupError):

@@ -8,16 +8,20 @@ from what it is about, so a duplicate delivery or a second process never answers
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from datetime import datetime
 
 import attrs
 
+from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
 from lukas.application.conversation_locks import ConversationLocks
-from lukas.application.identity import delivery_event_id, message_event_id, outcome_event_id
+from lukas.application.identity import (
+    claim_event_id,
+    delivery_event_id,
+    message_event_id,
+    outcome_event_id,
+)
 from lukas.application.ports.chat_channel import ChatChannel, DeliveryError
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
-from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import (
     ConcurrencyError,
     EventMetadata,
@@ -28,18 +32,17 @@ from lukas.application.ports.event_store import (
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.projections.conversation_history import history_from
 from lukas.domain import conversation
-from lukas.domain.context_window import ContextWindow
 from lukas.domain.conversation import (
     ConversationState,
     ReceiveMessage,
+    RecordClaim,
     RecordDelivery,
     RecordFailure,
-    RecordReply,
 )
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import DomainEvent, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
-from lukas.domain.persona import FALLBACK_RESPONSES, MESSAGE_TOO_LONG
+from lukas.domain.persona import MISSED_APOLOGY
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +84,18 @@ class MessageHandler:
         self,
         *,
         store: EventStore,
-        model: ChatModel,
+        composer: ReplyComposer,
         channel: ChatChannel,
         counter: TokenCounter,
-        clock: Clock,
         context: ContextBuilder,
-        random: Callable[[], float],
-        fallbacks: tuple[str, ...] = FALLBACK_RESPONSES,
+        instance_id: str | None = None,
     ) -> None:
         self._store = store
-        self._model = model
+        self._composer = composer
         self._channel = channel
         self._counter = counter
-        self._clock = clock
         self._context = context
-        self._random = random
-        self._fallbacks = fallbacks
+        self._instance_id = instance_id
         self._locks = ConversationLocks()
 
     async def handle(self, incoming: IncomingMessage) -> Outcome:
@@ -117,7 +116,7 @@ class MessageHandler:
             token_count=self._counter.count(incoming.text),
         )
         decided = await self._decide_and_append(
-            incoming.conversation, command, message_id, EventMetadata(message_id)
+            incoming.conversation, command, message_id, self._metadata(message_id)
         )
         return message_id, bool(decided.events)
 
@@ -125,83 +124,69 @@ class MessageHandler:
         self, key: ConversationKey, message_id: str, platform_message_id: str
     ) -> Outcome:
         async with self._locks.hold(key):
-            tail = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
-            if message_id in _fold(tail).answered:
+            events = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
+            entries = history_from(events)
+            if all(entry.message_id != message_id for entry in entries):
+                # An old message, answered after a restart: its history is further back.
+                events = await self._store.read_stream(key.stream_id)
+                entries = history_from(events)
+            state = _fold(events)
+            if message_id in state.answered:
                 return Outcome(message_id, duplicate=True)
-            window = self._context.build(history_from(tail), message_id)
-            command = await self._reply_or_fallback(key, message_id, window, tail)
-            decided = await self._decide_and_append(
-                key, command, outcome_event_id(message_id), EventMetadata(message_id, message_id)
-            )
-            if not decided.events:  # another process answered first; it delivers its answer
-                return Outcome(message_id, duplicate=True)
-            outcome = decided.events[0]
-            assert isinstance(outcome, ReplyGenerated | ReplyFailed)
-            return await self._deliver(key, message_id, platform_message_id, outcome)
+            command = await self._composer.compose(message_id, entries, state.last_fallback)
+            return await self._record_and_deliver(key, message_id, platform_message_id, command)
 
-    async def _reply_or_fallback(
+    async def apologize(
+        self, key: ConversationKey, message_id: str, platform_message_id: str, received_at: datetime
+    ) -> Outcome:
+        """Answer a message that waited too long while Lukas was down with an apology."""
+        async with self._locks.hold(key):
+            command = RecordFailure(
+                message_id=message_id,
+                kind=FailureKind.MISSED,
+                detail=f"received {received_at:%Y-%m-%d %H:%M:%S %Z} while Lukas was down",
+                attempts=0,
+                fallback_text=MISSED_APOLOGY,
+            )
+            return await self._record_and_deliver(key, message_id, platform_message_id, command)
+
+    async def deliver_recorded(
         self,
         key: ConversationKey,
         message_id: str,
-        window: ContextWindow,
-        tail: list[RecordedEvent],
-    ) -> RecordReply | RecordFailure:
-        if not window.fits:
-            current = window.messages[-1]
-            notice = MESSAGE_TOO_LONG.format(
-                tokens=current.content_tokens, limit=self._context.limits.max_tokens
+        platform_message_id: str,
+        outcome: ReplyGenerated | ReplyFailed,
+    ) -> Outcome:
+        """Deliver a reply that was recorded but never delivered (its deliverer is gone)."""
+        async with self._locks.hold(key):
+            decided = await self._decide_and_append(
+                key,
+                RecordClaim(message_id=message_id),
+                None,
+                self._metadata(message_id, outcome_event_id(message_id)),
+                whole_stream=True,
             )
-            return RecordFailure(
-                message_id=message_id,
-                kind=FailureKind.MESSAGE_TOO_LONG,
-                detail=f"{current.content_tokens} tokens in one message",
-                attempts=0,
-                fallback_text=notice,
+            if not decided.events:  # delivered or claimed meanwhile by a live process
+                return Outcome(message_id, duplicate=True)
+            return await self._deliver(
+                key, message_id, platform_message_id, outcome, whole_stream=True
             )
-        started = self._clock.monotonic()
-        try:
-            completion = await self._model.complete(window.messages)
-        except ChatModelError as error:
-            # Without credentials every message fails the same way; the operator was told once.
-            level = (
-                logging.INFO if error.kind is FailureKind.MISSING_CREDENTIALS else logging.WARNING
-            )
-            log.log(level, "no reply for %s from %s: %s", key, self._model.name, error)
-            return self._fallback(message_id, error.kind, error.detail, error.attempts, tail)
-        if not completion.text.strip():
-            log.warning("empty reply for %s from %s", key, self._model.name)
-            detail = f"finish_reason={completion.finish_reason}"
-            return self._fallback(message_id, FailureKind.EMPTY_REPLY, detail, 1, tail)
-        return self._reply(message_id, completion, window, started)
 
-    def _reply(
-        self, message_id: str, completion: Completion, window: ContextWindow, started: float
-    ) -> RecordReply:
-        return RecordReply(
-            message_id=message_id,
-            text=completion.text,
-            provider=completion.provider,
-            model=completion.model,
-            usage=completion.usage,
-            finish_reason=completion.finish_reason,
-            latency_ms=round((self._clock.monotonic() - started) * 1000),
-            context_tokens=window.total_tokens,
-            token_count=self._counter.count(completion.text),
-        )
-
-    def _fallback(
+    async def _record_and_deliver(
         self,
+        key: ConversationKey,
         message_id: str,
-        kind: FailureKind,
-        detail: str,
-        attempts: int,
-        tail: list[RecordedEvent],
-    ) -> RecordFailure:
-        previous = _fold(tail).last_fallback
-        text = conversation.choose_fallback(self._fallbacks, previous, self._random())
-        return RecordFailure(
-            message_id=message_id, kind=kind, detail=detail, attempts=attempts, fallback_text=text
+        platform_message_id: str,
+        command: conversation.RecordReply | RecordFailure,
+    ) -> Outcome:
+        decided = await self._decide_and_append(
+            key, command, outcome_event_id(message_id), self._metadata(message_id, message_id)
         )
+        if not decided.events:  # another process answered first; it delivers its answer
+            return Outcome(message_id, duplicate=True)
+        outcome = decided.events[0]
+        assert isinstance(outcome, ReplyGenerated | ReplyFailed)
+        return await self._deliver(key, message_id, platform_message_id, outcome)
 
     async def _deliver(
         self,
@@ -209,6 +194,8 @@ class MessageHandler:
         message_id: str,
         platform_message_id: str,
         outcome: ReplyGenerated | ReplyFailed,
+        *,
+        whole_stream: bool = False,
     ) -> Outcome:
         text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
         failure = outcome.kind if isinstance(outcome, ReplyFailed) else None
@@ -221,25 +208,40 @@ class MessageHandler:
             key,
             RecordDelivery(message_id=message_id, platform_message_id=posted_id),
             delivery_event_id(message_id),
-            EventMetadata(message_id, outcome_event_id(message_id)),
+            self._metadata(message_id, outcome_event_id(message_id)),
+            whole_stream=whole_stream,
         )
         return Outcome(message_id, reply_text=text, failure=failure, delivered=True)
+
+    def _metadata(self, correlation_id: str, causation_id: str | None = None) -> EventMetadata:
+        return EventMetadata(correlation_id, causation_id, self._instance_id)
 
     async def _decide_and_append(
         self,
         key: ConversationKey,
         command: conversation.Command,
-        event_id: str,
+        event_id: str | None,
         metadata: EventMetadata,
+        *,
+        whole_stream: bool = False,
     ) -> _Decided:
-        """Decide on the stream's current state and append, deciding again after a conflict."""
+        """Decide on the stream's current state and append, deciding again after a conflict.
+
+        `event_id` None derives the id from the stream version the decision was made at.
+        `whole_stream` folds the entire stream, for commands about messages that may be
+        older than the tail.
+        """
         for _ in range(_CONFLICT_ROUNDS):
-            tail = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
+            if whole_stream:
+                tail = await self._store.read_stream(key.stream_id)
+            else:
+                tail = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
             events = conversation.decide(command, _fold(tail))
             if not events:
                 return _Decided(events=[], tail=tail)
             version = tail[-1].version if tail else 0
-            new = [NewEvent(event_id, event, metadata) for event in events]
+            new_id = event_id or claim_event_id(metadata.correlation_id, version)
+            new = [NewEvent(new_id, event, metadata) for event in events]
             try:
                 result = await self._store.append(key.stream_id, new, version)
             except ConcurrencyError:

@@ -14,17 +14,22 @@ from lukas.domain.conversation_key import ConversationKey
 _NAMESPACE = uuid.UUID("6f1d3c1e-5b7a-4d59-9a83-2f4c2a1b7e10")
 
 
-def _derive(*parts: str) -> str:
+def derive_event_id(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
 
 
 def message_event_id(conversation: ConversationKey, platform_message_id: str) -> str:
-    return _derive("message", conversation.value, platform_message_id)
+    return derive_event_id("message", conversation.value, platform_message_id)
 
 
 def outcome_event_id(message_id: str) -> str:
-    return _derive("outcome", message_id)
+    return derive_event_id("outcome", message_id)
 
 
 def delivery_event_id(message_id: str) -> str:
-    return _derive("delivery", message_id)
+    return derive_event_id("delivery", message_id)
+
+
+def claim_event_id(message_id: str, stream_version: int) -> str:
+    # Two processes claiming at the same stream version make one event, not two.
+    return derive_event_id("claim", message_id, str(stream_version))

@@ -13,6 +13,9 @@ import attrs
 
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
+    AdminAlerted,
+    CircuitStateChanged,
+    DeliveryClaimed,
     DomainEvent,
     MessageReceived,
     ReplyDelivered,
@@ -74,7 +77,14 @@ class RecordDelivery:
     platform_message_id: str
 
 
-Command = ReceiveMessage | RecordReply | RecordFailure | RecordDelivery
+@attrs.frozen(kw_only=True)
+class RecordClaim:
+    """Take over delivering a recorded reply whose first deliverer is gone."""
+
+    message_id: str
+
+
+Command = ReceiveMessage | RecordReply | RecordFailure | RecordDelivery | RecordClaim
 
 
 class ConversationRuleError(Exception):
@@ -124,6 +134,10 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
                     fallback_text=command.fallback_text,
                 )
             ]
+        case RecordClaim():
+            if command.message_id in state.delivered or command.message_id not in state.answered:
+                return []
+            return [DeliveryClaimed(reply_to=command.message_id)]
         case RecordDelivery():
             if command.message_id in state.delivered:
                 return []
@@ -151,6 +165,8 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             )
         case ReplyDelivered():
             return attrs.evolve(state, delivered=state.delivered | {event.reply_to})
+        case DeliveryClaimed() | CircuitStateChanged() | AdminAlerted():
+            return state
 
 
 def fold(

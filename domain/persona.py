@@ -36,3 +36,13 @@ MESSAGE_TOO_LONG = (
     "That's a lot of words for a little bear \U0001f43b - your message is {tokens} tokens and "
     "I can only read about {limit} at once. Could you send a shorter version or the key part?"
 )
+
+# Not from the seed: in Lukas's voice for what the seed's table leaves to "fallback".
+CONTENT_DECLINE = (
+    "I'd better not help with that one \U0001f43b - it's outside what a workplace bear "
+    "should weigh in on. Happy to help with something else, though!"
+)
+MISSED_APOLOGY = (
+    "Sorry I missed your message earlier - this bear was fast asleep \U0001f43b "
+    "Could you ask me again?"
+)

@@ -54,6 +54,10 @@ class LLMConfig:
     reasoning: ReasoningMode = "auto"
     reasoning_headroom: int = attrs.field(default=2000, validator=_at_least(0))
     timeout: float = attrs.field(default=30.0, validator=_at_least(0.1))
+    attempts: int = attrs.field(default=3, validator=_at_least(1))
+    deadline: float = attrs.field(default=60.0, validator=_at_least(1))
+    breaker_failures: int = attrs.field(default=5, validator=_at_least(1))
+    breaker_reset: float = attrs.field(default=60.0, validator=_at_least(1))
 
 
 @attrs.frozen
@@ -64,6 +68,7 @@ class Config:
     context_tokens: int = attrs.field(default=4000, validator=_at_least(100))
     admin_users: tuple[str, ...] = ()
     ollama_url: str = "http://localhost:11434"
+    recovery_max_age: float = attrs.field(default=600.0, validator=_at_least(0))
 
 
 @attrs.frozen
@@ -87,10 +92,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LUKAS_LLM_REASONING", ("llm", "reasoning")),
     Setting("LUKAS_LLM_REASONING_HEADROOM", ("llm", "reasoning_headroom")),
     Setting("LUKAS_LLM_TIMEOUT", ("llm", "timeout")),
+    Setting("LUKAS_LLM_ATTEMPTS", ("llm", "attempts")),
+    Setting("LUKAS_LLM_DEADLINE", ("llm", "deadline")),
+    Setting("LUKAS_BREAKER_FAILURES", ("llm", "breaker_failures")),
+    Setting("LUKAS_BREAKER_RESET", ("llm", "breaker_reset")),
     Setting("LUKAS_HISTORY_PAIRS", ("history_pairs",)),
     Setting("LUKAS_CONTEXT_TOKENS", ("context_tokens",)),
     Setting("LUKAS_ADMIN_USERS", ("admin_users",), is_list=True),
     Setting("LUKAS_OLLAMA_URL", ("ollama_url",)),
+    Setting("LUKAS_RECOVERY_MAX_AGE", ("recovery_max_age",)),
 )
 _BY_PATH = {s.path: s for s in SETTINGS}
 

@@ -12,17 +12,10 @@ from typing import TextIO
 
 from lukas.adapters.console.channel import ConsoleChannel
 from lukas.adapters.console.terminal import TerminalInput
-from lukas.adapters.system_clock import SystemClock
 from lukas.application.handle_message import IncomingMessage
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config
-from lukas.entrypoints.wiring import (
-    build_message_handler,
-    choose_chat_model,
-    open_store,
-    system_random,
-    token_counter,
-)
+from lukas.entrypoints.wiring import open_chat
 
 HELP = "Chatting with Lukas. /reset starts a new conversation, /quit leaves."
 
@@ -44,50 +37,34 @@ async def run_console(
 ) -> int:
     interactive = stdin.isatty() and stdout.isatty()
     channel = ConsoleChannel(stdout, stderr, interactive=interactive)
-    clock = SystemClock()
     user = getpass.getuser()
-    # The store first: a wrong --db should be the only thing the user hears about.
-    async with open_store(db, create=True) as store:
-        choice = await choose_chat_model(config, environ)
-        if choice.notice:
-            channel.notice(choice.notice)
-        counter = token_counter(config)
-        handler = build_message_handler(
-            config,
-            store=store,
-            model=choice.model,
-            channel=channel,
-            counter=counter,
-            clock=clock,
-            draw=system_random(),
-        )
-        session = new_session(user, clock.now())
+    async with open_chat(config, db, environ, channel) as chat:
+        if chat.notice:
+            channel.notice(chat.notice)
+        # What a crash left behind is finished before anything new is read.
+        await chat.recover()
+        session = new_session(user, chat.clock.now())
         if interactive:
             channel.notice(f"{HELP} (conversation {session})")
         sequence = 0
-        try:
-            async for line in TerminalInput(stdin, interactive=interactive).lines():
-                text = line.strip()
-                if not text:
-                    continue
-                if text == "/quit":
-                    break
-                if text == "/reset":
-                    session = new_session(user, clock.now())
-                    channel.notice(f"Started a new conversation ({session}).")
-                    continue
-                sequence += 1
-                await handler.handle(
-                    IncomingMessage(
-                        conversation=session,
-                        author_id=f"console:{user}",
-                        author_name=user,
-                        text=text,
-                        platform_message_id=f"{sequence}",
-                    )
+        async for line in TerminalInput(stdin, interactive=interactive).lines():
+            text = line.strip()
+            if not text:
+                continue
+            if text == "/quit":
+                break
+            if text == "/reset":
+                session = new_session(user, chat.clock.now())
+                channel.notice(f"Started a new conversation ({session}).")
+                continue
+            sequence += 1
+            await chat.handler.handle(
+                IncomingMessage(
+                    conversation=session,
+                    author_id=f"console:{user}",
+                    author_name=user,
+                    text=text,
+                    platform_message_id=f"{sequence}",
                 )
-        finally:
-            aclose = getattr(choice.model, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            )
     return 0

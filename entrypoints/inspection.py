@@ -13,6 +13,9 @@ from lukas.application.projections.conversation_list import ConversationListProj
 from lukas.application.projections.projection import rebuild
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
+    AdminAlerted,
+    CircuitStateChanged,
+    DeliveryClaimed,
     DomainEvent,
     MessageReceived,
     ReplyDelivered,
@@ -60,6 +63,16 @@ def summary(event: DomainEvent) -> str:
             )
         case ReplyDelivered():
             return f"delivered reply to {_short(event.reply_to)} as {event.platform_message_id}"
+        case DeliveryClaimed():
+            return f"took over delivering the reply to {_short(event.reply_to)}"
+        case CircuitStateChanged():
+            return (
+                f"circuit for {event.dependency}: {event.previous} -> {event.current}"
+                f" ({event.detail})"
+            )
+        case AdminAlerted():
+            admins = ", ".join(event.admins) or "no admins configured"
+            return f"alerted {admins} about {event.kind.value}: {_quote(event.text, 120)}"
 
 
 def text_line(recorded: RecordedEvent) -> str:

@@ -4,8 +4,10 @@ use cases. Nothing is wired at import time; tests build the same use cases with 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -13,6 +15,9 @@ import attrs
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+from lukas.application.admin_alerts import AdminAlerts
+from lukas.application.circuit_events import CircuitRecorder
+from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
 from lukas.application.handle_message import MessageHandler
 from lukas.application.offline_model import OfflineChatModel
@@ -20,7 +25,9 @@ from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
+from lukas.application.ports.instances import Instances
 from lukas.application.ports.token_counter import TokenCounter
+from lukas.application.recovery import RecoveryReport, recover
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints.config import Config, ConfigError
@@ -30,6 +37,7 @@ from lukas.entrypoints.config import Config, ConfigError
 class ModelChoice:
     model: ChatModel
     notice: str | None  # one line for stderr when Lukas is not using the configured model
+    credentials_hint: str = "the provider's API key"  # what an admin should check
 
 
 def provider_key_variable(model: str) -> str | None:
@@ -76,7 +84,10 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
             generation=generation,
             timeout_seconds=llm.timeout,
         )
-        return ModelChoice(AnyLLMChatModel(settings), None)
+        hint = variable or "the server's credentials"
+        if llm.api_base:
+            hint = f"{hint} and LUKAS_LLM_API_BASE ({llm.api_base})"
+        return ModelChoice(AnyLLMChatModel(settings), None, hint)
     how = f"set {variable} (or LUKAS_LLM_MODEL=provider:model with that provider's key)"
     local = await local_ollama_models(config.ollama_url)
     if local:
@@ -92,12 +103,35 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
             f"No {variable} set: using the local Ollama model {local[0]}; "
             f"to use {llm.model}, {how}."
         )
-        return ModelChoice(AnyLLMChatModel(settings), notice)
+        return ModelChoice(AnyLLMChatModel(settings), notice, "the local Ollama")
     notice = (
         f"No {variable} set and no local Ollama: Lukas is offline and answers with "
         f"fallback phrases; to chat with a model, {how}."
     )
     return ModelChoice(OfflineChatModel(f"{variable} is not set"), notice)
+
+
+def resilient(
+    model: ChatModel, config: Config, clock: Clock, recorder: CircuitRecorder
+) -> ChatModel:
+    """Retries outside, the circuit breaker inside: every attempt counts toward the breaker."""
+    from lukas.adapters.resilience.circuit_breaker import CircuitBreakerChatModel, StateChange
+    from lukas.adapters.resilience.retrying_chat_model import RetryingChatModel, RetryPolicy
+
+    async def record(change: StateChange) -> None:
+        await recorder.record(change.dependency, change.previous, change.current, change.detail)
+
+    llm = config.llm
+    breaker = CircuitBreakerChatModel(
+        model,
+        clock=clock,
+        fail_max=llm.breaker_failures,
+        reset_timeout=llm.breaker_reset,
+        on_change=record,
+    )
+    return RetryingChatModel(
+        breaker, RetryPolicy(attempts=llm.attempts, deadline_seconds=llm.deadline)
+    )
 
 
 def build_message_handler(
@@ -109,20 +143,99 @@ def build_message_handler(
     counter: TokenCounter,
     clock: Clock,
     draw: Callable[[], float],
+    instance_id: str | None = None,
+    credentials_hint: str = "the provider's API key",
 ) -> MessageHandler:
     limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
     context = ContextBuilder.for_prompt(
         PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
     )
-    return MessageHandler(
+    alerts = AdminAlerts(
         store=store,
-        model=model,
         channel=channel,
+        clock=clock,
+        admins=config.admin_users,
+        instance_id=instance_id,
+    )
+    composer = ReplyComposer(
+        model=model,
         counter=counter,
         clock=clock,
         context=context,
         random=draw,
+        alerts=alerts,
+        credentials_hint=credentials_hint,
     )
+    return MessageHandler(
+        store=store,
+        composer=composer,
+        channel=channel,
+        counter=counter,
+        context=context,
+        instance_id=instance_id,
+    )
+
+
+@attrs.frozen
+class Chat:
+    """Everything a chat front end (console, Slack) needs, wired and running."""
+
+    handler: MessageHandler
+    notice: str | None
+    store: EventStore
+    instances: Instances
+    clock: Clock
+    recovery_max_age: timedelta
+
+    async def recover(self) -> RecoveryReport:
+        return await recover(
+            store=self.store,
+            handler=self.handler,
+            instances=self.instances,
+            clock=self.clock,
+            max_age=self.recovery_max_age,
+        )
+
+
+@asynccontextmanager
+async def open_chat(
+    config: Config, db: Path, environ: Mapping[str, str], channel: ChatChannel
+) -> AsyncIterator[Chat]:
+    """Opens the store first (a wrong --db should be the only complaint), then the rest."""
+    from lukas.adapters.locks.instance_locks import FileLockInstances
+
+    clock = SystemClock()
+    instance_id = uuid.uuid4().hex[:12]
+    async with open_store(db, create=True) as store:
+        with FileLockInstances.start(
+            db.with_name(db.name + ".instances"), instance_id
+        ) as instances:
+            choice = await choose_chat_model(config, environ)
+            recorder = CircuitRecorder(store, clock, instance_id)
+            handler = build_message_handler(
+                config,
+                store=store,
+                model=resilient(choice.model, config, clock, recorder),
+                channel=channel,
+                counter=token_counter(config),
+                clock=clock,
+                draw=system_random(),
+                instance_id=instance_id,
+                credentials_hint=choice.credentials_hint,
+            )
+            try:
+                yield Chat(
+                    handler=handler,
+                    notice=choice.notice,
+                    store=store,
+                    instances=instances,
+                    clock=clock,
+                    recovery_max_age=timedelta(seconds=config.recovery_max_age),
+                )
+            finally:
+                aclose = getattr(choice.model, "aclose", None)
+                if aclose is not None:
+                    await aclose()
 
 
 def token_counter(config: Config) -> TiktokenCounter:

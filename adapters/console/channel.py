@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from lukas.application.ports.chat_channel import DeliveryError
 from lukas.domain.conversation_key import ConversationKey
 
 
@@ -20,12 +21,13 @@ class ConsoleChannel:
         self._sent = 0
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+        block = f"Lukas: {text}\n" if self._interactive else as_block(text) + "\n"
+        try:
+            self._out.write(("\n" if self._sent and not self._interactive else "") + block)
+            self._out.flush()
+        except OSError as error:  # a closed pipe or a full disk: the reply stays undelivered
+            raise DeliveryError(f"cannot write the reply to the terminal: {error}") from error
         self._sent += 1
-        if self._interactive:
-            self._out.write(f"Lukas: {text}\n")
-        else:
-            self._out.write(("\n" if self._sent > 1 else "") + as_block(text) + "\n")
-        self._out.flush()
         # The conversation key is unique per console run, so these ids are unique in the log.
         return f"{conversation.value}/reply-{self._sent}"
 

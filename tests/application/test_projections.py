@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import anyio
 import pytest
+from fakes.clock import FakeClock
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
@@ -69,7 +70,7 @@ async def test_the_tail_gives_the_same_context_as_the_whole_stream() -> None:
     everything = await world.store.read_stream(stream)
     tail = await world.store.read_stream_tail(stream, 3 * (world.limits.max_pairs + 2))
     last = history_from(everything)[-1].message_id
-    builder = world.handler._context
+    builder = world.handler._context  # the handler's own builder: same limits
     from_tail = builder.build(history_from(tail), last)
     from_everything = builder.build(history_from(everything), last)
     assert from_tail.messages == from_everything.messages
@@ -103,10 +104,9 @@ class CountingStore(InMemoryEventStore):
 async def test_answering_reads_the_same_amount_however_long_the_conversation(
     history: int,
 ) -> None:
-    world = make_world()
-    store = CountingStore(world.clock)
-    world.handler._store = store
-    world.store = store
+    clock = FakeClock()
+    store = CountingStore(clock)
+    world = make_world(store=store, clock=clock)
     await chat(world, history)
     store.read = 0
     await world.handler.handle(world.message("one more", "console:a"))

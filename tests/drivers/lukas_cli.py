@@ -25,15 +25,21 @@ class Run:
 RunLukas = Callable[..., Run]
 
 
+def clean_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The test's environment without any Lukas or provider settings, plus `env`."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LUKAS_", "OPENAI_", "ANTHROPIC_", "SLACK_"))
+    }
+    environment["LUKAS_OLLAMA_URL"] = NO_OLLAMA
+    environment.update(env or {})
+    return environment
+
+
 def lukas_runner(cwd: Path) -> RunLukas:
     def run(*args: str, stdin: str = "", env: Mapping[str, str] | None = None) -> Run:
-        environment = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("LUKAS_", "OPENAI_", "ANTHROPIC_", "SLACK_"))
-        }
-        environment["LUKAS_OLLAMA_URL"] = NO_OLLAMA
-        environment.update(env or {})
+        environment = clean_environment(env)
         done = subprocess.run(
             [str(LUKAS), *args],
             input=stdin,

@@ -1,0 +1,80 @@
+"""After a crash or restart: answer what was left unanswered, deliver what was left undelivered.
+
+Work whose owner (the process that recorded its last step) is still running is left to it.
+Everything else is finished here, each item once: outcomes and delivery claims are appended
+with expected versions, so two processes recovering together cannot both act.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import attrs
+
+from lukas.application.handle_message import MessageHandler
+from lukas.application.ports.clock import Clock
+from lukas.application.ports.event_store import EventStore
+from lukas.application.ports.instances import Instances
+from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
+from lukas.application.projections.projection import rebuild
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class RecoveryReport:
+    answered: int = 0
+    apologized: int = 0
+    delivered: int = 0
+    left_to_others: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.answered + self.apologized + self.delivered
+
+
+async def recover(
+    *,
+    store: EventStore,
+    handler: MessageHandler,
+    instances: Instances,
+    clock: Clock,
+    max_age: timedelta,
+) -> RecoveryReport:
+    pending, _ = await rebuild(store, PendingWorkProjection())
+    report = RecoveryReport()
+    for item in sorted(pending.values(), key=lambda p: p.position):
+        if item.owner is not None and instances.is_alive(item.owner):
+            report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
+            continue
+        report = await _finish(item, handler, clock, max_age, report)
+    if report.total or report.left_to_others:
+        log.warning(
+            "recovered after a restart: %d answered, %d apologised for, %d delivered;"
+            " %d left to running instances",
+            report.answered,
+            report.apologized,
+            report.delivered,
+            report.left_to_others,
+        )
+    return report
+
+
+async def _finish(
+    item: PendingMessage,
+    handler: MessageHandler,
+    clock: Clock,
+    max_age: timedelta,
+    report: RecoveryReport,
+) -> RecoveryReport:
+    if item.outcome is not None:
+        outcome = await handler.deliver_recorded(
+            item.key, item.message_id, item.platform_message_id, item.outcome
+        )
+        return attrs.evolve(report, delivered=report.delivered + int(outcome.delivered))
+    if clock.now() - item.received_at <= max_age:
+        await handler.answer(item.key, item.message_id, item.platform_message_id)
+        return attrs.evolve(report, answered=report.answered + 1)
+    await handler.apologize(item.key, item.message_id, item.platform_message_id, item.received_at)
+    return attrs.evolve(report, apologized=report.apologized + 1)

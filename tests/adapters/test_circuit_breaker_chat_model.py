@@ -1,0 +1,251 @@
+"""The circuit breaker decorator, over a scripted fake model and a clock moved by hand."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import anyio
+import pytest
+from fakes.chat_model import FakeChatModel
+from fakes.clock import FakeClock
+
+from lukas.adapters.resilience.circuit_breaker import CircuitBreakerChatModel, StateChange
+from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.domain.context_window import ContextMessage, Role
+from lukas.domain.failures import PROVIDER_HEALTH_FAILURES, FailureKind
+
+pytestmark = pytest.mark.anyio
+
+MESSAGES = [ContextMessage(Role.USER, "Hi Lukas", 2)]
+DOWN = ChatModelError(FailureKind.PROVIDER, "500 the server had an error")
+REJECTED = ChatModelError(FailureKind.AUTHENTICATION, "401 incorrect API key")
+
+
+class Changes:
+    def __init__(self) -> None:
+        self.seen: list[StateChange] = []
+
+    async def __call__(self, change: StateChange) -> None:
+        self.seen.append(change)
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        return [(change.previous, change.current) for change in self.seen]
+
+
+class HangingModel:
+    """Never answers, like a provider that stopped responding."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @property
+    def name(self) -> str:
+        return "hanging:model"
+
+    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        self.calls += 1
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+def breaker(
+    inner: FakeChatModel | HangingModel, clock: FakeClock, changes: Changes | None = None
+) -> CircuitBreakerChatModel:
+    return CircuitBreakerChatModel(inner, clock=clock, on_change=changes)
+
+
+async def fail(model: CircuitBreakerChatModel, times: int = 1) -> list[ChatModelError]:
+    errors: list[ChatModelError] = []
+    for _ in range(times):
+        with pytest.raises(ChatModelError) as raised:
+            await model.complete(MESSAGES)
+        errors.append(raised.value)
+    return errors
+
+
+async def opened(
+    changes: Changes | None = None,
+) -> tuple[CircuitBreakerChatModel, FakeChatModel, FakeClock]:
+    inner, clock = FakeChatModel(*[DOWN] * 5), FakeClock()
+    model = breaker(inner, clock, changes)
+    await fail(model, 5)
+    assert model.state == "open"
+    return model, inner, clock
+
+
+async def test_five_failures_in_a_row_open_it_and_the_sixth_call_is_refused() -> None:
+    inner = FakeChatModel(*[DOWN] * 5, "never reached")
+    model = breaker(inner, FakeClock())
+    errors = await fail(model, 4)
+    assert model.state == "closed"
+    # The call that trips the breaker reports the provider's own failure.
+    [fifth] = await fail(model)
+    assert fifth is DOWN
+    assert model.state == "open"
+    [sixth] = await fail(model)
+    assert sixth.kind is FailureKind.CIRCUIT_OPEN
+    assert sixth.detail == "the chat model failed 5 times in a row; not calling it for 60 s"
+    assert sixth.attempts == 0
+    assert len(inner.calls) == 5
+    assert [error.kind for error in errors] == [FailureKind.PROVIDER] * 4
+
+
+@pytest.mark.parametrize("kind", sorted(PROVIDER_HEALTH_FAILURES, key=str))
+async def test_every_provider_health_failure_counts(kind: FailureKind) -> None:
+    model = breaker(FakeChatModel(*[ChatModelError(kind, "unwell")] * 5), FakeClock())
+    await fail(model, 5)
+    assert model.state == "open"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        FailureKind.AUTHENTICATION,
+        FailureKind.MISSING_CREDENTIALS,
+        FailureKind.BAD_REQUEST,
+        FailureKind.CONTENT_FILTER,
+        FailureKind.CONTEXT_LENGTH,
+    ],
+)
+async def test_failures_that_say_nothing_about_the_provider_do_not_count(kind: FailureKind) -> None:
+    inner = FakeChatModel(*[ChatModelError(kind, "not the provider's fault")] * 8)
+    model = breaker(inner, FakeClock())
+    await fail(model, 8)
+    assert model.state == "closed"
+    assert len(inner.calls) == 8
+
+
+async def test_an_answer_in_between_breaks_the_run_of_failures() -> None:
+    inner = FakeChatModel(*[DOWN] * 4, REJECTED, *[DOWN] * 4, "fine", *[DOWN] * 5)
+    model = breaker(inner, FakeClock())
+    await fail(model, 9)
+    assert (await model.complete(MESSAGES)).text == "fine"
+    assert model.state == "closed"
+    await fail(model, 4)
+    assert model.state == "closed"
+    await fail(model)
+    assert model.state == "open"
+
+
+async def test_the_refusal_says_how_long_is_left() -> None:
+    model, _, clock = await opened()
+    clock.advance(44.5)
+    [refused] = await fail(model)
+    assert refused.detail == "the chat model failed 5 times in a row; not calling it for 16 s"
+
+
+async def test_after_the_reset_timeout_a_trial_call_goes_through_and_closes_it() -> None:
+    changes = Changes()
+    model, inner, clock = await opened(changes)
+    clock.advance(59.9)
+    await fail(model)
+    assert len(inner.calls) == 5
+    clock.advance(0.1)
+    inner.script("back again")
+    assert (await model.complete(MESSAGES)).text == "back again"
+    assert model.state == "closed"
+    assert len(inner.calls) == 6
+    assert changes.steps == [("closed", "open"), ("open", "half-open"), ("half-open", "closed")]
+    assert [change.detail for change in changes.seen] == [
+        "5 failures in a row, last: provider: 500 the server had an error",
+        "60 s passed; letting a trial call through",
+        "a trial call succeeded",
+    ]
+    assert {change.dependency for change in changes.seen} == {"chat-model"}
+
+
+async def test_a_failed_trial_call_opens_it_again_for_another_timeout() -> None:
+    changes = Changes()
+    model, inner, clock = await opened(changes)
+    clock.advance(60)
+    inner.script(ChatModelError(FailureKind.TIMEOUT, "no answer within 30 s"), "later")
+    [trial] = await fail(model)
+    assert trial.kind is FailureKind.TIMEOUT
+    assert model.state == "open"
+    clock.advance(30)
+    [refused] = await fail(model)
+    assert refused.kind is FailureKind.CIRCUIT_OPEN
+    assert "6 times in a row; not calling it for 30 s" in refused.detail
+    clock.advance(30)
+    assert (await model.complete(MESSAGES)).text == "later"
+    assert changes.steps == [
+        ("closed", "open"),
+        ("open", "half-open"),
+        ("half-open", "open"),
+        ("open", "half-open"),
+        ("half-open", "closed"),
+    ]
+    assert changes.seen[2].detail == "the trial call failed: timeout: no answer within 30 s"
+
+
+async def test_a_trial_call_rejected_by_the_provider_still_closes_it() -> None:
+    changes = Changes()
+    model, inner, clock = await opened(changes)
+    clock.advance(60)
+    inner.script(REJECTED)
+    await fail(model)
+    assert model.state == "closed"
+    assert changes.seen[-1].detail == (
+        "a trial call got an answer: authentication: 401 incorrect API key"
+    )
+
+
+async def test_a_cancelled_trial_call_reopens_it_and_the_change_is_still_reported() -> None:
+    changes = Changes()
+    inner, clock = HangingModel(), FakeClock()
+    model = breaker(inner, clock, changes)
+    for _ in range(5):
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await model.complete(MESSAGES)
+    assert model.state == "open"
+    clock.advance(60)
+    with anyio.move_on_after(0.01):
+        await model.complete(MESSAGES)
+    assert model.state == "open"
+    assert inner.calls == 6
+    assert changes.steps == [("closed", "open"), ("open", "half-open"), ("half-open", "open")]
+    assert changes.seen[-1].detail == "the trial call failed: the call was cancelled"
+
+
+async def test_state_changes_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="lukas.adapters.resilience"):
+        model, _, clock = await opened()
+        clock.advance(60)
+        await model.complete(MESSAGES)
+    levels = [(record.levelno, record.getMessage()) for record in caplog.records]
+    assert levels[0] == (
+        logging.WARNING,
+        "circuit for chat-model opened after 5 failures in a row, last: provider: 500 the "
+        "server had an error; calls stop for 60 s",
+    )
+    assert levels[-1] == (logging.INFO, "circuit for chat-model closed: a trial call succeeded")
+
+
+async def test_a_failing_listener_does_not_break_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(change: StateChange) -> None:
+        raise RuntimeError("event store unavailable")
+
+    inner = FakeChatModel(*[DOWN] * 5)
+    model = CircuitBreakerChatModel(inner, clock=FakeClock(), dependency="llm", on_change=broken)
+    errors = await fail(model, 5)
+    assert errors[-1] is DOWN
+    assert "could not report the llm circuit change" in caplog.text
+
+
+async def test_it_is_named_after_its_model_and_takes_its_own_limits() -> None:
+    changes = Changes()
+    inner, clock = FakeChatModel(DOWN, DOWN), FakeClock()
+    model = CircuitBreakerChatModel(
+        inner, clock=clock, dependency="llm", fail_max=2, reset_timeout=10, on_change=changes
+    )
+    assert model.name == "fake:scripted"
+    await fail(model, 2)
+    clock.advance(10)
+    await model.complete(MESSAGES)
+    assert changes.seen[0] == StateChange(
+        "llm", "closed", "open", "2 failures in a row, last: provider: 500 the server had an error"
+    )
+    assert changes.steps[-1] == ("half-open", "closed")

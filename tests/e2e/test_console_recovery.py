@@ -1,0 +1,143 @@
+"""Crash and restart `lukas console`: whatever was left is finished, and only once."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from drivers.lukas_cli import LUKAS, RunLukas, clean_environment
+from standins.openai_server import Failure, Hang, OpenAIStandIn, Reply
+
+from lukas.domain.persona import FALLBACK_RESPONSES
+
+pytestmark = pytest.mark.slow
+
+
+def env_for(standin: OpenAIStandIn, db: Path) -> dict[str, str]:
+    return {
+        "OPENAI_API_KEY": "sk-test-recovery-0123456789",
+        "LUKAS_LLM_API_BASE": standin.base_url,
+        "LUKAS_DB": str(db),
+    }
+
+
+def types(run_lukas: RunLukas, db: Path) -> list[str]:
+    lines = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
+    return [json.loads(line)["type"] for line in lines]
+
+
+def test_a_message_in_flight_at_sigkill_is_answered_once_after_restarts(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    openai_standin.script(Hang())
+    child = subprocess.Popen(
+        [str(LUKAS), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=clean_environment(env_for(openai_standin, db)),
+    )
+    assert child.stdin is not None
+    child.stdin.write("Are you there, Lukas?\n")
+    child.stdin.flush()
+    openai_standin.wait_for_requests(1, timeout=30)  # recorded, and now asking the model
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=10)
+    assert types(run_lukas, db) == ["MessageReceived"]
+
+    openai_standin.reset()
+    openai_standin.script(Reply("Sorry, I dozed off! Yes, I'm here."))
+    first = run_lukas("console", env=env_for(openai_standin, db))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "Sorry, I dozed off! Yes, I'm here.\n"
+    assert "1 answered" in first.stderr
+
+    second = run_lukas("console", env=env_for(openai_standin, db))
+    assert second.stdout == ""
+    assert len(openai_standin.chat_requests()) == 1
+    assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated", "ReplyDelivered"]
+
+
+def test_a_reply_that_could_not_be_shown_is_shown_once_on_the_next_start(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    openai_standin.script(Reply("Here is my answer"))
+    child = subprocess.Popen(
+        [str(LUKAS), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=clean_environment(env_for(openai_standin, db)),
+    )
+    assert child.stdout is not None
+    child.stdout.close()  # the terminal went away: the reply cannot be written
+    _, stderr = child.communicate("A question\n", timeout=60)
+    assert "not delivered" in stderr
+    assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
+
+    again = run_lukas("console", env=env_for(openai_standin, db))
+    assert again.stdout == "Here is my answer\n"
+    assert run_lukas("console", env=env_for(openai_standin, db)).stdout == ""
+    assert len(openai_standin.chat_requests()) == 1
+    assert types(run_lukas, db) == [
+        "MessageReceived",
+        "ReplyGenerated",
+        "DeliveryClaimed",
+        "ReplyDelivered",
+    ]
+
+
+def test_a_storm_of_500s_opens_the_circuit_and_every_message_still_gets_a_fallback(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    openai_standin.script(*[Failure.server_error(500)] * 20)
+    questions = "".join(f"Question {n}?\n" for n in range(8))
+    run = run_lukas("console", stdin=questions, env=env_for(openai_standin, db))
+    assert run.returncode == 0, run.stderr
+    # Three attempts for the first message, two for the second (the fifth failure opens the
+    # circuit), then none: the breaker answers at once while open.
+    assert len(openai_standin.chat_requests()) == 5
+    replies = run.stdout.removesuffix("\n").split("\n\n")
+    assert len(replies) == 8
+    assert set(replies) <= set(FALLBACK_RESPONSES)
+    assert all(a != b for a, b in itertools.pairwise(replies))
+    assert "circuit" in run.stderr
+    replay = run_lukas("replay", "--db", str(db)).stdout
+    assert "circuit for chat-model: closed -> open" in replay
+    failures = [
+        json.loads(line)["data"]
+        for line in run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
+        if json.loads(line)["type"] == "ReplyFailed"
+    ]
+    assert [f["kind"] for f in failures] == ["provider", "provider"] + ["circuit_open"] * 6
+    assert [f["attempts"] for f in failures][:2] == [3, 3]
+
+
+def test_a_rejected_key_means_one_request_a_fallback_and_one_admin_alert(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    openai_standin.script(Failure.unauthorized(), Failure.unauthorized())
+    env = {**env_for(openai_standin, db), "LUKAS_ADMIN_USERS": "U0ADMIN"}
+    run = run_lukas("console", stdin="Hi\nHello?\n", env=env)
+    assert len(openai_standin.chat_requests()) == 2  # one per message: never retried
+    replies = run.stdout.removesuffix("\n").split("\n\n")
+    assert set(replies) <= set(FALLBACK_RESPONSES)
+    alerts = [line for line in run.stderr.splitlines() if "ALERT for the admins (U0ADMIN)" in line]
+    assert len(alerts) == 1
+    assert "OPENAI_API_KEY" in alerts[0]
+    assert "sk-test" not in run.stderr
+    types_seen = types(run_lukas, db)
+    assert types_seen.count("AdminAlerted") == 1
