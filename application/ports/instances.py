@@ -10,6 +10,8 @@ from typing import Protocol
 
 
 class Instances(Protocol):
+    """Instance ids are 1 to 64 ASCII letters, digits, '_' or '-' (they name lock files)."""
+
     @property
     def me(self) -> str:
         """This process's instance id."""
