@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,37 @@ def test_a_rejected_key_means_one_request_a_fallback_and_one_admin_alert(
     assert "sk-test" not in run.stderr
     types_seen = types(run_lukas, db)
     assert types_seen.count("AdminAlerted") == 1
+
+
+def test_a_kill_while_the_reply_is_being_written_delivers_it_once_on_restart(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    # Longer than a pipe holds: with nobody reading, the console blocks mid-write.
+    long_reply = "honey " * 20_000
+    openai_standin.script(Reply(long_reply.strip()))
+    child = subprocess.Popen(
+        [str(LUKAS), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env=clean_environment(env_for(openai_standin, db)),
+    )
+    assert child.stdin is not None
+    child.stdin.write(b"Tell me about honey\n")
+    child.stdin.flush()
+    deadline = time.monotonic() + 30
+    while "ReplyGenerated" not in types(run_lukas, db):
+        assert time.monotonic() < deadline, "the reply was never recorded"
+        time.sleep(0.1)
+    time.sleep(0.2)
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=10)
+    assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
+
+    again = run_lukas("console", env=env_for(openai_standin, db))
+    assert again.stdout == long_reply.strip() + "\n"
+    assert run_lukas("console", env=env_for(openai_standin, db)).stdout == ""
+    assert len(openai_standin.chat_requests()) == 1
+    assert types(run_lukas, db)[-2:] == ["DeliveryClaimed", "ReplyDelivered"]
