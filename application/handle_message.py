@@ -32,6 +32,7 @@ from lukas.application.ports.event_store import (
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.projections.conversation_history import history_from
 from lukas.domain import conversation
+from lukas.domain.context_window import as_spoken
 from lukas.domain.conversation import (
     ConversationState,
     ReceiveMessage,
@@ -113,7 +114,7 @@ class MessageHandler:
             author_name=incoming.author_name,
             text=incoming.text,
             platform_message_id=incoming.platform_message_id,
-            token_count=self._counter.count(incoming.text),
+            token_count=self._counter.count(as_spoken(incoming.author_name, incoming.text)),
         )
         decided = await self._decide_and_append(
             incoming.conversation, command, message_id, self._metadata(message_id)
@@ -133,8 +134,12 @@ class MessageHandler:
             state = _fold(events)
             if message_id in state.answered:
                 return Outcome(message_id, duplicate=True)
-            command = await self._composer.compose(message_id, entries, state.last_fallback)
-            return await self._record_and_deliver(key, message_id, platform_message_id, command)
+            await self._channel.show_thinking(key, platform_message_id)
+            try:
+                command = await self._composer.compose(message_id, entries, state.last_fallback)
+                return await self._record_and_deliver(key, message_id, platform_message_id, command)
+            finally:
+                await self._channel.stop_thinking(key, platform_message_id)
 
     async def apologize(
         self, key: ConversationKey, message_id: str, platform_message_id: str, received_at: datetime

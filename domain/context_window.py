@@ -16,6 +16,14 @@ import attrs
 MESSAGE_OVERHEAD_TOKENS = 4
 
 
+def as_spoken(author_name: str, text: str) -> str:
+    """A person's message as the model reads it: who said it, then what they said.
+
+    The persona asks Lukas to use people's names, and a thread has several speakers.
+    """
+    return f"{author_name}: {text}"
+
+
 class Role(enum.Enum):
     SYSTEM = "system"
     USER = "user"

@@ -15,9 +15,11 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     AdminAlerted,
     CircuitStateChanged,
+    ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
     MessageReceived,
+    PersonNamed,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
@@ -165,7 +167,13 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             )
         case ReplyDelivered():
             return attrs.evolve(state, delivered=state.delivered | {event.reply_to})
-        case DeliveryClaimed() | CircuitStateChanged() | AdminAlerted():
+        case (
+            DeliveryClaimed()
+            | CircuitStateChanged()
+            | AdminAlerted()
+            | PersonNamed()
+            | ConversationStarted()
+        ):
             return state
 
 

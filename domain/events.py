@@ -33,6 +33,7 @@ class MessageReceived:
     author_name: str
     text: str
     platform_message_id: str
+    # Tokens of the message as the model reads it: "author_name: text".
     token_count: int
 
 
@@ -114,6 +115,27 @@ class AdminAlerted:
     admins: tuple[str, ...]
 
 
+@attrs.frozen(kw_only=True)
+class PersonNamed:
+    """What a person is called on the chat platform, looked up once and remembered."""
+
+    TYPE: ClassVar[str] = "PersonNamed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    person_id: str
+    display_name: str
+
+
+@attrs.frozen(kw_only=True)
+class ConversationStarted:
+    """A new session began in a direct-message channel (after a long quiet spell)."""
+
+    TYPE: ClassVar[str] = "ConversationStarted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    conversation: ConversationKey
+
+
 DomainEvent = (
     MessageReceived
     | ReplyGenerated
@@ -122,6 +144,8 @@ DomainEvent = (
     | DeliveryClaimed
     | CircuitStateChanged
     | AdminAlerted
+    | PersonNamed
+    | ConversationStarted
 )
 
 EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
@@ -132,4 +156,6 @@ EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     DeliveryClaimed,
     CircuitStateChanged,
     AdminAlerted,
+    PersonNamed,
+    ConversationStarted,
 )

@@ -15,9 +15,11 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     AdminAlerted,
     CircuitStateChanged,
+    ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
     MessageReceived,
+    PersonNamed,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
@@ -70,6 +72,10 @@ def summary(event: DomainEvent) -> str:
                 f"circuit for {event.dependency}: {event.previous} -> {event.current}"
                 f" ({event.detail})"
             )
+        case ConversationStarted():
+            return f"new conversation {event.conversation}"
+        case PersonNamed():
+            return f"{event.person_id} is called {_quote(event.display_name)}"
         case AdminAlerted():
             admins = ", ".join(event.admins) or "no admins configured"
             return f"alerted {admins} about {event.kind.value}: {_quote(event.text, 120)}"

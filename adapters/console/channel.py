@@ -31,6 +31,12 @@ class ConsoleChannel:
         # The conversation key is unique per console run, so these ids are unique in the log.
         return f"{conversation.value}/reply-{self._sent}"
 
+    async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        """Nothing to show: the terminal waits at the prompt, which says as much."""
+
+    async def stop_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        """Nothing was shown."""
+
     async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
         # In a terminal the person at the keyboard is the admin, whoever is configured.
         self.notice(f"ALERT for the admins ({', '.join(admins) or 'none configured'}): {text}")

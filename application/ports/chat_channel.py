@@ -19,6 +19,14 @@ class ChatChannel(Protocol):
         """
         ...
 
+    async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        """Show that Lukas is working on a reply to that message (best effort)."""
+        ...
+
+    async def stop_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        """Take the sign down again, whether a reply went out or not (best effort)."""
+        ...
+
     async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
         """Tell the admins privately (a DM each on Slack; stderr in a terminal)."""
         ...

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from lukas.application.ports.event_store import RecordedEvent
-from lukas.domain.context_window import ContextMessage, Exchange, Role
+from lukas.domain.context_window import ContextMessage, Exchange, Role, as_spoken
 from lukas.domain.events import MessageReceived, ReplyGenerated
 
 
@@ -19,7 +19,8 @@ class HistoryEntry:
 
 
 def user_message(event: MessageReceived) -> ContextMessage:
-    return ContextMessage(Role.USER, event.text, event.token_count)
+    # token_count was taken of exactly this rendering when the event was made.
+    return ContextMessage(Role.USER, as_spoken(event.author_name, event.text), event.token_count)
 
 
 def history_from(events: Iterable[RecordedEvent]) -> list[HistoryEntry]:

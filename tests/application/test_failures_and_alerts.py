@@ -90,7 +90,7 @@ async def test_a_context_too_long_is_retried_once_with_less_history() -> None:
     assert outcome.reply_text == "Fits now!"
     too_long, retried = world.model.calls[-2:]
     assert len(retried) < len(too_long)
-    assert retried[-1].content == "and now?"
+    assert retried[-1].content == "Ada: and now?"
     # Half the failed budget, but never less than the persona and the message themselves.
     fixed = too_long[0].tokens + too_long[-1].tokens
     budget = max(sum(m.tokens for m in too_long) // 2, fixed)

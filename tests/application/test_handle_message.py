@@ -43,7 +43,11 @@ async def test_the_second_message_carries_the_first_exchange(world: World) -> No
     await world.handler.handle(world.message("What did I say?"))
     second = world.model.calls[1]
     assert [m.role for m in second] == [Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.USER]
-    assert [m.content for m in second[1:]] == ["Hi Lukas", "echo: Hi Lukas", "What did I say?"]
+    assert [m.content for m in second[1:]] == [
+        "Ada: Hi Lukas",
+        "echo: Ada: Hi Lukas",
+        "Ada: What did I say?",
+    ]
 
 
 async def test_events_record_tokens_usage_latency_and_the_context_size(world: World) -> None:
@@ -52,7 +56,7 @@ async def test_events_record_tokens_usage_latency_and_the_context_size(world: Wo
     _, generated, delivered = await world.store.read_stream("conversation:console:test")
     message = (await world.store.read_all(until_position=1))[0].event
     assert isinstance(message, MessageReceived)
-    assert message.token_count == 3
+    assert message.token_count == world.counter.count("Ada: one two three")
     assert isinstance(generated.event, ReplyGenerated)
     assert generated.event.token_count == world.counter.count("Sure thing!")
     assert generated.event.context_tokens == sum(m.tokens for m in world.model.calls[0])
@@ -133,7 +137,7 @@ async def test_a_message_too_long_for_the_window_gets_a_clear_answer_without_a_m
     assert world.model.calls == []
     assert outcome.failure is FailureKind.MESSAGE_TOO_LONG
     assert outcome.reply_text is not None
-    assert "50000 tokens" in outcome.reply_text
+    assert f"{50_000 + world.counter.count('Ada: ')} tokens" in outcome.reply_text
     message = (await world.store.read_all(until_position=1))[0].event
     assert isinstance(message, MessageReceived)
     assert len(message.text) == 250_000  # kept whole: nothing said is lost
@@ -167,4 +171,4 @@ async def test_conversations_run_at_once_and_each_keeps_its_order() -> None:
     assert most_active == 2
     for c in "ab":
         sent = [s.text for s in world.channel.sent if s.conversation.value == f"console:{c}"]
-        assert sent == [f"echo: {c}{n}" for n in range(3)]
+        assert sent == [f"echo: Ada: {c}{n}" for n in range(3)]

@@ -96,7 +96,7 @@ async def test_two_instances_recovering_together_deliver_once() -> None:
         for n, world in enumerate(worlds):
             group.start_soon(restart, world, f"i{n}")
     sent = [s.text for world in worlds for s in world.channel.sent]
-    assert sorted(sent) == sorted(["echo: Help?", "echo: And this?"])
+    assert sorted(sent) == sorted(["echo: Ada: Help?", "echo: Ada: And this?"])
     claims = [e for e in await store.read_all() if isinstance(e.event, DeliveryClaimed)]
     assert len(claims) == 1
 
@@ -110,4 +110,4 @@ async def test_a_claim_by_an_instance_that_died_is_taken_over() -> None:
     await restart(claimer)
     last = make_world(store=store, clock=clock, instance_id="instance-c")
     assert (await restart(last, me="instance-c")).delivered == 1
-    assert [s.text for s in last.channel.sent] == ["echo: Help?"]
+    assert [s.text for s in last.channel.sent] == ["echo: Ada: Help?"]

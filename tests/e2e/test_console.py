@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
@@ -36,10 +37,11 @@ def test_two_messages_get_two_replies_and_the_second_carries_the_first(
     first, second = openai_standin.chat_requests()
     assert first.roles == ["system", "user"]
     assert second.roles == ["system", "user", "assistant", "user"]
+    me = getpass.getuser()
     assert [m["content"] for m in second.messages[1:]] == [
-        "Hi Lukas",
+        f"{me}: Hi Lukas",
         "Hello! I'm Lukas \U0001f43b",
-        "What did I say?",
+        f"{me}: What did I say?",
     ]
     assert second.body["model"] == "gpt-5.4-mini"
     assert second.messages[0]["content"].startswith("You are Lukas the Bear")

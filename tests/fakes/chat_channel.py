@@ -19,6 +19,7 @@ class FakeChatChannel:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.alerts: list[tuple[tuple[str, ...], str]] = []
+        self.thinking: list[str] = []  # in_reply_to ids, while a reply is being made
         self.refuse_next = 0
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
@@ -30,3 +31,9 @@ class FakeChatChannel:
 
     async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
         self.alerts.append((admins, text))
+
+    async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        self.thinking.append(in_reply_to)
+
+    async def stop_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        self.thinking.remove(in_reply_to)

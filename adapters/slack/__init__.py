@@ -1,0 +1,1 @@
+"""Slack through slack-sdk: Socket Mode events in, Web API replies out."""

@@ -1,0 +1,74 @@
+"""Text between Slack's markup and the plain words the model reads and writes."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Awaitable, Callable
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+
+# Slack shows up to 40,000 characters but advises 4,000 per message for readability.
+MAX_MESSAGE = 3_900
+
+
+async def to_plain(text: str, me: str, name_of: Callable[[str], Awaitable[str]]) -> str:
+    """A Slack message as the model should read it: mentions of Lukas gone, others by name."""
+    names: dict[str, str] = {}
+    for user in set(_USER_MENTION.findall(text)):
+        if user != me:
+            names[user] = await name_of(user)
+
+    def person(match: re.Match[str]) -> str:
+        user = match.group(1)
+        return "" if user == me else f"@{names[user]}"
+
+    text = _USER_MENTION.sub(person, text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
+    return " ".join(html.unescape(text).split(" ")).strip()
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
+
+
+def to_mrkdwn(text: str) -> str:
+    """The model's Markdown as Slack's mrkdwn: escaped, with bold, links and headings kept."""
+    links: list[str] = []
+
+    def keep_link(match: re.Match[str]) -> str:
+        links.append(f"<{match.group(2)}|{_escape(match.group(1))}>")
+        return f"\x00{len(links) - 1}\x00"
+
+    text = _MD_LINK.sub(keep_link, text)
+    text = _escape(text)
+    text = _HEADING.sub(r"*\1*", text)
+    text = _BOLD.sub(r"*\1*", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+
+
+def _escape(text: str) -> str:
+    # Slack reads &, < and > as markup; these three are all it asks to escape.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraphs, then lines, then spaces."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
+        if cut <= limit // 4:  # no good boundary: cut hard rather than send slivers
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
