@@ -98,6 +98,11 @@ class MessageHandler:
         self._context = context
         self._instance_id = instance_id
         self._locks = ConversationLocks()
+        # Messages this process has taken and not finished; recovery leaves them alone.
+        self._in_flight: set[str] = set()
+
+    def is_busy_with(self, message_id: str) -> bool:
+        return message_id in self._in_flight
 
     async def handle(self, incoming: IncomingMessage) -> Outcome:
         message_id, is_new = await self.receive(incoming)
@@ -116,12 +121,28 @@ class MessageHandler:
             platform_message_id=incoming.platform_message_id,
             token_count=self._counter.count(as_spoken(incoming.author_name, incoming.text)),
         )
-        decided = await self._decide_and_append(
-            incoming.conversation, command, message_id, self._metadata(message_id)
-        )
+        self._in_flight.add(message_id)  # before the append: recovery must never see it free
+        try:
+            decided = await self._decide_and_append(
+                incoming.conversation, command, message_id, self._metadata(message_id)
+            )
+        except BaseException:
+            self._in_flight.discard(message_id)
+            raise
+        if not decided.events:
+            self._in_flight.discard(message_id)
         return message_id, bool(decided.events)
 
     async def answer(
+        self, key: ConversationKey, message_id: str, platform_message_id: str
+    ) -> Outcome:
+        self._in_flight.add(message_id)
+        try:
+            return await self._answer(key, message_id, platform_message_id)
+        finally:
+            self._in_flight.discard(message_id)
+
+    async def _answer(
         self, key: ConversationKey, message_id: str, platform_message_id: str
     ) -> Outcome:
         async with self._locks.hold(key):

@@ -45,7 +45,10 @@ async def recover(
     pending, _ = await rebuild(store, PendingWorkProjection())
     report = RecoveryReport()
     for item in sorted(pending.values(), key=lambda p: p.position):
-        if item.owner is not None and instances.is_alive(item.owner):
+        if handler.is_busy_with(item.message_id):
+            continue
+        # This process's own leftovers (a delivery Slack refused) are its to retry.
+        if item.owner not in (None, instances.me) and instances.is_alive(item.owner):
             report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
             continue
         report = await _finish(item, handler, clock, max_age, report)

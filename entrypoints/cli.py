@@ -76,6 +76,7 @@ def build_parser() -> OneLineParser:
     context.add_argument("--format", choices=("text", "json"), default="text")
 
     commands.add_parser("conversations", parents=[common], help="list conversations")
+    commands.add_parser("slack", parents=[common], help="run the Slack bot (Socket Mode)")
 
     config = commands.add_parser("config", help="configuration")
     config_commands = config.add_subparsers(
@@ -137,6 +138,12 @@ async def _console(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     return await run_console(loaded.config, _db_path(arguments, loaded), os.environ)
 
 
+async def _slack(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.slack_bot import run_slack  # loads slack-sdk and any-llm
+
+    return await run_slack(loaded.config, _db_path(arguments, loaded), os.environ)
+
+
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     config = loaded.config
     for setting in SETTINGS:
@@ -160,6 +167,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]
     "replay": _replay,
     "context": _context,
     "conversations": _conversations,
+    "slack": _slack,
     "config": _config_show,
 }
 
@@ -170,7 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         loaded = load_config(toml_path=arguments.config)
         return anyio.run(_COMMANDS[arguments.command], arguments, loaded)
-    except (ConfigError, EventStoreError, NoMessageError) as error:
+    except ConfigError as error:
+        print(f"lukas: {error}", file=sys.stderr)
+        # A missing or malformed credential is a usage error: nothing was started.
+        return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
+    except (EventStoreError, NoMessageError) as error:
         print(f"lukas: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -69,6 +69,8 @@ class Config:
     admin_users: tuple[str, ...] = ()
     ollama_url: str = "http://localhost:11434"
     recovery_max_age: float = attrs.field(default=600.0, validator=_at_least(0))
+    slack_api_url: str = "https://slack.com/api/"
+    dm_idle_hours: float = attrs.field(default=24.0, validator=_at_least(0.01))
 
 
 @attrs.frozen
@@ -101,6 +103,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LUKAS_ADMIN_USERS", ("admin_users",), is_list=True),
     Setting("LUKAS_OLLAMA_URL", ("ollama_url",)),
     Setting("LUKAS_RECOVERY_MAX_AGE", ("recovery_max_age",)),
+    Setting("LUKAS_SLACK_API_URL", ("slack_api_url",)),
+    Setting("LUKAS_DM_IDLE_HOURS", ("dm_idle_hours",)),
 )
 _BY_PATH = {s.path: s for s in SETTINGS}
 

@@ -1,0 +1,190 @@
+"""`lukas slack`: Lukas in a Slack workspace over Socket Mode.
+
+Routes each Slack event to a conversation (a DM session, or the thread of a mention) and
+hands it to the same use cases as the console. Envelopes are acknowledged on arrival;
+answers run concurrently across conversations, in order within one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
+from lukas.adapters.slack.socket import Envelope, socket_mode_envelopes
+from lukas.adapters.slack.text import to_plain
+from lukas.adapters.slack.web import SlackWeb
+from lukas.application.dm_sessions import DmSessions
+from lukas.application.handle_message import IncomingMessage, MessageHandler
+from lukas.application.people import PeopleDirectory
+from lukas.application.ports.event_store import EventStore
+from lukas.domain.conversation_key import ConversationKey
+from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.wiring import Chat, open_chat
+
+log = logging.getLogger(__name__)
+
+_TOKEN_SHAPES = {
+    "SLACK_BOT_TOKEN": re.compile(r"^xoxb-[A-Za-z0-9-]{10,}$"),
+    "SLACK_APP_TOKEN": re.compile(r"^xapp-[A-Za-z0-9-]{10,}$"),
+}
+RECOVERY_INTERVAL = 60.0
+SHUTDOWN_GRACE = 30.0
+
+
+class TokenError(ConfigError):
+    """A missing or malformed Slack token: the bot cannot start."""
+
+
+def slack_tokens(environ: Mapping[str, str]) -> tuple[str, str]:
+    tokens = []
+    for name, shape in _TOKEN_SHAPES.items():
+        value = environ.get(name, "").strip()
+        if not value:
+            raise TokenError(f"{name} is not set (see README: Slack setup)")
+        if not shape.match(value):
+            prefix = shape.pattern[1:6]
+            raise TokenError(f"{name} does not look like a Slack token (it should start {prefix})")
+        tokens.append(value)
+    return tokens[0], tokens[1]
+
+
+class SlackRouter:
+    """Decides which conversation a Slack message belongs to, if any Lukas should answer."""
+
+    def __init__(
+        self,
+        me: BotIdentity,
+        store: EventStore,
+        people: PeopleDirectory,
+        sessions: DmSessions,
+    ) -> None:
+        self._me = me
+        self._store = store
+        self._people = people
+        self._sessions = sessions
+
+    async def incoming(self, event: Any) -> IncomingMessage | None:
+        message = read_event(event, self._me)
+        if isinstance(message, Ignored):
+            log.debug("ignored a Slack event: %s", message.reason)
+            return None
+        if message.is_direct:
+            key = await self._sessions.conversation_for(message.channel, message.ts)
+        elif message.mentions_me:
+            key = ConversationKey.slack_thread(message.channel, message.thread_ts or message.ts)
+        elif message.thread_ts and await self._has_history(
+            key := ConversationKey.slack_thread(message.channel, message.thread_ts)
+        ):
+            pass  # a reply in a thread Lukas is part of
+        else:
+            return None
+        text = await to_plain(message.text, self._me.user_id, self._people.name_of)
+        return IncomingMessage(
+            conversation=key,
+            author_id=message.user,
+            author_name=await self._people.name_of(message.user),
+            text=text or "(waves)",
+            platform_message_id=message.ts,
+        )
+
+    async def _has_history(self, key: ConversationKey) -> bool:
+        return bool(await self._store.read_stream_tail(key.stream_id, 1))
+
+
+async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int:
+    bot_token, app_token = slack_tokens(environ)
+    web = AsyncWebClient(token=bot_token, base_url=config.slack_api_url)
+    web.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    try:
+        auth = await web.auth_test()
+    except SlackApiError as error:
+        raise TokenError(f"Slack refused SLACK_BOT_TOKEN: {error.response.get('error')}") from None
+    me = BotIdentity(user_id=str(auth["user_id"]), bot_id=str(auth.get("bot_id") or ""))
+    channel = SlackWeb(web)
+    async with open_chat(config, db, environ, channel) as chat:
+        if chat.notice:
+            log.warning("%s", chat.notice)
+        people = PeopleDirectory(store=chat.store, lookup=channel, clock=chat.clock)
+        sessions = DmSessions(chat.store, chat.clock, timedelta(hours=config.dm_idle_hours))
+        router = SlackRouter(me, chat.store, people, sessions)
+        await chat.recover()
+        log.warning("Lukas is on Slack as %s", me.user_id)
+        await _serve(chat, router, app_token, web)
+    return 0
+
+
+async def _serve(chat: Chat, router: SlackRouter, app_token: str, web: AsyncWebClient) -> None:
+    async with anyio.create_task_group() as background:
+        background.start_soon(_recover_periodically, chat)
+        async with anyio.create_task_group() as answering:
+            async with socket_mode_envelopes(app_token, web) as envelopes:
+                with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    stop = anyio.Event()
+                    background.start_soon(_wait_for_signal, signals, stop)
+                    async with anyio.create_task_group() as receiving:
+                        receiving.start_soon(
+                            _receive, envelopes, router, chat.handler, answering, stop
+                        )
+                        await stop.wait()
+                        receiving.cancel_scope.cancel()
+            # No new events now; in-flight replies get a grace period to finish.
+            answering.cancel_scope.deadline = anyio.current_time() + SHUTDOWN_GRACE
+        background.cancel_scope.cancel()
+
+
+async def _wait_for_signal(signals: Any, stop: anyio.Event) -> None:
+    async for received in signals:
+        log.warning("received %s: finishing replies in flight, then stopping", received.name)
+        stop.set()
+        return
+
+
+async def _receive(
+    envelopes: Any,
+    router: SlackRouter,
+    handler: MessageHandler,
+    answering: anyio.abc.TaskGroup,
+    stop: anyio.Event,
+) -> None:
+    async for envelope in envelopes:
+        assert isinstance(envelope, Envelope)
+        if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
+            log.debug("ignored a %s envelope", envelope.type)
+            continue
+        try:
+            incoming = await router.incoming(envelope.payload.get("event"))
+            if incoming is None:
+                continue
+            # Recorded here, in arrival order; answered concurrently with other conversations.
+            message_id, is_new = await handler.receive(incoming)
+        except Exception:
+            log.warning(
+                "could not take a Slack event (envelope %s)", envelope.envelope_id, exc_info=True
+            )
+            continue
+        if is_new:
+            answering.start_soon(
+                handler.answer, incoming.conversation, message_id, incoming.platform_message_id
+            )
+    stop.set()
+
+
+async def _recover_periodically(chat: Chat) -> None:
+    """Delivers what could not be delivered (Slack was down) once it can be."""
+    while True:
+        await anyio.sleep(RECOVERY_INTERVAL)
+        try:
+            await chat.recover()
+        except Exception:
+            log.warning("periodic recovery failed", exc_info=True)
