@@ -1,0 +1,88 @@
+"""Reading Slack's events and markup: what Lukas answers, what he ignores, what the model reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lukas.adapters.slack.events import BotIdentity, Ignored, SlackMessage, read_event
+from lukas.adapters.slack.text import split_message, to_mrkdwn, to_plain
+
+ME = BotIdentity(user_id="U0LUKAS", bot_id="B0LUKAS")
+
+pytestmark = pytest.mark.anyio
+
+
+def event(**fields: Any) -> dict[str, Any]:
+    base = {"type": "message", "user": "U0ADA", "channel": "C0GEN", "ts": "1.1", "text": "hi"}
+    return {**base, **fields}
+
+
+def test_a_direct_message_is_read() -> None:
+    message = read_event(event(channel="D0ADA", channel_type="im"), ME)
+    assert message == SlackMessage("D0ADA", "1.1", None, "U0ADA", "hi", True, False)
+
+
+def test_a_mention_in_a_thread_keeps_the_thread() -> None:
+    message = read_event(event(type="app_mention", text="<@U0LUKAS> hello", thread_ts="0.9"), ME)
+    assert isinstance(message, SlackMessage)
+    assert (message.thread_ts, message.mentions_me, message.is_direct) == ("0.9", True, False)
+
+
+def test_a_plain_channel_message_naming_lukas_counts_as_a_mention() -> None:
+    message = read_event(event(text="hey <@U0LUKAS>?"), ME)
+    assert isinstance(message, SlackMessage)
+    assert message.mentions_me
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (event(subtype="message_changed"), "subtype 'message_changed'"),
+        (event(subtype="channel_join"), "subtype 'channel_join'"),
+        (event(bot_id="B0OTHER"), "from a bot"),
+        (event(user="U0LUKAS"), "own message"),
+        (event(type="reaction_added"), "not a message"),
+        ({"type": "message", "channel": "C1"}, "malformed"),
+        (event(text=None), "malformed"),
+        ("not an object", "malformed"),
+        (None, "malformed"),
+    ],
+)
+def test_what_lukas_ignores_and_why(raw: Any, reason: str) -> None:
+    result = read_event(raw, ME)
+    assert isinstance(result, Ignored)
+    assert reason in result.reason
+
+
+async def test_markup_becomes_plain_words_with_names() -> None:
+    async def name_of(user: str) -> str:
+        return {"U0BOB": "Bob"}[user]
+
+    text = (
+        "<@U0LUKAS> ask <@U0BOB> about <#C0GEN|general> and <https://x.org|the docs> &amp; <!here>"
+    )
+    plain = await to_plain(text, "U0LUKAS", name_of)
+    assert plain == "ask @Bob about #general and the docs & @here"
+
+
+def test_markdown_becomes_mrkdwn_and_markup_characters_are_escaped() -> None:
+    text = "# Plan\n**Bold** move: see [the docs](https://x.org/a?b=1&c=2) if 1 < 2 & 3 > 2"
+    assert to_mrkdwn(text) == (
+        "*Plan*\n*Bold* move: see <https://x.org/a?b=1&c=2|the docs> if 1 &lt; 2 &amp; 3 &gt; 2"
+    )
+
+
+def test_long_replies_are_split_at_paragraphs_and_keep_every_word() -> None:
+    paragraphs = [f"Paragraph {n}. " + "honey " * 100 for n in range(12)]
+    text = "\n\n".join(paragraphs)
+    pieces = split_message(text, limit=1500)
+    assert all(len(piece) <= 1500 for piece in pieces)
+    assert all(piece.startswith("Paragraph") for piece in pieces)
+    assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
+
+
+def test_a_reply_without_boundaries_is_cut_hard() -> None:
+    pieces = split_message("x" * 10_000, limit=3_900)
+    assert [len(p) for p in pieces] == [3_900, 3_900, 2_200]
