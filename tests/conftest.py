@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from standins.openai_server import OpenAIStandIn
+from standins.slack_server import SlackStandIn
 
 
 @pytest.fixture
@@ -26,3 +27,17 @@ def openai_standin(_openai_standin_server: OpenAIStandIn) -> Iterator[OpenAIStan
     _openai_standin_server.reset()
     yield _openai_standin_server
     _openai_standin_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _slack_standin_server() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def slack_standin(_slack_standin_server: SlackStandIn) -> Iterator[SlackStandIn]:
+    """The session's stand-in Slack (Web API and Socket Mode), emptied for each test."""
+    _slack_standin_server.reset()
+    yield _slack_standin_server
+    _slack_standin_server.reset()

@@ -1,0 +1,519 @@
+"""A scripted stand-in for Slack's Web API and Socket Mode, on 127.0.0.1.
+
+slack-sdk's real clients reach it over HTTP and WebSocket: `AsyncWebClient(base_url=api_url)`
+and the aiohttp `SocketModeClient`, which gets its link from `apps.connections.open`. Like
+the OpenAI stand-in it runs its own event loop in a daemon thread, so a test's loop can
+block without stalling the server. Waits come in two forms: `wait_for_*` blocks the calling
+thread (for synchronous tests, or a bot in another process), and `wait_for_*_async` waits in a
+worker thread, so the slack-sdk clients sharing the test's loop keep running meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import anyio
+import attrs
+from aiohttp import web
+
+from standins.slack_socket import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    SocketModeLinks,
+    app_mention,
+    channel_message,
+    dm_message,
+    events_api_envelope,
+    next_ts,
+)
+
+__all__ = [
+    "Answer",
+    "ApiCall",
+    "RateLimited",
+    "SlackError",
+    "SlackStandIn",
+    "app_mention",
+    "channel_message",
+    "dm_message",
+    "next_ts",
+]
+
+_T = TypeVar("_T")
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+
+
+@attrs.frozen
+class ApiCall:
+    method: str
+    token: str | None
+    # Form and query values arrive as strings; a JSON body keeps its JSON types.
+    args: dict[str, Any]
+
+
+@attrs.frozen
+class SlackError:
+    """An HTTP 200 answer {"ok": false, "error": error, **extra}, as Slack reports most errors."""
+
+    error: str
+    extra: dict[str, Any] = attrs.field(factory=dict)
+    status: int = 200
+
+
+@attrs.frozen
+class RateLimited:
+    """HTTP 429 with Retry-After; slack-sdk's retry handler sleeps that plus up to a second."""
+
+    retry_after: int = 1
+
+
+@attrs.frozen
+class Answer:
+    """Any body, sent verbatim with HTTP 200, for answers the defaults do not cover."""
+
+    body: dict[str, Any]
+
+
+Step = SlackError | RateLimited | Answer
+
+
+@attrs.frozen
+class _Person:
+    user_id: str
+    display_name: str
+    real_name: str
+    name: str
+    is_bot: bool
+
+
+class SlackStandIn:
+    def __init__(self, *, bot_user_id: str = BOT_USER_ID) -> None:
+        self.bot_user_id = bot_user_id
+        self._lock = threading.Lock()
+        self._calls: list[ApiCall] = []
+        self._scripts: dict[str, collections.deque[Step]] = collections.defaultdict(
+            collections.deque
+        )
+        self._people: dict[str, _Person] = {}
+        self._links = SocketModeLinks(bot_user_id)
+        self._event_ids = 0
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update_message,
+            "reactions.add": _ok,
+            "reactions.remove": _ok,
+            "users.info": self._users_info,
+            "conversations.open": _conversations_open,
+            "assistant.threads.setStatus": _ok,
+        }
+
+    def __enter__(self) -> SlackStandIn:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the stand-in is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """The base_url for AsyncWebClient; the trailing slash is what slack-sdk expects."""
+        return f"{self.root_url}/api/"
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the stand-in is already started")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._serve(sock, ready)),
+            name=f"slack-standin-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        if not ready.wait(timeout=10):
+            raise RuntimeError("the stand-in did not start listening")
+
+    def stop(self) -> None:
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None or loop is None or stopping is None:
+            return
+        loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout=10)
+        self._thread = self._loop = self._stopping = None
+
+    def reset(self) -> None:
+        """Forgets calls, scripts, people and Socket Mode traffic, and drops any open link,
+        so no client left over from an earlier test gets the next test's envelopes. Call it
+        between tests, not while a client is meant to stay connected."""
+        with self._lock:
+            self._calls.clear()
+            self._scripts.clear()
+            self._people.clear()
+        if self._loop is not None:
+            self._on_loop(self._links.drop_all())
+        self._links.clear()
+
+    # ---- Web API: set-up and inspection
+
+    def add_user(
+        self,
+        user_id: str,
+        display_name: str,
+        real_name: str | None = None,
+        is_bot: bool = False,
+        name: str | None = None,
+    ) -> None:
+        handle = name or display_name.lower().replace(" ", ".")
+        person = _Person(user_id, display_name, real_name or display_name, handle, is_bot)
+        with self._lock:
+            self._people[user_id] = person
+
+    def script(self, method: str, *steps: Step) -> None:
+        """Queues answers for the next calls of `method`; normal answers resume after them."""
+        with self._lock:
+            self._scripts[method].extend(steps)
+
+    def fail(self, method: str, *failures: SlackError | RateLimited) -> None:
+        self.script(method, *failures)
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        with self._lock:
+            return [call for call in self._calls if method is None or call.method == method]
+
+    def posted_messages(self) -> list[ApiCall]:
+        return self.calls("chat.postMessage")
+
+    def wait_for_calls(self, method: str, count: int, timeout: float = 5.0) -> list[ApiCall]:
+        self._wait(lambda: len(self.calls(method)) >= count, timeout, f"{count} {method} calls")
+        return self.calls(method)
+
+    async def wait_for_calls_async(
+        self,
+        method: str,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+    ) -> list[ApiCall]:
+        what = f"{count} {method} calls"
+        await _wait_async(lambda: len(self.calls(method)) >= count, timeout, what)
+        return self.calls(method)
+
+    # ---- Socket Mode
+
+    def push_event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        envelope_id: str | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Sends `event` in an events_api envelope and returns the envelope id. With no client
+        connected, the envelope waits and goes out right after the next `hello`. For a
+        redelivery as Slack makes it, pass the first push's event_id and a retry_attempt."""
+        envelope_id = envelope_id or str(uuid.uuid4())
+        if event_id is None:
+            with self._lock:
+                self._event_ids += 1
+                event_id = f"Ev0STANDIN{self._event_ids:04d}"
+        envelope = events_api_envelope(
+            event,
+            envelope_id=envelope_id,
+            event_id=event_id,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+            bot_user_id=self.bot_user_id,
+        )
+        with self._links.lock:
+            self._links.envelopes.append(envelope)
+        self._on_loop(self._links.send(json.dumps(envelope)))
+        return envelope_id
+
+    def push_raw(self, text: str) -> None:
+        self._on_loop(self._links.send(text))
+
+    def envelopes(self) -> list[dict[str, Any]]:
+        """Every envelope push_event built, in order."""
+        with self._links.lock:
+            return list(self._links.envelopes)
+
+    def send_disconnect(self, reason: str = "refresh_requested", timeout: float = 5.0) -> None:
+        """Asks the connected client to move to a new link. The old link gets no further
+        envelopes; they wait for the client's next connection."""
+        self._on_loop(self._links.send_disconnect(reason), timeout, "a connected client")
+
+    def drop_connection(self, timeout: float = 5.0) -> None:
+        """Closes the current link's TCP connection without a WebSocket close frame."""
+        self._on_loop(self._links.drop(), timeout, "a connected client")
+
+    def client_messages(self) -> list[str]:
+        """Every text frame clients sent, as received."""
+        with self._links.lock:
+            return list(self._links.messages)
+
+    def acks(self) -> list[str]:
+        with self._links.lock:
+            return list(self._links.acks)
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Returns the acknowledgement, e.g. {"envelope_id": ...} with an optional payload."""
+        self._wait(lambda: envelope_id in self.acks(), timeout, f"ack of {envelope_id}")
+        with self._links.lock:
+            return self._links.acks[envelope_id]
+
+    async def wait_for_ack_async(
+        self,
+        envelope_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+    ) -> dict[str, Any]:
+        await _wait_async(lambda: envelope_id in self.acks(), timeout, f"ack of {envelope_id}")
+        with self._links.lock:
+            return self._links.acks[envelope_id]
+
+    @property
+    def connections(self) -> int:
+        """WebSocket links established (hello sent) since start or the last reset()."""
+        with self._links.lock:
+            return self._links.connections
+
+    def wait_for_connections(self, count: int, timeout: float = 5.0) -> int:
+        self._wait(lambda: self.connections >= count, timeout, f"{count} connections")
+        return self.connections
+
+    async def wait_for_connections_async(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+    ) -> int:
+        await _wait_async(lambda: self.connections >= count, timeout, f"{count} connections")
+        return self.connections
+
+    # ---- plumbing
+
+    def _wait(self, done: Callable[[], bool], timeout: float, what: str) -> None:
+        # The server's loop changes the state with no signal to other threads; a 10 ms poll
+        # is simple and quick enough for tests.
+        deadline = time.monotonic() + timeout
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out waiting for {what}")
+            time.sleep(min(0.01, remaining))
+
+    def _on_loop(
+        self, coro: Coroutine[Any, Any, _T], timeout: float = 10.0, what: str = "the stand-in"
+    ) -> _T:
+        loop = self._loop
+        if loop is None:
+            coro.close()
+            raise RuntimeError("the stand-in is not started")
+        # The deadline runs on the stand-in's loop, so a wait there ends cleanly, cancelled.
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, timeout), loop)
+        try:
+            return future.result()
+        except TimeoutError:
+            raise TimeoutError(f"timed out waiting for {what}") from None
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/link/", self._links.handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.SockSite(runner, sock).start()
+            ready.set()
+            await self._stopping.wait()
+            # Open links would hold up the shutdown; their clients simply see them drop.
+            await self._links.drop_all()
+        finally:
+            await runner.cleanup()
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.body_exists:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except json.JSONDecodeError:
+                    return web.json_response({"ok": False, "error": "invalid_json"})
+                if isinstance(body, dict):
+                    args.update(body)
+            else:
+                form = await request.post()
+                args.update({key: str(value) for key, value in form.items()})
+        authorization = request.headers.get("Authorization", "")
+        token: str | None = authorization.removeprefix("Bearer ").strip() or None
+        body_token = args.pop("token", None)
+        token = token or (str(body_token) if body_token is not None else None)
+        with self._lock:
+            self._calls.append(ApiCall(method, token, args))
+            scripted = self._scripts[method]
+            step = scripted.popleft() if scripted else None
+        # The lock is a thread lock: never held across an await.
+        match step:
+            case SlackError():
+                body = {"ok": False, "error": step.error, **step.extra}
+                return web.json_response(body, status=step.status)
+            case RateLimited():
+                headers = {"Retry-After": str(step.retry_after)}
+                body = {"ok": False, "error": "ratelimited"}
+                return web.json_response(body, status=429, headers=headers)
+            case Answer():
+                return web.json_response(step.body)
+        if token is None:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        prefix = "xapp-" if method in _APP_TOKEN_METHODS else "xoxb-"
+        if not token.startswith(prefix):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        answer = self._methods.get(method)
+        if answer is None:
+            return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
+        return web.json_response(answer(args))
+
+    # ---- default answers
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://example.slack.com/",
+            "team": "Lukas Test Team",
+            "user": "lukas",
+            "team_id": TEAM_ID,
+            "user_id": self.bot_user_id,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self._links.new_url(self.root_url)}
+
+    def _bot_message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "user": self.bot_user_id,
+            "type": "message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": str(args.get("text", "")),
+            "team": TEAM_ID,
+        }
+        for key in ("thread_ts", "blocks", "attachments", "metadata"):
+            if args.get(key) is not None:
+                message[key] = _json_arg(args[key])
+        return message
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not any(args.get(key) for key in ("text", "blocks", "attachments")):
+            return {"ok": False, "error": "no_text"}
+        ts = next_ts()
+        return {
+            "ok": True,
+            "channel": _dm_channel(channel) if channel[0] in "UW" else channel,
+            "ts": ts,
+            "message": self._bot_message(args, ts),
+        }
+
+    def _update_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        message = self._bot_message(args, ts)
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message["text"],
+            "message": message,
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user") or "")
+        with self._lock:
+            person = self._people.get(user_id)
+        if person is None and user_id == self.bot_user_id:
+            person = _Person(user_id, "Lukas", "Lukas the Bear", "lukas", is_bot=True)
+        if person is None:
+            return {"ok": False, "error": "user_not_found"}
+        profile = {
+            "display_name": person.display_name,
+            "display_name_normalized": person.display_name,
+            "real_name": person.real_name,
+            "real_name_normalized": person.real_name,
+        }
+        user = {
+            "id": person.user_id,
+            "team_id": TEAM_ID,
+            "name": person.name,
+            "real_name": person.real_name,
+            "deleted": False,
+            "is_bot": person.is_bot,
+            "profile": profile,
+        }
+        return {"ok": True, "user": user}
+
+
+async def _wait_async(done: Callable[[], bool], seconds: float, what: str) -> None:
+    # Polls on the caller's loop, so slack-sdk clients sharing that loop keep running.
+    with anyio.move_on_after(seconds):
+        while not done():  # noqa: ASYNC110 - the state lives in another thread, with no event
+            await anyio.sleep(0.01)
+        return
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def _ok(args: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True}
+
+
+def _dm_channel(user_id: str) -> str:
+    # U0ADA talks to the bot in D0ADA, matching dm_message's defaults.
+    return "D" + user_id[1:]
+
+
+def _conversations_open(args: dict[str, Any]) -> dict[str, Any]:
+    users = [user.strip() for user in str(args.get("users") or "").split(",") if user.strip()]
+    if not users:
+        return {"ok": False, "error": "users_list_not_supplied"}
+    channel = _dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
+    return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
+
+
+def _json_arg(value: Any) -> Any:
+    # Form posts carry blocks and the like as JSON text; JSON posts carry them decoded.
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

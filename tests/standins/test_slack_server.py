@@ -1,0 +1,454 @@
+"""The Slack stand-in, checked through slack-sdk's real asyncio clients over HTTP and WebSocket.
+
+Clients are built inside each test's running loop and closed there, so nothing they own is
+left for the garbage collector to close after the loop is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from standins.slack_server import (
+    Answer,
+    RateLimited,
+    SlackError,
+    SlackStandIn,
+    app_mention,
+    channel_message,
+    dm_message,
+    next_ts,
+)
+
+pytestmark = pytest.mark.anyio
+
+BOT_TOKEN = "xoxb-test-standin"
+APP_TOKEN = "xapp-test-standin"
+
+
+@pytest.fixture(scope="module")
+def _server() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def standin(_server: SlackStandIn) -> Iterator[SlackStandIn]:
+    _server.reset()
+    yield _server
+    _server.reset()
+
+
+def web_client(standin: SlackStandIn, **kwargs: Any) -> AsyncWebClient:
+    # No session passed: slack-sdk opens and closes one per call, so there is none to leak.
+    return AsyncWebClient(token=BOT_TOKEN, base_url=standin.api_url, **kwargs)
+
+
+@asynccontextmanager
+async def socket_client(
+    standin: SlackStandIn, ping_interval: float = 0.5
+) -> AsyncIterator[tuple[SocketModeClient, asyncio.Queue[SocketModeRequest]]]:
+    """A connected SocketModeClient that acknowledges every request, and the requests."""
+    client = SocketModeClient(
+        app_token=APP_TOKEN, web_client=web_client(standin), ping_interval=ping_interval
+    )
+    received: asyncio.Queue[SocketModeRequest] = asyncio.Queue()
+
+    async def acknowledge(client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        await received.put(request)
+
+    client.socket_mode_request_listeners.append(acknowledge)
+    try:
+        await client.connect()  # type: ignore[no-untyped-call]
+        yield client, received
+    finally:
+        await client.close()  # type: ignore[no-untyped-call]
+
+
+async def next_request(received: asyncio.Queue[SocketModeRequest]) -> SocketModeRequest:
+    return await asyncio.wait_for(received.get(), timeout=5)
+
+
+# ---- Web API
+
+
+async def test_auth_test_answers_for_a_bot_token(standin: SlackStandIn) -> None:
+    response = await web_client(standin).auth_test()
+
+    assert response["user_id"] == "U0LUKAS"
+    assert response["bot_id"] == "B0LUKAS"
+    assert response["team_id"] == "T0TEAM"
+    assert [(call.method, call.token) for call in standin.calls()] == [("auth.test", BOT_TOKEN)]
+
+
+@pytest.mark.parametrize("token", ["xoxp-a-user-token", "xapp-an-app-token", "nonsense"])
+async def test_other_tokens_are_refused(standin: SlackStandIn, token: str) -> None:
+    client = AsyncWebClient(token=token, base_url=standin.api_url)
+
+    with pytest.raises(SlackApiError) as raised:
+        await client.auth_test()
+
+    assert raised.value.response["error"] == "invalid_auth"
+    assert raised.value.response.status_code == 200
+
+
+async def test_connections_open_wants_an_app_token(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+
+    with pytest.raises(SlackApiError) as raised:
+        await client.apps_connections_open(app_token=BOT_TOKEN)
+    first = await client.apps_connections_open(app_token=APP_TOKEN)
+    second = await client.apps_connections_open(app_token=APP_TOKEN)
+
+    assert raised.value.response["error"] == "invalid_auth"
+    assert first["url"].startswith(standin.root_url.replace("http", "ws") + "/link/?ticket=")
+    assert first["url"] != second["url"]
+    assert [call.token for call in standin.calls()] == [BOT_TOKEN, APP_TOKEN, APP_TOKEN]
+
+
+async def test_post_message_returns_increasing_ts_and_is_recorded(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+
+    first = await client.chat_postMessage(channel="C0GEN", text="Hello!", thread_ts="1.000001")
+    second = await client.chat_postMessage(channel="U0ADA", text="Psst")
+
+    assert float(first["ts"]) < float(second["ts"])
+    assert first["channel"] == "C0GEN"
+    assert second["channel"] == "D0ADA"  # posting to a user id lands in their DM
+    assert first["message"]["text"] == "Hello!"
+    assert first["message"]["thread_ts"] == "1.000001"
+    assert first["message"]["user"] == "U0LUKAS"
+    posted = standin.posted_messages()
+    assert [call.args for call in posted] == [
+        {"channel": "C0GEN", "text": "Hello!", "thread_ts": "1.000001"},
+        {"channel": "U0ADA", "text": "Psst"},
+    ]
+    assert {call.token for call in posted} == {BOT_TOKEN}
+
+
+async def test_default_answers_for_the_methods_a_bot_uses(standin: SlackStandIn) -> None:
+    standin.add_user("U0ADA", "Ada", real_name="Ada Lovelace")
+    client = web_client(standin)
+
+    ada = await client.users_info(user="U0ADA")
+    opened = await client.conversations_open(users="U0ADA")
+    updated = await client.chat_update(channel="C0GEN", ts="1700000001.000001", text="edited")
+    await client.reactions_add(channel="C0GEN", timestamp="1700000001.000001", name="eyes")
+    await client.reactions_remove(channel="C0GEN", timestamp="1700000001.000001", name="eyes")
+    await client.assistant_threads_setStatus(
+        channel_id="D0ADA", thread_ts="1700000001.000001", status="is thinking..."
+    )
+    with pytest.raises(SlackApiError) as missing:
+        await client.users_info(user="U0NOBODY")
+
+    assert ada["user"]["id"] == "U0ADA"
+    assert ada["user"]["real_name"] == "Ada Lovelace"
+    assert ada["user"]["profile"] == {
+        "display_name": "Ada",
+        "display_name_normalized": "Ada",
+        "real_name": "Ada Lovelace",
+        "real_name_normalized": "Ada Lovelace",
+    }
+    assert (ada["user"]["is_bot"], ada["user"]["deleted"]) == (False, False)
+    assert opened["channel"]["id"] == "D0ADA"
+    assert (updated["channel"], updated["ts"], updated["text"]) == (
+        "C0GEN",
+        "1700000001.000001",
+        "edited",
+    )
+    assert missing.value.response["error"] == "user_not_found"
+    # users.info is a GET and reactions.add sends query parameters: both are recorded as args.
+    assert standin.calls("users.info")[0].args == {"user": "U0ADA"}
+    assert standin.calls("reactions.add")[0].args == {
+        "channel": "C0GEN",
+        "timestamp": "1700000001.000001",
+        "name": "eyes",
+    }
+    assert standin.calls("assistant.threads.setStatus")[0].args["status"] == "is thinking..."
+
+
+async def test_scripted_error_then_normal_answers(standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", SlackError("not_in_channel"))
+    standin.script("chat.postMessage", Answer({"ok": True, "ts": "42.000000", "channel": "C1"}))
+    client = web_client(standin)
+
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C0GEN", text="Hi")
+    scripted = await client.chat_postMessage(channel="C0GEN", text="Hi")
+    normal = await client.chat_postMessage(channel="C0GEN", text="Hi")
+
+    assert raised.value.response.status_code == 200
+    assert raised.value.response["error"] == "not_in_channel"
+    assert scripted["ts"] == "42.000000"
+    assert normal["channel"] == "C0GEN"
+    assert len(standin.posted_messages()) == 3
+
+
+async def test_rate_limited_raises_429_without_a_retry_handler(standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", RateLimited(retry_after=7))
+
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).chat_postMessage(channel="C0GEN", text="Hi")
+
+    assert raised.value.response.status_code == 429
+    assert raised.value.response["error"] == "ratelimited"
+    assert raised.value.response.headers["Retry-After"] == "7"
+
+
+async def test_rate_limited_is_retried_by_the_rate_limit_handler(standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", RateLimited(retry_after=1))
+    client = web_client(standin, retry_handlers=[AsyncRateLimitErrorRetryHandler()])
+
+    started = time.monotonic()
+    response = await client.chat_postMessage(channel="C0GEN", text="Hi")
+
+    assert response["ok"] is True
+    assert time.monotonic() - started >= 1.0  # it honoured Retry-After
+    assert len(standin.wait_for_calls("chat.postMessage", 2)) == 2
+
+
+# ---- Socket Mode through slack-sdk's client
+
+
+async def test_a_pushed_event_reaches_the_listener_and_its_ack_is_recorded(
+    standin: SlackStandIn,
+) -> None:
+    async with socket_client(standin) as (_, received):
+        assert await standin.wait_for_connections_async(1) == 1
+        event = dm_message("Hello, bear!")
+
+        envelope_id = standin.push_event(event)
+        request = await next_request(received)
+        ack = await standin.wait_for_ack_async(envelope_id)
+
+    assert request.type == "events_api"
+    assert request.envelope_id == envelope_id
+    assert (request.retry_attempt, request.retry_reason) == (0, "")
+    assert request.payload == standin.envelopes()[0]["payload"]
+    assert request.payload["event"] == event
+    assert request.payload["type"] == "event_callback"
+    assert ack == {"envelope_id": envelope_id}
+    assert standin.acks() == [envelope_id]
+
+
+async def test_client_reconnects_after_disconnect_and_gets_the_next_event(
+    standin: SlackStandIn,
+) -> None:
+    async with socket_client(standin) as (_, received):
+        await standin.wait_for_connections_async(1)
+
+        standin.send_disconnect()
+        await standin.wait_for_connections_async(2)
+        envelope_id = standin.push_event(channel_message("Still there?"))
+        request = await next_request(received)
+
+    assert request.envelope_id == envelope_id
+    assert len(standin.calls("apps.connections.open")) == 2
+
+
+async def test_client_reconnects_after_a_dropped_connection(standin: SlackStandIn) -> None:
+    async with socket_client(standin, ping_interval=0.5) as (_, received):
+        await standin.wait_for_connections_async(1)
+
+        standin.drop_connection()
+        # slack-sdk notices on its next monitor round, one ping_interval later.
+        await standin.wait_for_connections_async(2)
+        envelope_id = standin.push_event(app_mention("<@U0LUKAS> you there?"))
+        request = await next_request(received)
+
+    assert request.envelope_id == envelope_id
+    assert len(standin.calls("apps.connections.open")) == 2
+
+
+async def test_an_event_pushed_before_the_client_connects_waits_for_it(
+    standin: SlackStandIn,
+) -> None:
+    envelope_id = standin.push_event(dm_message("Early"))
+
+    async with socket_client(standin) as (_, received):
+        request = await next_request(received)
+
+    assert request.envelope_id == envelope_id
+
+
+async def test_malformed_text_does_not_stop_the_server_or_the_client(
+    standin: SlackStandIn,
+) -> None:
+    async with socket_client(standin) as (_, received):
+        await standin.wait_for_connections_async(1)
+
+        standin.push_raw("not json at all")
+        standin.push_raw('{"half": ')
+        standin.push_raw(json.dumps({"type": "events_api", "envelope_id": "no-payload"}))
+        envelope_id = standin.push_event(dm_message("After the noise"))
+        request = await next_request(received)
+
+    assert request.envelope_id == envelope_id
+    assert standin.connections == 1
+
+
+async def test_pongs_keep_slack_sdks_link_alive(standin: SlackStandIn) -> None:
+    # slack-sdk calls a link stale after 4 ping intervals without its own pong coming back.
+    async with socket_client(standin, ping_interval=0.2) as (client, _):
+        await standin.wait_for_connections_async(1)
+        await asyncio.sleep(1.2)
+
+        assert not await client.is_ping_pong_failing()
+        assert client.last_ping_pong_time is not None
+        assert time.time() - client.last_ping_pong_time < 0.6
+    assert standin.connections == 1
+
+
+# ---- Socket Mode on the wire
+
+
+async def test_wire_shapes_hello_envelope_pong_and_ack(standin: SlackStandIn) -> None:
+    url = (await web_client(standin).apps_connections_open(app_token=APP_TOKEN))["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, autoping=False) as ws:
+        hello = json.loads(await ws.receive_str(timeout=5))
+        await ws.ping(b"sdk-ping-pong:123.5")
+        pong = await ws.receive(timeout=5)
+        event = dm_message("Hi", ts="1700000000.000100")
+        envelope_id = standin.push_event(event, envelope_id="env-1", event_id="Ev0FIXED")
+        envelope = json.loads(await ws.receive_str(timeout=5))
+        await ws.send_str(json.dumps({"envelope_id": envelope_id, "payload": {}}))
+        ack = standin.wait_for_ack(envelope_id)
+
+    assert hello == {
+        "type": "hello",
+        "num_connections": 1,
+        "debug_info": {
+            "host": "applink-standin",
+            "build_number": 1,
+            "approximate_connection_time": 18060,
+        },
+        "connection_info": {"app_id": "A0LUKAS"},
+    }
+    assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"sdk-ping-pong:123.5")
+    assert envelope == {
+        "envelope_id": "env-1",
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "retry_attempt": 0,
+        "retry_reason": "",
+        "payload": {
+            "token": "standin-verification-token",
+            "team_id": "T0TEAM",
+            "api_app_id": "A0LUKAS",
+            "event": event,
+            "type": "event_callback",
+            "event_id": "Ev0FIXED",
+            "event_time": 1700000000,
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": "T0TEAM",
+                    "user_id": "U0LUKAS",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": envelope["payload"]["event_context"],
+        },
+    }
+    assert envelope["payload"]["event_context"].startswith("4-")
+    assert ack == {"envelope_id": "env-1", "payload": {}}
+
+
+async def test_wire_disconnect_message(standin: SlackStandIn) -> None:
+    url = (await web_client(standin).apps_connections_open(app_token=APP_TOKEN))["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive_str(timeout=5)
+        standin.send_disconnect("warning")
+        disconnect = json.loads(await ws.receive_str(timeout=5))
+
+    assert disconnect == {
+        "type": "disconnect",
+        "reason": "warning",
+        "debug_info": {"host": "applink-standin"},
+    }
+
+
+async def test_unknown_ticket_is_refused(standin: SlackStandIn) -> None:
+    url = standin.root_url.replace("http", "ws") + "/link/?ticket=forged"
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as raised:
+            await session.ws_connect(url)
+
+    assert raised.value.status == 401
+    assert standin.connections == 0
+
+
+def test_redelivery_keeps_the_event_id_with_a_new_envelope(standin: SlackStandIn) -> None:
+    event = dm_message("Once")
+    first = standin.push_event(event)
+    event_id = standin.envelopes()[0]["payload"]["event_id"]
+
+    second = standin.push_event(event, event_id=event_id, retry_attempt=1, retry_reason="timeout")
+
+    redelivered = standin.envelopes()[1]
+    assert first != second
+    assert redelivered["payload"]["event_id"] == event_id
+    assert (redelivered["retry_attempt"], redelivered["retry_reason"]) == (1, "timeout")
+
+
+# ---- Event builders
+
+
+def test_event_builders_produce_slacks_shapes() -> None:
+    dm = dm_message("Hi", ts="1700000000.000100")
+    reply = channel_message("In thread", thread_ts="1700000000.000100")
+    mention = app_mention("<@U0LUKAS> hey", channel="C0RES", user="U0BOB")
+    bare = dm_message("No blocks", blocks=None)
+
+    assert dm == {
+        "user": "U0ADA",
+        "type": "message",
+        "ts": "1700000000.000100",
+        "client_msg_id": dm["client_msg_id"],
+        "text": "Hi",
+        "team": "T0TEAM",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "block_id": dm["blocks"][0]["block_id"],
+                "elements": [
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": "Hi"}]}
+                ],
+            }
+        ],
+        "channel": "D0ADA",
+        "event_ts": "1700000000.000100",
+        "channel_type": "im",
+    }
+    assert (reply["channel"], reply["channel_type"]) == ("C0GEN", "channel")
+    assert reply["thread_ts"] == "1700000000.000100"
+    assert reply["ts"] == reply["event_ts"]
+    assert mention["type"] == "app_mention"
+    assert (mention["channel"], mention["user"]) == ("C0RES", "U0BOB")
+    assert "channel_type" not in mention
+    assert "blocks" not in bare
+
+
+def test_generated_ts_values_increase() -> None:
+    values = [dm_message("a")["ts"], next_ts(), channel_message("b")["ts"]]
+
+    assert values == sorted(values)
+    assert [float(value) for value in values] == sorted(float(value) for value in values)
+    assert len(set(values)) == 3
