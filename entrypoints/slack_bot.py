@@ -77,7 +77,9 @@ class SlackRouter:
     async def incoming(self, event: Any) -> IncomingMessage | None:
         message = read_event(event, self._me)
         if isinstance(message, Ignored):
-            log.debug("ignored a Slack event: %s", message.reason)
+            # Malformed input is worth a look; edits, bots and joins are everyday noise.
+            level = logging.WARNING if message.reason.startswith("malformed") else logging.DEBUG
+            log.log(level, "ignored a Slack event: %s", message.reason)
             return None
         if message.is_direct:
             key = await self._sessions.conversation_for(message.channel, message.ts)

@@ -1,4 +1,5 @@
-"""The chat channel contract, run against every implementation: the fake and the console.
+"""The chat channel contract, run against every implementation: the fake, the console and
+Slack (the real slack-sdk client against the stand-in Slack).
 
 The console runs both ways a person meets it: piped (each reply one block on stdout, blocks
 separated by a blank line) and interactive (each reply prefixed "Lukas: "). Each comes with
@@ -15,14 +16,18 @@ from typing import Protocol
 import attrs
 import pytest
 from fakes.chat_channel import FakeChatChannel
+from slack_sdk.web.async_client import AsyncWebClient
+from standins.slack_server import SlackError, SlackStandIn
 
 from lukas.adapters.console.channel import ConsoleChannel, as_block
+from lukas.adapters.slack.web import SlackWeb
 from lukas.application.ports.chat_channel import ChatChannel, DeliveryError
 from lukas.domain.conversation_key import ConversationKey
 
 pytestmark = pytest.mark.anyio
 
-HERE = ConversationKey.console("contract")
+# Keys every platform can post to: the console prints anything, Slack needs its own kinds.
+HERE = ConversationKey.slack_dm("D0ADA:1700000000.000001")
 THERE = ConversationKey.slack_thread("C0123", "1700000000.000100")
 
 
@@ -93,10 +98,33 @@ class InteractiveConsoleDriver:
         return False
 
 
-@pytest.fixture(params=["fake", "console-piped", "console-interactive"])
+@attrs.frozen
+class SlackDriver:
+    channel: SlackWeb
+    slack: SlackStandIn
+    # The stand-in records every call; these are the ones it answered with an error.
+    refused: set[int] = attrs.field(factory=set)
+
+    def seen(self) -> list[str]:
+        posted = self.slack.posted_messages()
+        return [str(c.args["text"]) for n, c in enumerate(posted) if n not in self.refused]
+
+    def refuse_next(self) -> bool:
+        self.refused.add(len(self.slack.posted_messages()))
+        self.slack.fail("chat.postMessage", SlackError("channel_not_found"))
+        return True
+
+
+@pytest.fixture(params=["fake", "console-piped", "console-interactive", "slack"])
 def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     if request.param == "fake":
         yield FakeDriver(FakeChatChannel())
+        return
+    if request.param == "slack":
+        slack: SlackStandIn = request.getfixturevalue("slack_standin")
+        client = AsyncWebClient(token="xoxb-contract-0123456789", base_url=slack.api_url)
+        # No pacing here: it is Slack's courtesy, not part of the contract, and takes seconds.
+        yield SlackDriver(SlackWeb(client, min_interval=0), slack)
         return
     out, err = io.StringIO(), io.StringIO()
     interactive = request.param == "console-interactive"
