@@ -18,6 +18,10 @@ from lukas.domain.events import (
     ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
+    ImageFailed,
+    ImageGenerated,
+    ImagePosted,
+    ImageRequested,
     MessageReceived,
     PersonNamed,
     ReplyDelivered,
@@ -173,6 +177,10 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             | AdminAlerted()
             | PersonNamed()
             | ConversationStarted()
+            | ImageRequested()
+            | ImageGenerated()
+            | ImageFailed()
+            | ImagePosted()
         ):
             return state
 

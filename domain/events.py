@@ -136,6 +136,56 @@ class ConversationStarted:
     conversation: ConversationKey
 
 
+@attrs.frozen(kw_only=True)
+class ImageRequested:
+    """A bear picture was asked for: by the weekly schedule or by a person."""
+
+    TYPE: ClassVar[str] = "ImageRequested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    prompt: str
+    theme: str | None
+    occasion: str | None
+    trigger: str  # "schedule" or "request"
+    requester: str | None
+    period: str | None  # the ISO week a scheduled picture is for
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenerated:
+    TYPE: ClassVar[str] = "ImageGenerated"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    model: str
+    size: str
+    quality: str
+    revised_prompt: str | None
+    source: str  # "b64_json" or "url"
+    file: str  # where the bytes were kept, so a restart can still post them
+    cost_usd: float
+    caption: str
+
+
+@attrs.frozen(kw_only=True)
+class ImageFailed:
+    TYPE: ClassVar[str] = "ImageFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    kind: str
+    message: str
+    attempts: int
+    retry_later_could_help: bool
+
+
+@attrs.frozen(kw_only=True)
+class ImagePosted:
+    TYPE: ClassVar[str] = "ImagePosted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str
+    reference: str  # Slack's file id, or the path the console saved it to
+
+
 DomainEvent = (
     MessageReceived
     | ReplyGenerated
@@ -146,6 +196,10 @@ DomainEvent = (
     | AdminAlerted
     | PersonNamed
     | ConversationStarted
+    | ImageRequested
+    | ImageGenerated
+    | ImageFailed
+    | ImagePosted
 )
 
 EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
@@ -158,4 +212,8 @@ EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     AdminAlerted,
     PersonNamed,
     ConversationStarted,
+    ImageRequested,
+    ImageGenerated,
+    ImageFailed,
+    ImagePosted,
 )

@@ -15,6 +15,7 @@ from lukas.application.context import ContextBuilder, NoMessageError
 from lukas.application.ports.event_store import EventStoreError
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
+from lukas.domain.images import OCCASIONS, THEMES
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints import inspection
 from lukas.entrypoints.config import SETTINGS, ConfigError, LoadedConfig, load_config
@@ -77,6 +78,13 @@ def build_parser() -> OneLineParser:
 
     commands.add_parser("conversations", parents=[common], help="list conversations")
     commands.add_parser("slack", parents=[common], help="run the Slack bot (Socket Mode)")
+
+    image = commands.add_parser("image", parents=[common], help="draw a bear picture now")
+    image.add_argument("--theme", choices=sorted(THEMES), help="default: the season")
+    image.add_argument("--occasion", choices=sorted(OCCASIONS), help="default: from the calendar")
+    image.add_argument("--post", metavar="CHANNEL", help="post it to this Slack channel id")
+
+    commands.add_parser("stats", parents=[common], help="usage and money by day and provider")
 
     config = commands.add_parser("config", help="configuration")
     config_commands = config.add_subparsers(
@@ -144,6 +152,25 @@ async def _slack(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     return await run_slack(loaded.config, _db_path(arguments, loaded), os.environ)
 
 
+async def _image(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.picture_command import make_picture_now
+
+    return await make_picture_now(
+        loaded.config,
+        _db_path(arguments, loaded),
+        os.environ,
+        theme=arguments.theme,
+        occasion=arguments.occasion,
+        post_to=arguments.post,
+    )
+
+
+async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        await inspection.show_stats(store, sys.stdout)
+    return 0
+
+
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     config = loaded.config
     for setting in SETTINGS:
@@ -168,6 +195,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]
     "context": _context,
     "conversations": _conversations,
     "slack": _slack,
+    "image": _image,
+    "stats": _stats,
     "config": _config_show,
 }
 

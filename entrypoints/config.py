@@ -61,6 +61,18 @@ class LLMConfig:
 
 
 @attrs.frozen
+class ImageConfig:
+    model: str = "gpt-image-2.5-flare"
+    api_base: str | None = None
+    size: str = "1024x1024"
+    quality: str | None = None
+    channel: str | None = None
+    schedule: str = "fri 10:00"
+    hemisphere: Literal["north", "south"] = "north"
+    price_usd: float | None = None
+
+
+@attrs.frozen
 class Config:
     db: str = "lukas.db"
     llm: LLMConfig = attrs.field(factory=LLMConfig)
@@ -71,6 +83,8 @@ class Config:
     recovery_max_age: float = attrs.field(default=600.0, validator=_at_least(0))
     slack_api_url: str = "https://slack.com/api/"
     dm_idle_hours: float = attrs.field(default=24.0, validator=_at_least(0.01))
+    timezone: str = "UTC"
+    image: ImageConfig = attrs.field(factory=ImageConfig)
 
 
 @attrs.frozen
@@ -105,6 +119,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LUKAS_RECOVERY_MAX_AGE", ("recovery_max_age",)),
     Setting("LUKAS_SLACK_API_URL", ("slack_api_url",)),
     Setting("LUKAS_DM_IDLE_HOURS", ("dm_idle_hours",)),
+    Setting("LUKAS_TIMEZONE", ("timezone",)),
+    Setting("LUKAS_IMAGE_MODEL", ("image", "model")),
+    Setting("LUKAS_IMAGE_API_BASE", ("image", "api_base")),
+    Setting("LUKAS_IMAGE_SIZE", ("image", "size")),
+    Setting("LUKAS_IMAGE_QUALITY", ("image", "quality")),
+    Setting("LUKAS_IMAGE_CHANNEL", ("image", "channel")),
+    Setting("LUKAS_IMAGE_SCHEDULE", ("image", "schedule")),
+    Setting("LUKAS_IMAGE_HEMISPHERE", ("image", "hemisphere")),
+    Setting("LUKAS_IMAGE_PRICE_USD", ("image", "price_usd")),
 )
 _BY_PATH = {s.path: s for s in SETTINGS}
 

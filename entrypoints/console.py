@@ -13,11 +13,17 @@ from typing import TextIO
 from lukas.adapters.console.channel import ConsoleChannel
 from lukas.adapters.console.terminal import TerminalInput
 from lukas.application.handle_message import IncomingMessage
+from lukas.application.make_picture import PictureRequest
 from lukas.domain.conversation_key import ConversationKey
-from lukas.entrypoints.config import Config
-from lukas.entrypoints.wiring import open_chat
+from lukas.domain.images import THEMES
+from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.pictures import picture_maker
+from lukas.entrypoints.wiring import Chat, open_chat
 
-HELP = "Chatting with Lukas. /reset starts a new conversation, /quit leaves."
+HELP = (
+    "Chatting with Lukas. /reset starts a new conversation, /image [theme] draws a picture,"
+    " /quit leaves."
+)
 
 
 def new_session(user: str, now: datetime) -> ConversationKey:
@@ -57,6 +63,17 @@ async def run_console(
                 session = new_session(user, chat.clock.now())
                 channel.notice(f"Started a new conversation ({session}).")
                 continue
+            if text == "/image" or text.startswith("/image "):
+                await _draw(
+                    config,
+                    db,
+                    environ,
+                    chat=chat,
+                    channel=channel,
+                    argument=text.removeprefix("/image"),
+                    user=user,
+                )
+                continue
             sequence += 1
             await chat.handler.handle(
                 IncomingMessage(
@@ -68,3 +85,40 @@ async def run_console(
                 )
             )
     return 0
+
+
+async def _draw(
+    config: Config,
+    db: Path,
+    environ: Mapping[str, str],
+    *,
+    chat: Chat,
+    channel: ConsoleChannel,
+    argument: str,
+    user: str,
+) -> None:
+    theme = argument.strip().lower() or None
+    if theme is not None and theme not in THEMES:
+        channel.notice(f"Themes I can draw: {', '.join(sorted(THEMES))}.")
+        return
+    try:
+        async with picture_maker(
+            config,
+            environ,
+            store=chat.store,
+            db=db,
+            clock=chat.clock,
+            poster=None,
+            chat_model=chat.model,
+            alerts=chat.alerts,
+        ) as maker:
+            outcome = await maker.make(
+                PictureRequest(trigger="request", theme=theme, requester=f"console:{user}")
+            )
+    except ConfigError as error:
+        channel.notice(f"No picture: {error}")
+        return
+    if outcome.file:
+        channel.notice(f"{outcome.caption} (picture saved at {outcome.file})")
+    else:
+        channel.notice(f"No picture this time ({outcome.failure}); `lukas replay` says why.")

@@ -11,74 +11,11 @@ from lukas.application.context import ContextBuilder, context_at
 from lukas.application.ports.event_store import EventStore, RecordedEvent
 from lukas.application.projections.conversation_list import ConversationListProjection
 from lukas.application.projections.projection import rebuild
+from lukas.application.projections.usage_stats import UsageStatsProjection
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import (
-    AdminAlerted,
-    CircuitStateChanged,
-    ConversationStarted,
-    DeliveryClaimed,
-    DomainEvent,
-    MessageReceived,
-    PersonNamed,
-    ReplyDelivered,
-    ReplyFailed,
-    ReplyGenerated,
-)
+from lukas.entrypoints.event_summaries import summary
 
 _BATCH = 500
-
-
-def _quote(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return json.dumps(
-        flat if len(flat) <= limit else flat[: limit - 1] + "\u2026", ensure_ascii=False
-    )
-
-
-def _short(event_id: str) -> str:
-    return event_id[:8]
-
-
-def summary(event: DomainEvent) -> str:
-    """The essential fields of an event, on one line."""
-    match event:
-        case MessageReceived():
-            return (
-                f"{event.author_name} ({event.author_id}) said {_quote(event.text)}"
-                f" [{event.token_count} tokens, platform id {event.platform_message_id}]"
-            )
-        case ReplyGenerated():
-            usage = (
-                f"usage {event.usage.prompt_tokens}+{event.usage.completion_tokens}"
-                if event.usage
-                else "no usage reported"
-            )
-            return (
-                f"reply to {_short(event.reply_to)} from {event.provider}:{event.model}"
-                f" {_quote(event.text)} [{event.finish_reason}, {event.latency_ms} ms,"
-                f" context {event.context_tokens} tokens, {usage}]"
-            )
-        case ReplyFailed():
-            return (
-                f"no reply to {_short(event.reply_to)}: {event.kind.value} after"
-                f" {event.attempts} attempt(s) ({event.detail}); sent {_quote(event.fallback_text)}"
-            )
-        case ReplyDelivered():
-            return f"delivered reply to {_short(event.reply_to)} as {event.platform_message_id}"
-        case DeliveryClaimed():
-            return f"took over delivering the reply to {_short(event.reply_to)}"
-        case CircuitStateChanged():
-            return (
-                f"circuit for {event.dependency}: {event.previous} -> {event.current}"
-                f" ({event.detail})"
-            )
-        case ConversationStarted():
-            return f"new conversation {event.conversation}"
-        case PersonNamed():
-            return f"{event.person_id} is called {_quote(event.display_name)}"
-        case AdminAlerted():
-            admins = ", ".join(event.admins) or "no admins configured"
-            return f"alerted {admins} about {event.kind.value}: {_quote(event.text, 120)}"
 
 
 def text_line(recorded: RecordedEvent) -> str:
@@ -193,3 +130,21 @@ async def list_conversations(store: EventStore, out: TextIO) -> int:
             f" {summary_.last_activity:%Y-%m-%d %H:%M:%S}\n"
         )
     return len(conversations)
+
+
+async def show_stats(store: EventStore, out: TextIO) -> None:
+    stats, _ = await rebuild(store, UsageStatsProjection())
+    header = (
+        f"{'day':<10}  {'provider/model':<24} {'msgs':>5} {'replies':>7} {'fallbk':>6}"
+        f" {'tokens':>8} {'images':>6} {'failed':>6} {'posted':>6} {'cost $':>8}"
+    )
+    out.write(header + "\n")
+    total = 0.0
+    for (day, provider), row in sorted(stats.items()):
+        total += row.cost_usd
+        out.write(
+            f"{day:<10}  {provider:<24} {row.messages:>5} {row.replies:>7} {row.fallbacks:>6}"
+            f" {row.tokens:>8} {row.images:>6} {row.image_failures:>6} {row.images_posted:>6}"
+            f" {row.cost_usd:>8.3f}\n"
+        )
+    out.write(f"total spent on pictures: ${total:.3f}\n")

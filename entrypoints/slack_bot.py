@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import signal
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,11 @@ from lukas.adapters.slack.web import SlackWeb
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.people import PeopleDirectory
+from lukas.application.picture_schedule import run_schedule
 from lukas.application.ports.event_store import EventStore
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.pictures import picture_maker, weekly_schedule
 from lukas.entrypoints.wiring import Chat, open_chat
 
 log = logging.getLogger(__name__)
@@ -46,17 +49,23 @@ class TokenError(ConfigError):
     """A missing or malformed Slack token: the bot cannot start."""
 
 
+def _token(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise TokenError(f"{name} is not set (see README: Slack setup)")
+    shape = _TOKEN_SHAPES[name]
+    if not shape.match(value):
+        prefix = shape.pattern[1:6]
+        raise TokenError(f"{name} does not look like a Slack token (it should start {prefix})")
+    return value
+
+
+def slack_bot_token(environ: Mapping[str, str]) -> str:
+    return _token(environ, "SLACK_BOT_TOKEN")
+
+
 def slack_tokens(environ: Mapping[str, str]) -> tuple[str, str]:
-    tokens = []
-    for name, shape in _TOKEN_SHAPES.items():
-        value = environ.get(name, "").strip()
-        if not value:
-            raise TokenError(f"{name} is not set (see README: Slack setup)")
-        if not shape.match(value):
-            prefix = shape.pattern[1:6]
-            raise TokenError(f"{name} does not look like a Slack token (it should start {prefix})")
-        tokens.append(value)
-    return tokens[0], tokens[1]
+    return _token(environ, "SLACK_BOT_TOKEN"), _token(environ, "SLACK_APP_TOKEN")
 
 
 class SlackRouter:
@@ -122,13 +131,57 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
         router = SlackRouter(me, chat.store, people, sessions)
         await chat.recover()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        await _serve(chat, router, app_token, web)
+        async with _weekly_pictures(config, db, environ, chat, channel) as pictures:
+            await _serve(chat, router, app_token, web, pictures)
     return 0
 
 
-async def _serve(chat: Chat, router: SlackRouter, app_token: str, web: AsyncWebClient) -> None:
+@asynccontextmanager
+async def _weekly_pictures(
+    config: Config, db: Path, environ: Mapping[str, str], chat: Chat, channel: SlackWeb
+) -> AsyncIterator[Callable[[], Coroutine[Any, Any, None]] | None]:
+    """The picture schedule as a task to run, or None when no channel is configured."""
+    target = config.image.channel
+    if not target:
+        yield None
+        return
+    schedule = weekly_schedule(config)
+    async with picture_maker(
+        config,
+        environ,
+        store=chat.store,
+        db=db,
+        clock=chat.clock,
+        poster=channel,
+        chat_model=chat.model,
+        alerts=chat.alerts,
+        instance_id=chat.instances.me,
+    ) as maker:
+
+        async def run() -> None:
+            await run_schedule(
+                schedule=schedule,
+                maker=maker,
+                store=chat.store,
+                clock=chat.clock,
+                channel=target,
+                sleep=anyio.sleep,
+            )
+
+        yield run
+
+
+async def _serve(
+    chat: Chat,
+    router: SlackRouter,
+    app_token: str,
+    web: AsyncWebClient,
+    pictures: Callable[[], Coroutine[Any, Any, None]] | None,
+) -> None:
     async with anyio.create_task_group() as background:
         background.start_soon(_recover_periodically, chat)
+        if pictures is not None:
+            background.start_soon(pictures)
         async with anyio.create_task_group() as answering:
             async with socket_mode_envelopes(app_token, web) as envelopes:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

@@ -134,6 +134,22 @@ def resilient(
     )
 
 
+def admin_alerts(
+    config: Config,
+    store: EventStore,
+    channel: ChatChannel,
+    clock: Clock,
+    instance_id: str | None,
+) -> AdminAlerts:
+    return AdminAlerts(
+        store=store,
+        channel=channel,
+        clock=clock,
+        admins=config.admin_users,
+        instance_id=instance_id,
+    )
+
+
 def build_message_handler(
     config: Config,
     *,
@@ -150,13 +166,7 @@ def build_message_handler(
     context = ContextBuilder.for_prompt(
         PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
     )
-    alerts = AdminAlerts(
-        store=store,
-        channel=channel,
-        clock=clock,
-        admins=config.admin_users,
-        instance_id=instance_id,
-    )
+    alerts = admin_alerts(config, store, channel, clock, instance_id)
     composer = ReplyComposer(
         model=model,
         counter=counter,
@@ -186,6 +196,8 @@ class Chat:
     instances: Instances
     clock: Clock
     recovery_max_age: timedelta
+    model: ChatModel  # with retries and circuit breaker, as the handler uses it
+    alerts: AdminAlerts
 
     async def recover(self) -> RecoveryReport:
         return await recover(
@@ -212,10 +224,11 @@ async def open_chat(
         ) as instances:
             choice = await choose_chat_model(config, environ)
             recorder = CircuitRecorder(store, clock, instance_id)
+            model = resilient(choice.model, config, clock, recorder)
             handler = build_message_handler(
                 config,
                 store=store,
-                model=resilient(choice.model, config, clock, recorder),
+                model=model,
                 channel=channel,
                 counter=token_counter(config),
                 clock=clock,
@@ -231,6 +244,8 @@ async def open_chat(
                     instances=instances,
                     clock=clock,
                     recovery_max_age=timedelta(seconds=config.recovery_max_age),
+                    model=model,
+                    alerts=admin_alerts(config, store, channel, clock, instance_id),
                 )
             finally:
                 aclose = getattr(choice.model, "aclose", None)

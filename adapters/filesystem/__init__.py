@@ -1,0 +1,1 @@
+"""The local filesystem, where pictures are kept."""

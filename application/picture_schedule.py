@@ -1,0 +1,88 @@
+"""The weekly bear picture: due once the week's posting time has passed, made once per week."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+import attrs
+
+from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
+from lukas.application.ports.clock import Clock
+from lukas.application.ports.event_store import EventStore
+from lukas.domain.images import Period
+
+log = logging.getLogger(__name__)
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SCHEDULE = re.compile(r"^(?:weekly\s+)?([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})$")
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+@attrs.frozen
+class WeeklySchedule:
+    weekday: int  # Monday is 0
+    at: dt.time
+    timezone: dt.tzinfo
+
+    @classmethod
+    def parse(cls, text: str, timezone: dt.tzinfo) -> WeeklySchedule:
+        """'fri 10:00', 'weekly friday 10:00'."""
+        match = _SCHEDULE.match(text.strip().lower())
+        if match is None or match.group(1) not in _DAYS:
+            raise ScheduleError(f"not a weekly schedule: {text!r} (e.g. 'fri 10:00')")
+        hour, minute = int(match.group(2)), int(match.group(3))
+        if hour > 23 or minute > 59:
+            raise ScheduleError(f"not a time of day: {hour}:{minute:02d}")
+        return cls(_DAYS.index(match.group(1)), dt.time(hour, minute), timezone)
+
+    def due(self, now: dt.datetime) -> Period | None:
+        """The week whose picture is due at `now`, or None before this week's posting time."""
+        local = now.astimezone(self.timezone)
+        if (local.weekday(), local.time()) < (self.weekday, self.at):
+            return None
+        return Period.containing(local.date())
+
+
+async def post_due_picture(
+    *,
+    schedule: WeeklySchedule,
+    maker: PictureMaker,
+    store: EventStore,
+    clock: Clock,
+    channel: str,
+) -> PictureOutcome | None:
+    """Make this week's picture if it is due and nobody made it yet."""
+    period = schedule.due(clock.now())
+    if period is None or await store.read_stream_tail(f"image-period:{period}", 1):
+        return None
+    outcome = await maker.make(PictureRequest(trigger="schedule", period=period, post_to=channel))
+    if not outcome.skipped:
+        log.warning("weekly picture for %s: %s", period, outcome.posted_as or outcome.failure)
+    return outcome
+
+
+async def run_schedule(
+    *,
+    schedule: WeeklySchedule,
+    maker: PictureMaker,
+    store: EventStore,
+    clock: Clock,
+    channel: str,
+    sleep: Callable[[float], Awaitable[None]],
+    interval: float = 60.0,
+) -> None:
+    """Checks every `interval` seconds; a failure waits for the next week, as the seed asks."""
+    while True:
+        try:
+            await post_due_picture(
+                schedule=schedule, maker=maker, store=store, clock=clock, channel=channel
+            )
+        except Exception:
+            log.warning("the picture schedule hit an error; it tries again later", exc_info=True)
+        await sleep(interval)

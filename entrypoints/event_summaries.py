@@ -1,0 +1,110 @@
+"""One line per event for `lukas replay`: the fields that explain what happened."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from lukas.domain.events import (
+    AdminAlerted,
+    CircuitStateChanged,
+    ConversationStarted,
+    DeliveryClaimed,
+    DomainEvent,
+    ImageFailed,
+    ImageGenerated,
+    ImagePosted,
+    ImageRequested,
+    MessageReceived,
+    PersonNamed,
+    ReplyDelivered,
+    ReplyFailed,
+    ReplyGenerated,
+)
+
+
+def quote(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return json.dumps(
+        flat if len(flat) <= limit else flat[: limit - 1] + "\u2026", ensure_ascii=False
+    )
+
+
+def _short(event_id: str) -> str:
+    return event_id[:8]
+
+
+def _message(e: MessageReceived) -> str:
+    return (
+        f"{e.author_name} ({e.author_id}) said {quote(e.text)}"
+        f" [{e.token_count} tokens, platform id {e.platform_message_id}]"
+    )
+
+
+def _reply(e: ReplyGenerated) -> str:
+    usage = (
+        f"usage {e.usage.prompt_tokens}+{e.usage.completion_tokens}"
+        if e.usage
+        else "no usage reported"
+    )
+    return (
+        f"reply to {_short(e.reply_to)} from {e.provider}:{e.model} {quote(e.text)}"
+        f" [{e.finish_reason}, {e.latency_ms} ms, context {e.context_tokens} tokens, {usage}]"
+    )
+
+
+def _failed(e: ReplyFailed) -> str:
+    return (
+        f"no reply to {_short(e.reply_to)}: {e.kind.value} after {e.attempts} attempt(s)"
+        f" ({e.detail}); sent {quote(e.fallback_text)}"
+    )
+
+
+def _image_requested(e: ImageRequested) -> str:
+    why = f"for {e.period}" if e.period else f"by {e.requester or 'someone'}"
+    return (
+        f"picture asked {why} (theme {e.theme or '-'}, occasion {e.occasion or '-'}):"
+        f" {quote(e.prompt)}"
+    )
+
+
+def _image_generated(e: ImageGenerated) -> str:
+    return (
+        f"picture drawn by {e.model} ({e.size}, {e.quality}, from {e.source},"
+        f" ${e.cost_usd:.3f}) saved at {e.file}"
+    )
+
+
+def _image_failed(e: ImageFailed) -> str:
+    later = "may work later" if e.retry_later_could_help else "will not work as is"
+    return f"no picture: {e.kind} after {e.attempts} attempt(s) ({e.message}; {later})"
+
+
+def _alerted(e: AdminAlerted) -> str:
+    admins = ", ".join(e.admins) or "no admins configured"
+    return f"alerted {admins} about {e.kind.value}: {quote(e.text, 120)}"
+
+
+_SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
+    MessageReceived: _message,
+    ReplyGenerated: _reply,
+    ReplyFailed: _failed,
+    ReplyDelivered: lambda e: f"delivered reply to {_short(e.reply_to)} as {e.platform_message_id}",
+    DeliveryClaimed: lambda e: f"took over delivering the reply to {_short(e.reply_to)}",
+    CircuitStateChanged: lambda e: (
+        f"circuit for {e.dependency}: {e.previous} -> {e.current} ({e.detail})"
+    ),
+    AdminAlerted: _alerted,
+    PersonNamed: lambda e: f"{e.person_id} is called {quote(e.display_name)}",
+    ConversationStarted: lambda e: f"new conversation {e.conversation}",
+    ImageRequested: _image_requested,
+    ImageGenerated: _image_generated,
+    ImageFailed: _image_failed,
+    ImagePosted: lambda e: f"picture posted to {e.channel} as {e.reference}",
+}
+
+
+def summary(event: DomainEvent) -> str:
+    """The essential fields of an event, on one line."""
+    return _SUMMARIES[type(event)](event)

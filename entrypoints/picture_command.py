@@ -1,0 +1,72 @@
+"""`lukas image`: draw a bear picture now, keep it, and optionally post it to Slack."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from lukas.adapters.system_clock import SystemClock
+from lukas.application.make_picture import PictureRequest
+from lukas.application.ports.images import ImagePoster
+from lukas.entrypoints.config import Config
+from lukas.entrypoints.pictures import picture_maker
+from lukas.entrypoints.wiring import choose_chat_model, open_store
+
+
+async def make_picture_now(
+    config: Config,
+    db: Path,
+    environ: Mapping[str, str],
+    *,
+    theme: str | None,
+    occasion: str | None,
+    post_to: str | None,
+) -> int:
+    poster = _slack_poster(config, environ) if post_to else None
+    clock = SystemClock()
+    async with open_store(db, create=True) as store:
+        choice = await choose_chat_model(config, environ)
+        try:
+            async with picture_maker(
+                config,
+                environ,
+                store=store,
+                db=db,
+                clock=clock,
+                poster=poster,
+                chat_model=choice.model,
+                alerts=None,
+            ) as maker:
+                outcome = await maker.make(
+                    PictureRequest(
+                        trigger="request",
+                        theme=theme,
+                        occasion=occasion,
+                        requester=f"cli:{getpass.getuser()}",
+                        post_to=post_to,
+                    )
+                )
+        finally:
+            aclose = getattr(choice.model, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    if outcome.file:
+        print(f"{outcome.caption}\n(picture saved at {outcome.file})")
+    if outcome.posted_as:
+        print(f"posted to {post_to} as {outcome.posted_as}")
+    if outcome.failure:
+        print(f"lukas: no picture: {outcome.failure} (see `lukas replay`)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _slack_poster(config: Config, environ: Mapping[str, str]) -> ImagePoster:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from lukas.adapters.slack.web import SlackWeb
+    from lukas.entrypoints.slack_bot import slack_bot_token
+
+    client = AsyncWebClient(token=slack_bot_token(environ), base_url=config.slack_api_url)
+    return SlackWeb(client)
