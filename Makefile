@@ -23,6 +23,7 @@ typecheck: $(STAMP)
 	@for layer in $(LAYERS); do ln -sfn ../../$$layer .typecheck/lukas/$$layer; done
 	$(BIN)/mypy -p lukas.domain -p lukas.application -p lukas.adapters -p lukas.entrypoints
 	$(BIN)/mypy tests
+	$(BIN)/mypy bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -1,28 +1,37 @@
-"""Replies, reactions, DMs and names through Slack's Web API (slack-sdk's AsyncWebClient).
+"""Replies, pictures, reactions, DMs and names through Slack's Web API (AsyncWebClient).
 
-Implements the ChatChannel and PeopleLookup ports. Slack's own errors end here: a reply
-Slack refuses is a DeliveryError, so it stays undelivered in the log and recovery retries it.
+Implements the ChatChannel, PeopleLookup and ImagePoster ports. Slack's own errors end
+here: a reply Slack refuses is a DeliveryError, so it stays undelivered in the log and
+recovery retries it; a refused picture is an ImageGenerationError of kind POSTING.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
 import anyio
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from lukas.adapters.slack.text import split_message, to_mrkdwn
 from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.images import (
+    GeneratedImage,
+    ImageFailureKind,
+    ImageGenerationError,
+)
 from lukas.domain.conversation_key import ConversationKey
 
 log = logging.getLogger(__name__)
 
 THINKING_REACTION = "hourglass_flowing_sand"
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+# Slack shows a file by its name's extension; these are what image models hand back.
+_IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 
 
 def slack_target(conversation: ConversationKey) -> tuple[str, str | None]:
@@ -104,6 +113,33 @@ class SlackWeb:
         name = user.get("name")
         return name if isinstance(name, str) and name else None
 
+    async def post_image(self, channel: str, image: GeneratedImage, caption: str, name: str) -> str:
+        """Shares the picture into `channel` with the caption as its message; returns the
+        file id. Implements the ImagePoster port, so failures are ImageGenerationError."""
+        # files_upload_v2 takes three calls (an upload URL, the bytes, the share), but only
+        # the last one posts into the channel, so it is paced like one message.
+        await self._pace(channel)
+        try:
+            response = await self._client.files_upload_v2(
+                channel=channel,
+                content=image.data,
+                filename=f"{name}{_extension(image.media_type)}",
+                title=name,
+                initial_comment=to_mrkdwn(caption),
+            )
+        except SlackApiError as error:
+            raise _posting_error(_error_code(error)) from None
+        except SlackRequestError:
+            # Raised when the upload URL answers other than 200; its message quotes the
+            # server's body, which is no detail to keep.
+            raise _posting_error("upload_rejected") from None
+        except _NETWORK_ERRORS as error:
+            raise _posting_error(type(error).__name__) from None
+        file_id = (response.get("file") or {}).get("id")
+        if not isinstance(file_id, str) or not file_id:
+            raise _posting_error("no_file_id")
+        return file_id
+
     async def _react(self, method: str, conversation: ConversationKey, ts: str) -> None:
         channel, _ = slack_target(conversation)
         try:
@@ -124,6 +160,16 @@ class SlackWeb:
 
 def _error_code(error: SlackApiError) -> str:
     return str(error.response.get("error", "unknown_error"))
+
+
+def _extension(media_type: str) -> str:
+    base = media_type.partition(";")[0].strip().lower()
+    # An unknown type gets no extension rather than one that would mislabel the file.
+    return _IMAGE_EXTENSIONS.get(base) or mimetypes.guess_extension(base) or ""
+
+
+def _posting_error(code: str) -> ImageGenerationError:
+    return ImageGenerationError(ImageFailureKind.POSTING, f"files_upload_v2: {code}")
 
 
 def _describe(error: BaseException) -> str:

@@ -1,19 +1,26 @@
-"""A scripted stand-in for an OpenAI-compatible chat-completions server, on 127.0.0.1.
+"""A scripted stand-in for an OpenAI-compatible chat and images server, on 127.0.0.1.
 
 Real clients reach it over HTTP, so tests exercise the same bytes the provider would send.
 It runs its own event loop in a daemon thread: the test's loop, a synchronous test or a
 child process can all talk to it, and a hanging request never blocks the test itself.
 Each chat request consumes one scripted step; an empty script answers with a default reply.
+Image requests (POST /v1/images/generations) have a queue of their own, so a test that
+chats and draws never has one request eat the other's step; an empty one answers ImageB64().
+URL answers point at /files/<n>.png on the stand-in itself, as a provider's CDN would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import itertools
 import json
 import socket
+import struct
 import threading
 import time
+import zlib
 from typing import Any
 
 import attrs
@@ -102,6 +109,61 @@ class Failure:
         )
         return cls.bad_request(message, param="messages", code="context_length_exceeded")
 
+    @classmethod
+    def content_policy(
+        cls, code: str = "content_policy_violation", type_: str = "invalid_request_error"
+    ) -> Failure:
+        """The image endpoint's refusal: DALL-E said content_policy_violation, GPT image
+        models say moderation_blocked; the message wording differs between them too."""
+        message = (
+            "Your request was rejected as a result of our safety system. Your prompt may "
+            "contain text that is not allowed by our safety system."
+        )
+        return cls(400, _error(message, type_, None, code))
+
+
+def tiny_png(rgba: tuple[int, int, int, int] = (139, 90, 46, 255)) -> bytes:
+    """A valid one-pixel PNG (honey brown unless told), so tests can tell pictures apart."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit RGBA
+    pixels = zlib.compress(bytes([0, *rgba]))  # one scanline: filter byte, then the pixel
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+TINY_PNG = tiny_png()
+
+
+@attrs.frozen
+class ImageUsage:
+    input_tokens: int = 20
+    output_tokens: int = 272
+
+
+@attrs.frozen
+class ImageB64:
+    """A GPT image model's answer: the picture inline as base64, with token usage."""
+
+    png: bytes = TINY_PNG
+    revised_prompt: str | None = None  # GPT image models send none; None omits the key
+    usage: ImageUsage | None = ImageUsage()
+
+
+@attrs.frozen
+class ImageUrl:
+    """A DALL-E-style answer: a URL to fetch the picture from (GET /files/<n>.png here).
+
+    `url_status` other than 200 makes that fetch fail, as an expired or lost URL would.
+    """
+
+    png: bytes = TINY_PNG
+    revised_prompt: str | None = None
+    url_status: int = 200
+
 
 @attrs.frozen
 class Malformed:
@@ -112,7 +174,7 @@ class Malformed:
 @attrs.frozen
 class Delay:
     seconds: float
-    then: Step
+    then: Step | ImageStep
 
 
 @attrs.frozen
@@ -126,6 +188,7 @@ class Drop:
 
 
 Step = Reply | Failure | Malformed | Delay | Hang | Drop
+ImageStep = ImageB64 | ImageUrl | Failure | Malformed | Delay | Hang | Drop
 
 
 @attrs.frozen
@@ -148,11 +211,24 @@ class RecordedRequest:
     def is_chat(self) -> bool:
         return self.method == "POST" and self.path.endswith("/chat/completions")
 
+    @property
+    def is_image(self) -> bool:
+        return self.method == "POST" and self.path.endswith("/images/generations")
+
+    @property
+    def is_file(self) -> bool:
+        """A fetch of a URL an ImageUrl answer handed out."""
+        return self.method == "GET" and self.path.startswith("/files/")
+
 
 class OpenAIStandIn:
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._steps: collections.deque[Step] = collections.deque()
+        self._image_steps: collections.deque[ImageStep] = collections.deque()
+        # Served by GET /files/<name>; numbered across resets so a stale URL never hits a new file.
+        self._files: dict[str, ImageUrl] = {}
+        self._file_numbers = itertools.count(1)
         self._requests: list[RecordedRequest] = []
         self._ollama_models: list[str] = []
         self._port: int | None = None
@@ -207,9 +283,15 @@ class OpenAIStandIn:
         with self._lock:
             self._steps.extend(steps)
 
+    def script_images(self, *steps: ImageStep) -> None:
+        with self._lock:
+            self._image_steps.extend(steps)
+
     def reset(self) -> None:
         with self._lock:
             self._steps.clear()
+            self._image_steps.clear()
+            self._files.clear()
             self._requests.clear()
             self._ollama_models.clear()
         if self._loop is not None:
@@ -227,6 +309,12 @@ class OpenAIStandIn:
 
     def chat_requests(self) -> list[RecordedRequest]:
         return [request for request in self.requests if request.is_chat]
+
+    def image_requests(self) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.is_image]
+
+    def file_requests(self) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.is_file]
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         deadline = time.monotonic() + timeout
@@ -277,10 +365,18 @@ class OpenAIStandIn:
             self._lock.notify_all()
             number = sum(r.is_chat for r in self._requests)
             step = self._steps.popleft() if recorded.is_chat and self._steps else None
+            image_step = (
+                self._image_steps.popleft() if recorded.is_image and self._image_steps else None
+            )
+            served = self._files.get(request.path.removeprefix("/files/"))
             ollama_models = list(self._ollama_models)
         # The lock is a thread lock: never hold it across an await.
         if recorded.is_chat:
             return await self._answer(request, step or _default_reply(number, body), body)
+        if recorded.is_image:
+            return await self._answer(request, image_step or ImageB64(), body)
+        if recorded.is_file and served is not None:
+            return _serve_file(served)
         if request.method == "GET" and request.path.endswith("/models"):
             return web.json_response({"object": "list", "data": []})
         if request.method == "GET" and request.path == "/api/tags" and ollama_models:
@@ -290,7 +386,9 @@ class OpenAIStandIn:
             _error(f"No route for {request.path}", None, None, None), status=404
         )
 
-    async def _answer(self, request: web.Request, step: Step, body: Any) -> web.StreamResponse:
+    async def _answer(
+        self, request: web.Request, step: Step | ImageStep, body: Any
+    ) -> web.StreamResponse:
         release = self._release
         assert release is not None
         # Delay and Hang wait first; a release by stop() or reset() turns them into a Drop.
@@ -304,6 +402,13 @@ class OpenAIStandIn:
         match step:
             case Reply():
                 return web.json_response(_completion(step, body))
+            case ImageB64():
+                return web.json_response(_b64_image(step, body))
+            case ImageUrl():
+                with self._lock:
+                    name = f"{next(self._file_numbers)}.png"
+                    self._files[name] = step
+                return web.json_response(_url_image(step, f"{self.root_url}/files/{name}"))
             case Failure():
                 return web.json_response(step.payload(), status=step.status, headers=step.headers)
             case Malformed():
@@ -351,3 +456,46 @@ def _completion(reply: Reply, body: Any) -> dict[str, Any]:
             "total_tokens": reply.usage.total_tokens,
         }
     return completion
+
+
+def _serve_file(served: ImageUrl) -> web.Response:
+    if served.url_status != 200:
+        return web.Response(text="The URL has expired.", status=served.url_status)
+    return web.Response(body=served.png, content_type="image/png")
+
+
+def _b64_image(image: ImageB64, body: Any) -> dict[str, Any]:
+    asked = body if isinstance(body, dict) else {}
+    size = asked.get("size") if asked.get("size") not in (None, "auto") else "1024x1024"
+    # The real API reports the quality it used, so "auto" (or none) comes back resolved.
+    quality = asked.get("quality")
+    if quality not in ("low", "medium", "high", "xhigh", "max"):
+        quality = "medium"
+    item: dict[str, Any] = {"b64_json": base64.b64encode(image.png).decode("ascii")}
+    if image.revised_prompt is not None:
+        item["revised_prompt"] = image.revised_prompt
+    answer: dict[str, Any] = {
+        "created": int(time.time()),
+        "background": "opaque",
+        "output_format": "png",
+        "quality": quality,
+        "size": size,
+        "data": [item],
+    }
+    if image.usage is not None:
+        tokens_in, tokens_out = image.usage.input_tokens, image.usage.output_tokens
+        answer["usage"] = {
+            "input_tokens": tokens_in,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": tokens_in},
+            "output_tokens": tokens_out,
+            "output_tokens_details": {"image_tokens": tokens_out, "text_tokens": 0},
+            "total_tokens": tokens_in + tokens_out,
+        }
+    return answer
+
+
+def _url_image(image: ImageUrl, url: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"url": url}
+    if image.revised_prompt is not None:
+        item["revised_prompt"] = image.revised_prompt
+    return {"created": int(time.time()), "data": [item]}

@@ -6,6 +6,13 @@ the OpenAI stand-in it runs its own event loop in a daemon thread, so a test's l
 block without stalling the server. Waits come in two forms: `wait_for_*` blocks the calling
 thread (for synchronous tests, or a bot in another process), and `wait_for_*_async` waits in a
 worker thread, so the slack-sdk clients sharing the test's loop keep running meanwhile.
+
+File uploads go Slack's three-step way, the one `files_upload_v2` takes:
+`files.getUploadURLExternal` hands out a file id and an upload URL on this server, the bytes
+are POSTed there (slack-sdk sends them raw as application/octet-stream, with no token; a
+multipart form is accepted too), and `files.completeUploadExternal` shares the file into a
+channel. `uploads()` shows what arrived. The POST to the upload URL is recorded among
+`calls()` as the pseudo-method UPLOAD, and can be scripted like any method.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Any, TypeVar
 
 import anyio
 import attrs
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from standins.slack_socket import (
     APP_ID,
@@ -38,11 +45,13 @@ from standins.slack_socket import (
 )
 
 __all__ = [
+    "UPLOAD",
     "Answer",
     "ApiCall",
     "RateLimited",
     "SlackError",
     "SlackStandIn",
+    "Upload",
     "app_mention",
     "channel_message",
     "dm_message",
@@ -51,6 +60,8 @@ __all__ = [
 
 _T = TypeVar("_T")
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# The name calls() and script() use for a POST to an upload URL, which is no Web API method.
+UPLOAD = "upload"
 
 
 @attrs.frozen
@@ -88,6 +99,26 @@ Step = SlackError | RateLimited | Answer
 
 
 @attrs.frozen
+class Upload:
+    """A file as the stand-in holds it, in the order files.getUploadURLExternal handed out ids.
+
+    `data` stays empty until the bytes are POSTed; `channel`, `initial_comment` and `title`
+    stay None until files.completeUploadExternal succeeds for the file.
+    """
+
+    file_id: str
+    filename: str
+    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    channel: str | None
+    initial_comment: str | None
+    title: str | None
+    completed: bool
+    length: int = 0  # as declared to files.getUploadURLExternal
+    uploaded: bool = False  # the bytes arrived at the upload URL
+    thread_ts: str | None = None
+
+
+@attrs.frozen
 class _Person:
     user_id: str
     display_name: str
@@ -107,6 +138,10 @@ class SlackStandIn:
         self._people: dict[str, _Person] = {}
         self._links = SocketModeLinks(bot_user_id)
         self._event_ids = 0
+        # Keyed by file id, in issue order. The counter outlives reset(), so a client left
+        # over from an earlier test can never complete a later test's file by accident.
+        self._uploads: dict[str, Upload] = {}
+        self._file_ids = 0
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -121,6 +156,8 @@ class SlackStandIn:
             "users.info": self._users_info,
             "conversations.open": _conversations_open,
             "assistant.threads.setStatus": _ok,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
 
     def __enter__(self) -> SlackStandIn:
@@ -173,6 +210,7 @@ class SlackStandIn:
             self._calls.clear()
             self._scripts.clear()
             self._people.clear()
+            self._uploads.clear()
         if self._loop is not None:
             self._on_loop(self._links.drop_all())
         self._links.clear()
@@ -206,6 +244,11 @@ class SlackStandIn:
 
     def posted_messages(self) -> list[ApiCall]:
         return self.calls("chat.postMessage")
+
+    def uploads(self) -> list[Upload]:
+        """Every file given an upload URL since start or the last reset(), in that order."""
+        with self._lock:
+            return list(self._uploads.values())
 
     def wait_for_calls(self, method: str, count: int, timeout: float = 5.0) -> list[ApiCall]:
         self._wait(lambda: len(self.calls(method)) >= count, timeout, f"{count} {method} calls")
@@ -343,6 +386,7 @@ class SlackStandIn:
         self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_get("/link/", self._links.handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -397,6 +441,39 @@ class SlackStandIn:
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
         return web.json_response(answer(args))
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        # Streamed rather than request.read(): that stops at aiohttp's 1 MiB client_max_size,
+        # and a drawn picture is often bigger.
+        if request.content_type.startswith("multipart/"):
+            data = await _first_multipart_file(request)
+        else:
+            data = await request.content.read()
+        authorization = request.headers.get("Authorization", "")
+        token = authorization.removeprefix("Bearer ").strip() or None
+        args = {"file_id": file_id, "length": len(data), "content_type": request.content_type}
+        with self._lock:
+            self._calls.append(ApiCall(UPLOAD, token, args))
+            scripted = self._scripts[UPLOAD]
+            step = scripted.popleft() if scripted else None
+            known = self._uploads.get(file_id)
+            # Only a default answer stores the bytes; a scripted one stands for a lost upload.
+            if step is None and known is not None:
+                self._uploads[file_id] = attrs.evolve(known, data=data, uploaded=True)
+        match step:
+            case SlackError():
+                return web.Response(text=step.error, status=step.status)
+            case RateLimited():
+                headers = {"Retry-After": str(step.retry_after)}
+                return web.Response(text="ratelimited", status=429, headers=headers)
+            case Answer():
+                return web.json_response(step.body)
+        if known is None:
+            return web.Response(text="file_not_found", status=404)
+        # The upload URL is pre-signed, so like Slack's it wants no token. slack-sdk reads
+        # this text/plain answer as text and checks only the status.
+        return web.Response(text=f"OK - {len(data)}")
 
     # ---- default answers
 
@@ -457,6 +534,65 @@ class SlackStandIn:
             "message": message,
         }
 
+    def _get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        missing = [key for key in ("filename", "length") if not str(args.get(key) or "")]
+        if missing:
+            return _invalid_arguments(f"missing required field: {missing[0]}")
+        try:
+            length = int(str(args["length"]))
+        except ValueError:
+            return _invalid_arguments("length must be an integer")
+        if length < 0:
+            return _invalid_arguments("length must not be negative")
+        with self._lock:
+            self._file_ids += 1
+            file_id = f"F0UPLOAD{self._file_ids:04d}"
+            self._uploads[file_id] = Upload(
+                file_id=file_id,
+                filename=filename,
+                data=b"",
+                channel=None,
+                initial_comment=None,
+                title=None,
+                completed=False,
+                length=length,
+            )
+        upload_url = f"{self.root_url}/upload/{file_id}"
+        return {"ok": True, "upload_url": upload_url, "file_id": file_id}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _json_arg(args.get("files"))
+        if not isinstance(files, list) or not files:
+            return _invalid_arguments("missing required field: files")
+        if not all(isinstance(entry, dict) and entry.get("id") for entry in files):
+            return _invalid_arguments("every file needs an id")
+        channels = [str(args["channel_id"])] if args.get("channel_id") else []
+        channels += [c.strip() for c in str(args.get("channels") or "").split(",") if c.strip()]
+        thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+        comment = str(args["initial_comment"]) if args.get("initial_comment") else None
+        with self._lock:
+            # All or nothing, as with one API call: check every id before changing any.
+            for entry in files:
+                known = self._uploads.get(str(entry["id"]))
+                if known is None or not known.uploaded:
+                    return {"ok": False, "error": "file_not_found"}
+            done = []
+            for entry in files:
+                known = self._uploads[str(entry["id"])]
+                # Slack, like files_upload_v2, falls back to the file name for a title.
+                title = str(entry.get("title") or known.filename)
+                self._uploads[known.file_id] = attrs.evolve(
+                    known,
+                    channel=channels[0] if channels else None,
+                    initial_comment=comment,
+                    title=title,
+                    completed=True,
+                    thread_ts=thread_ts,
+                )
+                done.append({"id": known.file_id, "title": title})
+        return {"ok": True, "files": done}
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user") or "")
         with self._lock:
@@ -507,6 +643,30 @@ def _conversations_open(args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": "users_list_not_supplied"}
     channel = _dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
     return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
+
+
+def _invalid_arguments(message: str) -> dict[str, Any]:
+    # Slack's shape for a malformed call: a generic code, the detail in response_metadata.
+    return {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {message}"]},
+    }
+
+
+async def _first_multipart_file(request: web.Request) -> bytes:
+    # Slack's upload URL also takes a form with the bytes in a "file" part; take the first
+    # part that is a file, or the first part at all.
+    reader = await request.multipart()
+    first: bytes | None = None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue  # a nested multipart; nothing sends one
+        data = await part.read()
+        if part.filename is not None or part.name == "file":
+            return bytes(data)
+        first = bytes(data) if first is None else first
+    return first or b""
 
 
 def _json_arg(value: Any) -> Any:

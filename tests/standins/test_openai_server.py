@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Literal
 
 import httpx
 import openai
 import pytest
+from openai.types import ImagesResponse
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from standins.openai_server import (
+    TINY_PNG,
     Delay,
     Drop,
     Failure,
     Hang,
+    ImageB64,
+    ImageUrl,
+    ImageUsage,
     Malformed,
     OpenAIStandIn,
     Reply,
     Usage,
+    tiny_png,
 )
 
 API_KEY = "sk-test-standin"
@@ -404,3 +413,237 @@ async def test_async_client_on_the_tests_own_loop(standin: OpenAIStandIn) -> Non
 
     assert completion.choices[0].message.content == "async hello"
     assert [r.roles for r in standin.chat_requests()] == [["system", "user"]] * 2
+
+
+# Images: POST /v1/images/generations with a queue of its own, and URLs served from /files/.
+
+BLUE_PNG = tiny_png((40, 80, 200, 255))
+
+
+def draw(
+    client: openai.OpenAI,
+    model: str = "gpt-image-2.5-flare",
+    *,
+    size: str | openai.Omit = openai.omit,
+    quality: Literal["low", "medium", "high"] | openai.Omit = openai.omit,
+) -> ImagesResponse:
+    return client.images.generate(
+        model=model, prompt="A bear with a kite", n=1, size=size, quality=quality
+    )
+
+
+def test_tiny_png_is_a_png_holding_the_pixel_asked_for() -> None:
+    assert TINY_PNG.startswith(b"\x89PNG\r\n\x1a\n")
+    assert TINY_PNG[12:16] == b"IHDR"
+    assert TINY_PNG.endswith(b"IEND\xaeB`\x82")
+    idat = TINY_PNG.index(b"IDAT")
+    length = int.from_bytes(TINY_PNG[idat - 4 : idat], "big")
+    assert zlib.decompress(TINY_PNG[idat + 4 : idat + 4 + length]) == bytes([0, 139, 90, 46, 255])
+    assert BLUE_PNG != TINY_PNG
+
+
+def test_an_empty_image_script_answers_a_gpt_image_b64_picture_with_usage(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    response = draw(client, size="1536x1024", quality="high")
+
+    assert response.data is not None
+    [image] = response.data
+    assert image.b64_json is not None
+    assert base64.b64decode(image.b64_json) == TINY_PNG
+    assert (image.url, image.revised_prompt) == (None, None)
+    assert (response.size, response.quality, response.output_format) == ("1536x1024", "high", "png")
+    assert response.usage is not None
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (20, 272)
+    assert response.usage.total_tokens == 292
+    assert response.usage.input_tokens_details.text_tokens == 20
+
+
+def test_scripted_b64_image_keeps_its_bytes_revised_prompt_and_usage(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script_images(
+        ImageB64(BLUE_PNG, revised_prompt="A brown bear flying a red kite", usage=ImageUsage(5, 9)),
+        ImageB64(usage=None),
+    )
+
+    first, second = draw(client), client.images.with_raw_response.generate(prompt="x", model="m")
+
+    assert first.data is not None
+    assert first.data[0].b64_json == base64.b64encode(BLUE_PNG).decode()
+    assert first.data[0].revised_prompt == "A brown bear flying a red kite"
+    assert first.usage is not None
+    assert first.usage.total_tokens == 14
+    assert "usage" not in json.loads(second.text)
+    # No quality asked for: the answer reports the one used, as the real API does.
+    assert (second.parse().quality, second.parse().size) == ("medium", "1024x1024")
+
+
+def test_url_image_is_served_from_the_stand_in_as_png(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script_images(ImageUrl(BLUE_PNG, revised_prompt="A bear, revised"), ImageUrl())
+
+    first, second = draw(client, model="dall-e-3"), draw(client, model="dall-e-3")
+
+    assert first.data is not None
+    assert second.data is not None
+    assert (first.data[0].b64_json, first.data[0].revised_prompt) == (None, "A bear, revised")
+    first_url, second_url = first.data[0].url, second.data[0].url
+    assert first_url is not None
+    assert second_url is not None
+    assert first_url.startswith(f"{standin.root_url}/files/")
+    assert first_url.endswith(".png")
+    assert first_url != second_url
+    assert first.usage is None
+    fetched = httpx.get(first_url)
+    assert fetched.status_code == 200
+    assert fetched.headers["content-type"] == "image/png"
+    assert fetched.content == BLUE_PNG
+    assert httpx.get(second_url).content == TINY_PNG
+    assert [r.path for r in standin.file_requests()] == [
+        first_url.removeprefix(standin.root_url),
+        second_url.removeprefix(standin.root_url),
+    ]
+
+
+@pytest.mark.parametrize("status", [403, 404, 500])
+def test_url_status_makes_the_served_file_fail(
+    standin: OpenAIStandIn, client: openai.OpenAI, status: int
+) -> None:
+    standin.script_images(ImageUrl(url_status=status))
+
+    response = draw(client, model="dall-e-3")
+
+    assert response.data is not None
+    assert response.data[0].url is not None
+    assert httpx.get(response.data[0].url).status_code == status
+
+
+def test_an_unknown_file_is_a_404(standin: OpenAIStandIn) -> None:
+    assert httpx.get(f"{standin.root_url}/files/999.png").status_code == 404
+
+
+@pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
+def test_content_policy_is_a_400_with_the_code_given(
+    standin: OpenAIStandIn, client: openai.OpenAI, code: str
+) -> None:
+    standin.script_images(Failure.content_policy(code))
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        draw(client)
+
+    assert (caught.value.code, caught.value.type, caught.value.param) == (
+        code,
+        "invalid_request_error",
+        None,
+    )
+    assert "safety system" in caught.value.message
+
+
+def test_content_policy_can_carry_another_error_type(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script_images(
+        Failure.content_policy("moderation_blocked", "image_generation_user_error")
+    )
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        draw(client)
+
+    assert (caught.value.code, caught.value.type) == (
+        "moderation_blocked",
+        "image_generation_user_error",
+    )
+
+
+def test_image_faults_reuse_the_chat_steps(standin: OpenAIStandIn, client: openai.OpenAI) -> None:
+    standin.script_images(
+        Failure.rate_limited(retry_after=3),
+        Failure.server_error(502),
+        Drop(),
+        Malformed(),
+        Delay(0.2, ImageB64(BLUE_PNG)),
+    )
+
+    with pytest.raises(openai.RateLimitError):
+        draw(client)
+    with pytest.raises(openai.InternalServerError):
+        draw(client)
+    with pytest.raises(openai.APIConnectionError):
+        draw(client)
+    with pytest.raises(json.JSONDecodeError):
+        draw(client)
+    late = draw(client)
+
+    assert late.data is not None
+    assert late.data[0].b64_json == base64.b64encode(BLUE_PNG).decode()
+    assert len(standin.image_requests()) == 5
+
+
+def test_chat_and_image_scripts_do_not_consume_each_others_steps(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply("a chat reply"))
+    standin.script_images(ImageUrl())
+
+    drawn = draw(client)
+    chatted = chat(client)
+
+    assert drawn.data is not None
+    assert drawn.data[0].url is not None
+    assert chatted.choices[0].message.content == "a chat reply"
+    assert len(standin.chat_requests()) == len(standin.image_requests()) == 1
+
+
+def test_image_requests_are_recorded_with_their_body_and_authorization(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    draw(client, size="1024x1536", quality="low")
+
+    [recorded] = standin.image_requests()
+
+    assert (recorded.method, recorded.path) == ("POST", "/v1/images/generations")
+    assert recorded.headers["authorization"] == f"Bearer {API_KEY}"
+    assert recorded.body == {
+        "model": "gpt-image-2.5-flare",
+        "prompt": "A bear with a kite",
+        "n": 1,
+        "size": "1024x1536",
+        "quality": "low",
+    }
+    assert standin.chat_requests() == []
+    with pytest.raises(TimeoutError):
+        standin.wait_for_requests(1, timeout=0.1)  # counts chat requests only
+
+
+def test_reset_clears_the_image_script_and_the_served_files(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script_images(ImageUrl(), ImageUrl(BLUE_PNG))
+    served = draw(client, model="dall-e-3")
+    assert served.data is not None
+    url = served.data[0].url
+    assert url is not None
+
+    standin.reset()
+
+    assert httpx.get(url).status_code == 404
+    again = draw(client)
+    assert again.data is not None
+    assert again.data[0].b64_json == base64.b64encode(TINY_PNG).decode()
+
+
+@pytest.mark.anyio
+async def test_async_client_draws_on_the_tests_own_loop(standin: OpenAIStandIn) -> None:
+    standin.script_images(ImageB64(BLUE_PNG), Failure.content_policy("moderation_blocked"))
+    async with openai.AsyncOpenAI(
+        base_url=standin.base_url, api_key=API_KEY, max_retries=0
+    ) as client:
+        response = await client.images.generate(model="gpt-image-2.5-flare", prompt="A bear")
+        with pytest.raises(openai.BadRequestError):
+            await client.images.generate(model="gpt-image-2.5-flare", prompt="A bad bear")
+
+    assert response.data is not None
+    assert response.data[0].b64_json == base64.b64encode(BLUE_PNG).decode()
+    assert [r.body["prompt"] for r in standin.image_requests()] == ["A bear", "A bad bear"]

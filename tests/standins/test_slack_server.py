@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
@@ -24,10 +24,12 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from standins.slack_server import (
+    UPLOAD,
     Answer,
     RateLimited,
     SlackError,
     SlackStandIn,
+    Upload,
     app_mention,
     channel_message,
     dm_message,
@@ -220,6 +222,156 @@ async def test_rate_limited_is_retried_by_the_rate_limit_handler(standin: SlackS
     assert response["ok"] is True
     assert time.monotonic() - started >= 1.0  # it honoured Retry-After
     assert len(standin.wait_for_calls("chat.postMessage", 2)) == 2
+
+
+# ---- file uploads through files_upload_v2
+
+
+async def test_files_upload_v2_takes_three_steps_and_the_file_lands_in_the_channel(
+    standin: SlackStandIn,
+) -> None:
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    response = await web_client(standin).files_upload_v2(
+        channel="C0GEN",
+        content=picture,
+        filename="honey.png",
+        title="Honey",
+        initial_comment="Look *here*",
+    )
+
+    (upload,) = standin.uploads()
+    assert upload == Upload(
+        file_id=upload.file_id,
+        filename="honey.png",
+        data=picture,
+        channel="C0GEN",
+        initial_comment="Look *here*",
+        title="Honey",
+        completed=True,
+        length=len(picture),
+        uploaded=True,
+    )
+    assert upload.file_id.startswith("F0")
+    assert response["file"] == {"id": upload.file_id, "title": "Honey"}
+    assert response["files"] == [response["file"]]
+    # The calls as slack-sdk makes them: both API methods carry their arguments in the query
+    # string, and the bytes go raw, with no token, to the URL the first call gave out.
+    assert [call.method for call in standin.calls()] == [
+        "files.getUploadURLExternal",
+        UPLOAD,
+        "files.completeUploadExternal",
+    ]
+    get_url, post, complete = standin.calls()
+    assert get_url.args == {"filename": "honey.png", "length": str(len(picture))}
+    assert get_url.token == BOT_TOKEN
+    assert post.args == {
+        "file_id": upload.file_id,
+        "length": len(picture),
+        "content_type": "application/octet-stream",
+    }
+    assert post.token is None
+    assert complete.args == {
+        "files": json.dumps([{"id": upload.file_id, "title": "Honey"}]),
+        "channel_id": "C0GEN",
+        "initial_comment": "Look *here*",
+    }
+    assert complete.token == BOT_TOKEN
+
+
+async def test_a_picture_over_a_mebibyte_arrives_whole_and_threads_are_kept(
+    standin: SlackStandIn,
+) -> None:
+    picture = bytes(range(251)) * 12_000  # about 3 MB, past aiohttp's default body limit
+    await web_client(standin).files_upload_v2(
+        channel="C0GEN", content=picture, filename="big.png", thread_ts="1700000001.000001"
+    )
+
+    (upload,) = standin.uploads()
+    assert upload.data == picture
+    assert upload.title == "big.png"  # slack-sdk sends the file name when no title is given
+    assert upload.thread_ts == "1700000001.000001"
+
+
+async def test_get_upload_url_wants_a_filename_and_a_length(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+    bad_params: list[dict[str, Any]] = [{"length": 3}, {"filename": "a.png"}, {}]
+    bad_params.append({"filename": "a.png", "length": "three"})
+    for params in bad_params:
+        with pytest.raises(SlackApiError) as raised:
+            await client.api_call("files.getUploadURLExternal", params=params)
+        assert raised.value.response["error"] == "invalid_arguments"
+    assert standin.uploads() == []
+
+    granted = await client.files_getUploadURLExternal(filename="a.png", length=3)
+    assert granted["upload_url"] == f"{standin.root_url}/upload/{granted['file_id']}"
+    assert standin.uploads()[0].completed is False
+
+
+async def test_the_upload_url_also_takes_a_multipart_form(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+    granted = await client.files_getUploadURLExternal(filename="a.png", length=5)
+    form = aiohttp.FormData()
+    form.add_field("filename", "a.png")
+    form.add_field("file", b"bytes", filename="a.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(granted["upload_url"], data=form) as posted,
+    ):
+        answer = (posted.status, await posted.text())
+
+    assert answer == (200, "OK - 5")
+    assert standin.uploads()[0].data == b"bytes"
+    assert standin.calls(UPLOAD)[0].args["content_type"] == "multipart/form-data"
+
+
+async def test_completing_a_file_whose_bytes_never_came_fails(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+    granted = await client.files_getUploadURLExternal(filename="a.png", length=5)
+
+    for file_id in (granted["file_id"], "F0NOSUCHFILE"):
+        with pytest.raises(SlackApiError) as raised:
+            await client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": "A"}], channel_id="C0GEN"
+            )
+        assert raised.value.response["error"] == "file_not_found"
+    assert standin.uploads()[0].completed is False
+
+
+async def test_a_scripted_failure_to_complete_leaves_the_file_unshared(
+    standin: SlackStandIn,
+) -> None:
+    standin.fail("files.completeUploadExternal", SlackError("not_in_channel"))
+
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).files_upload_v2(
+            channel="C0ELSEWHERE", content=b"png", filename="a.png", initial_comment="Hi"
+        )
+
+    assert raised.value.response["error"] == "not_in_channel"
+    (upload,) = standin.uploads()
+    assert (upload.data, upload.completed, upload.channel) == (b"png", False, None)
+
+
+async def test_a_refused_upload_post_stops_files_upload_v2(standin: SlackStandIn) -> None:
+    standin.fail(UPLOAD, SlackError("server_error", status=500))
+
+    with pytest.raises(SlackRequestError, match="status: 500"):
+        await web_client(standin).files_upload_v2(channel="C0GEN", content=b"png", filename="a.png")
+
+    assert standin.calls("files.completeUploadExternal") == []
+    assert standin.uploads()[0].uploaded is False
+
+
+async def test_reset_forgets_uploads_but_never_reuses_a_file_id(standin: SlackStandIn) -> None:
+    client = web_client(standin)
+    first = await client.files_upload_v2(channel="C0GEN", content=b"1", filename="a.png")
+    standin.reset()
+    assert standin.uploads() == []
+
+    second = await client.files_upload_v2(channel="C0GEN", content=b"2", filename="a.png")
+
+    assert first["file"]["id"] != second["file"]["id"]
+    assert [upload.data for upload in standin.uploads()] == [b"2"]
 
 
 # ---- Socket Mode through slack-sdk's client

@@ -1,0 +1,1 @@
+"""Pictures through the openai SDK: GPT image models, and OpenAI-compatible image servers."""
