@@ -19,7 +19,9 @@ inside `resilient(...)`, the tests' OpenAI stand-in in a process of its own
 distinct text) and the tests' FakeChatChannel.
 
 Baseline: the same AnyLLMChatModel alone, 100 concurrent conversations of two calls in a
-row, against the same 500 ms stand-in: what the model client alone takes. A run with one
+row with the windows the handler sends (persona, first message; then persona, first
+message, its reply, second message), against the same 500 ms stand-in: what the model
+client alone takes. A run with one
 message per conversation is reported too (its floor is 0.5 s).
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +40,9 @@ from bench.standin_process import StandInProcess
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.handle_message import IncomingMessage, Outcome
-from lukas.domain.context_window import ContextMessage, Role
+from lukas.domain.context_window import ContextMessage, Role, as_spoken
 from lukas.domain.events import ReplyGenerated
+from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 
 NAME = "100 conversations at once"
 CONVERSATIONS = 100
@@ -61,7 +65,14 @@ def run(options: Options) -> list[Figure]:
                 f" {found['two each s'] / found['baseline s']:.2f}); floor {2 * DELAY:.1f} s"
             ),
             raw={key: value for key, value in found.items() if key != "problems"},
-            notes=tuple(found["problems"])[:5],
+            notes=(
+                *found["problems"][:5],
+                *(
+                    [f"{found['fallbacks instead of replies']} messages got a fallback instead"]
+                    if found["fallbacks instead of replies"]
+                    else []
+                ),
+            ),
         ),
         Figure(
             benchmark=NAME,
@@ -85,6 +96,11 @@ async def _measure(path: Path, standin: StandInProcess) -> dict[str, Any]:
         progress("baseline: the model client alone, 100 x 2 calls in a row")
         standin.script([(DELAY, f"Baseline reply {n}.") for n in range(200)])
         baseline = await _timed(_model_alone(wired))
+
+        # What a hundred requests cost the client and the stand-in with no waiting at all.
+        standin.reset()
+        standin.script([(0.0, f"Instant reply {n}.") for n in range(100)])
+        instant = await _timed(_model_alone(wired, calls=1))
 
         progress("one message in each of 100 conversations")
         standin.reset()
@@ -115,6 +131,7 @@ async def _measure(path: Path, standin: StandInProcess) -> dict[str, Any]:
         "two each s": two_each,
         "one each s": one_each,
         "baseline s": baseline,
+        "model alone, 100 calls at once, 0 ms model s": instant,
         "out of order": len(problems),
         "fallbacks instead of replies": fallbacks,
         "chat requests for the pairs": requests,
@@ -124,22 +141,27 @@ async def _measure(path: Path, standin: StandInProcess) -> dict[str, Any]:
     }
 
 
-async def _timed(work: Any) -> float:
+async def _timed(work: Awaitable[object]) -> float:
     began = time.perf_counter()
     await work
     return time.perf_counter() - began
 
 
-async def _model_alone(wired: Wired) -> None:
+async def _model_alone(wired: Wired, calls: int = 2) -> None:
+    """Calls in a row per conversation (two at most), with the windows the handler sends."""
+
     async def conversation(number: int) -> None:
+        first, second = (incoming(n, CONVERSATIONS, "alone") for n in (number, number + 100))
         messages = [
-            ContextMessage(Role.SYSTEM, "You are Lukas, a bear.", 6),
-            ContextMessage(Role.USER, f"Ada: hello from conversation {number}", 8),
+            ContextMessage(Role.SYSTEM, PERSONA_SYSTEM_PROMPT, 0),
+            ContextMessage(Role.USER, as_spoken(first.author_name, first.text), 0),
         ]
-        first = await wired.model.complete(messages)
+        reply = await wired.model.complete(messages)
+        if calls < 2:
+            return
         messages += [
-            ContextMessage(Role.ASSISTANT, first.text, 5),
-            ContextMessage(Role.USER, "Ada: and again", 5),
+            ContextMessage(Role.ASSISTANT, reply.text, 0),
+            ContextMessage(Role.USER, as_spoken(second.author_name, second.text), 0),
         ]
         await wired.model.complete(messages)
 

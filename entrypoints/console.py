@@ -17,7 +17,7 @@ from lukas.application.make_picture import PictureRequest
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.images import THEMES
 from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import picture_maker
+from lukas.entrypoints.pictures import pictures_for_chat
 from lukas.entrypoints.wiring import Chat, open_chat
 
 HELP = (
@@ -102,16 +102,7 @@ async def _draw(
         channel.notice(f"Themes I can draw: {', '.join(sorted(THEMES))}.")
         return
     try:
-        async with picture_maker(
-            config,
-            environ,
-            store=chat.store,
-            db=db,
-            clock=chat.clock,
-            poster=None,
-            chat_model=chat.model,
-            alerts=chat.alerts,
-        ) as maker:
+        async with pictures_for_chat(config, environ, chat, db, poster=None) as maker:
             outcome = await maker.make(
                 PictureRequest(trigger="request", theme=theme, requester=f"console:{user}")
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +18,7 @@ from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.images import ImagePoster
 from lukas.domain.images import Hemisphere
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.wiring import Chat
 
 
 def timezone_of(config: Config) -> ZoneInfo:
@@ -87,3 +88,24 @@ async def picture_maker(
         )
     finally:
         await generator.aclose()
+
+
+def pictures_for_chat(
+    config: Config,
+    environ: Mapping[str, str],
+    chat: Chat,
+    db: Path,
+    poster: ImagePoster | None,
+) -> AbstractAsyncContextManager[PictureMaker]:
+    """Pictures made alongside a running chat: its store, clock, model for captions, alerts."""
+    return picture_maker(
+        config,
+        environ,
+        store=chat.store,
+        db=db,
+        clock=chat.clock,
+        poster=poster,
+        chat_model=chat.model,
+        alerts=chat.alerts,
+        instance_id=chat.instances.me,
+    )

@@ -32,7 +32,7 @@ from lukas.application.picture_schedule import run_schedule
 from lukas.application.ports.event_store import EventStore
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import picture_maker, weekly_schedule
+from lukas.entrypoints.pictures import pictures_for_chat, weekly_schedule
 from lukas.entrypoints.wiring import Chat, open_chat
 
 log = logging.getLogger(__name__)
@@ -146,17 +146,7 @@ async def _weekly_pictures(
         yield None
         return
     schedule = weekly_schedule(config)
-    async with picture_maker(
-        config,
-        environ,
-        store=chat.store,
-        db=db,
-        clock=chat.clock,
-        poster=channel,
-        chat_model=chat.model,
-        alerts=chat.alerts,
-        instance_id=chat.instances.me,
-    ) as maker:
+    async with pictures_for_chat(config, environ, chat, db, poster=channel) as maker:
 
         async def run() -> None:
             await run_schedule(

@@ -161,12 +161,13 @@ def build_message_handler(
     draw: Callable[[], float],
     instance_id: str | None = None,
     credentials_hint: str = "the provider's API key",
+    alerts: AdminAlerts | None = None,
 ) -> MessageHandler:
     limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
     context = ContextBuilder.for_prompt(
         PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
     )
-    alerts = admin_alerts(config, store, channel, clock, instance_id)
+    alerts = alerts or admin_alerts(config, store, channel, clock, instance_id)
     composer = ReplyComposer(
         model=model,
         counter=counter,
@@ -225,6 +226,7 @@ async def open_chat(
             choice = await choose_chat_model(config, environ)
             recorder = CircuitRecorder(store, clock, instance_id)
             model = resilient(choice.model, config, clock, recorder)
+            alerts = admin_alerts(config, store, channel, clock, instance_id)
             handler = build_message_handler(
                 config,
                 store=store,
@@ -235,6 +237,7 @@ async def open_chat(
                 draw=system_random(),
                 instance_id=instance_id,
                 credentials_hint=choice.credentials_hint,
+                alerts=alerts,
             )
             try:
                 yield Chat(
@@ -245,7 +248,7 @@ async def open_chat(
                     clock=clock,
                     recovery_max_age=timedelta(seconds=config.recovery_max_age),
                     model=model,
-                    alerts=admin_alerts(config, store, channel, clock, instance_id),
+                    alerts=alerts,
                 )
             finally:
                 aclose = getattr(choice.model, "aclose", None)

@@ -60,7 +60,8 @@ class SlackWeb:
         self._monotonic = monotonic
         self._sleep = sleep
         self._last_post: dict[str, float] = {}
-        self._pacing = anyio.Lock()
+        # One lock per channel: a wait for one channel must not hold up the others.
+        self._pacing: dict[str, anyio.Lock] = {}
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
         channel, thread_ts = slack_target(conversation)
@@ -151,7 +152,7 @@ class SlackWeb:
             log.info("%s on %s failed: %s", method, channel, _describe(error))
 
     async def _pace(self, channel: str) -> None:
-        async with self._pacing:
+        async with self._pacing.setdefault(channel, anyio.Lock()):
             wait = self._last_post.get(channel, -1e9) + self._min_interval - self._monotonic()
             if wait > 0:
                 await self._sleep(wait)
