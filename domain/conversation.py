@@ -18,12 +18,15 @@ from lukas.domain.events import (
     ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
+    EngagementDecided,
     ImageFailed,
     ImageGenerated,
     ImagePosted,
     ImageRequested,
     MessageReceived,
     PersonNamed,
+    ProactivePaused,
+    ProactiveResumed,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
@@ -181,6 +184,9 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             | ImageGenerated()
             | ImageFailed()
             | ImagePosted()
+            | EngagementDecided()
+            | ProactivePaused()
+            | ProactiveResumed()
         ):
             return state
 

@@ -186,6 +186,43 @@ class ImagePosted:
     reference: str  # Slack's file id, or the path the console saved it to
 
 
+@attrs.frozen(kw_only=True)
+class EngagementDecided:
+    """Lukas judged a new thread once: whether to join, whether to react, and why."""
+
+    TYPE: ClassVar[str] = "EngagementDecided"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str
+    ts: str
+    thread_probability: float
+    thread_draw: float
+    reply: bool
+    reaction_probability: float
+    reaction_draw: float
+    reaction: str | None
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ProactivePaused:
+    """An admin paused Lukas's unasked messages, until a time or until resumed."""
+
+    TYPE: ClassVar[str] = "ProactivePaused"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    until: str | None  # ISO 8601; None: until resumed
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveResumed:
+    TYPE: ClassVar[str] = "ProactiveResumed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    by: str
+
+
 DomainEvent = (
     MessageReceived
     | ReplyGenerated
@@ -200,6 +237,9 @@ DomainEvent = (
     | ImageGenerated
     | ImageFailed
     | ImagePosted
+    | EngagementDecided
+    | ProactivePaused
+    | ProactiveResumed
 )
 
 EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
@@ -216,4 +256,7 @@ EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     ImageGenerated,
     ImageFailed,
     ImagePosted,
+    EngagementDecided,
+    ProactivePaused,
+    ProactiveResumed,
 )

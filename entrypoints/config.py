@@ -85,6 +85,11 @@ class Config:
     dm_idle_hours: float = attrs.field(default=24.0, validator=_at_least(0.01))
     timezone: str = "UTC"
     image: ImageConfig = attrs.field(factory=ImageConfig)
+    monitored_channels: tuple[str, ...] = ("general",)
+    thread_probability: float = attrs.field(default=0.20, validator=_between(0, 1))
+    reaction_probability: float = attrs.field(default=0.15, validator=_between(0, 1))
+    busy_thread_messages: int = attrs.field(default=10, validator=_at_least(1))
+    active_hours: str = "08:00-18:00"
 
 
 @attrs.frozen
@@ -120,6 +125,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LUKAS_SLACK_API_URL", ("slack_api_url",)),
     Setting("LUKAS_DM_IDLE_HOURS", ("dm_idle_hours",)),
     Setting("LUKAS_TIMEZONE", ("timezone",)),
+    Setting("LUKAS_MONITORED_CHANNELS", ("monitored_channels",), is_list=True),
+    Setting("LUKAS_THREAD_PROBABILITY", ("thread_probability",)),
+    Setting("LUKAS_REACTION_PROBABILITY", ("reaction_probability",)),
+    Setting("LUKAS_BUSY_THREAD_MESSAGES", ("busy_thread_messages",)),
+    Setting("LUKAS_ACTIVE_HOURS", ("active_hours",)),
     Setting("LUKAS_IMAGE_MODEL", ("image", "model")),
     Setting("LUKAS_IMAGE_API_BASE", ("image", "api_base")),
     Setting("LUKAS_IMAGE_SIZE", ("image", "size")),

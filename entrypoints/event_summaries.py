@@ -12,12 +12,15 @@ from lukas.domain.events import (
     ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
+    EngagementDecided,
     ImageFailed,
     ImageGenerated,
     ImagePosted,
     ImageRequested,
     MessageReceived,
     PersonNamed,
+    ProactivePaused,
+    ProactiveResumed,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
@@ -86,6 +89,11 @@ def _alerted(e: AdminAlerted) -> str:
     return f"alerted {admins} about {e.kind.value}: {quote(e.text, 120)}"
 
 
+def _engagement(e: EngagementDecided) -> str:
+    acts = [w for w, on in (("reply", e.reply), (f"react :{e.reaction}:", e.reaction)) if on]
+    return f"new thread {e.channel}/{e.ts}: {' and '.join(acts) or 'stay quiet'} ({e.reason})"
+
+
 _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     MessageReceived: _message,
     ReplyGenerated: _reply,
@@ -102,6 +110,9 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     ImageGenerated: _image_generated,
     ImageFailed: _image_failed,
     ImagePosted: lambda e: f"picture posted to {e.channel} as {e.reference}",
+    EngagementDecided: _engagement,
+    ProactivePaused: lambda e: f"{e.by} paused unasked messages until {e.until or 'resumed'}",
+    ProactiveResumed: lambda e: f"{e.by} resumed unasked messages",
 }
 
 
