@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,8 +12,10 @@ from typing import NoReturn
 
 import anyio
 
+from lukas.adapters.system_clock import SystemClock
 from lukas.application.context import ContextBuilder, NoMessageError
 from lukas.application.ports.event_store import EventStoreError
+from lukas.application.proactive import ProactiveSwitch
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
 from lukas.domain.images import OCCASIONS, THEMES
@@ -85,6 +88,12 @@ def build_parser() -> OneLineParser:
     image.add_argument("--post", metavar="CHANNEL", help="post it to this Slack channel id")
 
     commands.add_parser("stats", parents=[common], help="usage and money by day and provider")
+
+    pause = commands.add_parser("pause", parents=[common], help="stop unasked messages")
+    pause.add_argument(
+        "--until", help="a duration (30m, 2h, 1d) or a date and time; default: resume"
+    )
+    commands.add_parser("resume", parents=[common], help="allow unasked messages again")
 
     config = commands.add_parser("config", help="configuration")
     config_commands = config.add_subparsers(
@@ -171,6 +180,28 @@ async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     return 0
 
 
+async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.proactivity import pause_end, timezone_of
+
+    clock = SystemClock()
+    until = (
+        pause_end(arguments.until, clock.now(), timezone_of(loaded.config))
+        if arguments.until
+        else None
+    )
+    async with open_store(_db_path(arguments, loaded), create=True) as store:
+        await ProactiveSwitch(store, clock).pause(f"cli:{getpass.getuser()}", until)
+    print(f"Lukas keeps quiet unasked until {until.isoformat() if until else 'resumed'}.")
+    return 0
+
+
+async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=True) as store:
+        await ProactiveSwitch(store, SystemClock()).resume(f"cli:{getpass.getuser()}")
+    print("Lukas may speak up unasked again (in active hours).")
+    return 0
+
+
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     config = loaded.config
     for setting in SETTINGS:
@@ -197,6 +228,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]
     "slack": _slack,
     "image": _image,
     "stats": _stats,
+    "pause": _pause,
+    "resume": _resume,
     "config": _config_show,
 }
 

@@ -30,9 +30,11 @@ from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.people import PeopleDirectory
 from lukas.application.picture_schedule import run_schedule
 from lukas.application.ports.event_store import EventStore
+from lukas.application.proactive import ThreadJudge
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import pictures_for_chat, weekly_schedule
+from lukas.entrypoints.proactivity import thread_judge
 from lukas.entrypoints.wiring import Chat, open_chat
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,18 @@ class SlackRouter:
         store: EventStore,
         people: PeopleDirectory,
         sessions: DmSessions,
+        *,
+        judge: ThreadJudge | None = None,
+        monitored: frozenset[str] = frozenset(),
+        web: SlackWeb | None = None,
     ) -> None:
         self._me = me
         self._store = store
         self._people = people
         self._sessions = sessions
+        self._judge = judge
+        self._monitored = monitored
+        self._web = web
 
     async def incoming(self, event: Any) -> IncomingMessage | None:
         message = read_event(event, self._me)
@@ -98,6 +107,10 @@ class SlackRouter:
             key := ConversationKey.slack_thread(message.channel, message.thread_ts)
         ):
             pass  # a reply in a thread Lukas is part of
+        elif message.thread_ts is None and await self._joins_new_thread(
+            message.channel, message.ts
+        ):
+            key = ConversationKey.slack_thread(message.channel, message.ts)
         else:
             return None
         text = await to_plain(message.text, self._me.user_id, self._people.name_of)
@@ -108,6 +121,17 @@ class SlackRouter:
             text=text or "(waves)",
             platform_message_id=message.ts,
         )
+
+    async def _joins_new_thread(self, channel: str, ts: str) -> bool:
+        """Judge a new top-level message in a monitored channel: reply, react, or neither."""
+        if self._judge is None or channel not in self._monitored:
+            return False
+        decision = await self._judge.judge(channel, ts)
+        if decision is None:
+            return False
+        if decision.reaction and self._web is not None:
+            await self._web.add_reaction(channel, ts, decision.reaction)
+        return decision.reply
 
     async def _has_history(self, key: ConversationKey) -> bool:
         return bool(await self._store.read_stream_tail(key.stream_id, 1))
@@ -128,7 +152,16 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
             log.warning("%s", chat.notice)
         people = PeopleDirectory(store=chat.store, lookup=channel, clock=chat.clock)
         sessions = DmSessions(chat.store, chat.clock, timedelta(hours=config.dm_idle_hours))
-        router = SlackRouter(me, chat.store, people, sessions)
+        monitored = await channel.resolve_channels(config.monitored_channels)
+        router = SlackRouter(
+            me,
+            chat.store,
+            people,
+            sessions,
+            judge=thread_judge(config, chat),
+            monitored=frozenset(monitored.values()),
+            web=channel,
+        )
         await chat.recover()
         log.warning("Lukas is on Slack as %s", me.user_id)
         async with _weekly_pictures(config, db, environ, chat, channel) as pictures:

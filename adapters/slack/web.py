@@ -1,4 +1,4 @@
-"""Replies, pictures, reactions, DMs and names through Slack's Web API (AsyncWebClient).
+"""Replies, pictures, reactions, DMs, names and channels through Slack's Web API.
 
 Implements the ChatChannel, PeopleLookup and ImagePoster ports. Slack's own errors end
 here: a reply Slack refuses is a DeliveryError, so it stays undelivered in the log and
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 import anyio
@@ -32,6 +33,11 @@ THINKING_REACTION = "hourglass_flowing_sand"
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 # Slack shows a file by its name's extension; these are what image models hand back.
 _IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+# Public channels are C..., private ones and old-style groups G..., DMs D...; Slack's channel
+# names are lower case, so an upper-case token like this can only be an id.
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+# The one name that means a role, not a name: the workspace's general channel may be renamed.
+_GENERAL = "general"
 
 
 def slack_target(conversation: ConversationKey) -> tuple[str, str | None]:
@@ -140,6 +146,75 @@ class SlackWeb:
         if not isinstance(file_id, str) or not file_id:
             raise _posting_error("no_file_id")
         return file_id
+
+    async def add_reaction(self, channel: str, ts: str, emoji: str) -> bool:
+        """Puts `emoji` (with or without colons) on the message `ts` in `channel`. Returns
+        whether Slack took it; a refusal or a network error is logged, never raised."""
+        try:
+            # Slack wants the bare name; ":bear:" as people type it would be invalid_name.
+            await self._client.reactions_add(channel=channel, timestamp=ts, name=emoji.strip(":"))
+        except (SlackApiError, *_NETWORK_ERRORS) as error:
+            # A reaction is decoration: already_reacted or a deleted message is no failure
+            # worth more than a note.
+            log.info("reactions.add %s on %s/%s failed: %s", emoji, channel, ts, _describe(error))
+            return False
+        return True
+
+    async def resolve_channels(
+        self, names_or_ids: Sequence[str], *, page_size: int = 200
+    ) -> dict[str, str]:
+        """Maps each entry, as given, to a channel id. Ids map to themselves with no call;
+        "name" or "#name" is found by listing the channels, once, and "general" means the
+        workspace's general channel whatever it is called now. Names not found (or not
+        looked up because the listing failed) are absent and logged as a WARNING."""
+        ids: dict[str, str] = {}  # entry -> id, for entries that are ids already
+        names: dict[str, str] = {}  # entry -> the lower-case name to look for
+        for entry in names_or_ids:
+            bare = entry.strip().removeprefix("#")
+            if _CHANNEL_ID.fullmatch(bare):
+                ids[entry] = bare
+            elif bare:
+                names[entry] = bare.lower()
+        found = await self._find_channels(set(names.values()), page_size) if names else {}
+        missing = [entry for entry, name in names.items() if name not in found]
+        if missing:
+            log.warning("Slack channels not found: %s", ", ".join(missing))
+        # In the order given, so a caller's list reads the same in the result.
+        return {
+            entry: ids[entry] if entry in ids else found[names[entry]]
+            for entry in names_or_ids
+            if entry in ids or names.get(entry) in found
+        }
+
+    async def _find_channels(self, names: set[str], page_size: int) -> dict[str, str]:
+        """Pages through conversations.list until every name is found or the list ends."""
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            try:
+                response = await self._client.conversations_list(
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=page_size,
+                    cursor=cursor,
+                )
+            except (SlackApiError, *_NETWORK_ERRORS) as error:
+                # What was found so far is still right; the rest is reported as missing.
+                log.warning("conversations.list failed: %s", _describe(error))
+                return found
+            for channel in response.get("channels") or []:
+                channel_id, name = channel.get("id"), str(channel.get("name") or "").lower()
+                if not isinstance(channel_id, str):
+                    continue
+                if channel.get("is_general") and _GENERAL in names:
+                    found[_GENERAL] = channel_id
+                # A channel now named "general" that is not the general one must not win.
+                if name in names and name != _GENERAL:
+                    found.setdefault(name, channel_id)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            # Stopping early saves calls: conversations.list is rate limited (Tier 2).
+            if not cursor or names <= found.keys():
+                return found
 
     async def _react(self, method: str, conversation: ConversationKey, ts: str) -> None:
         channel, _ = slack_target(conversation)

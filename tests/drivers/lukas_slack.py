@@ -18,9 +18,14 @@ APP_TOKEN = "xapp-1-A0LUKAS-0000000000-standin-app-token"
 MODEL_KEY = "sk-test-slack-model-key-0123456789"
 
 
-def slack_environment(slack: SlackStandIn, model: OpenAIStandIn, db: Path) -> dict[str, str]:
+def slack_environment(
+    slack: SlackStandIn, model: OpenAIStandIn, db: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     return clean_environment(
         {
+            # Unasked messages are off unless a test turns them on.
+            "LUKAS_THREAD_PROBABILITY": "0",
+            "LUKAS_REACTION_PROBABILITY": "0",
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_APP_TOKEN": APP_TOKEN,
             "LUKAS_SLACK_API_URL": slack.api_url,
@@ -29,6 +34,7 @@ def slack_environment(slack: SlackStandIn, model: OpenAIStandIn, db: Path) -> di
             "LUKAS_DB": str(db),
             "LUKAS_ADMIN_USERS": "U0ADMIN",
             "LUKAS_LOG_LEVEL": "DEBUG",
+            **(extra or {}),
         }
     )
 
@@ -48,7 +54,12 @@ class RunningBot:
 
 @contextmanager
 def running_bot(
-    slack: SlackStandIn, model: OpenAIStandIn, db: Path, *, connections_before: int = 0
+    slack: SlackStandIn,
+    model: OpenAIStandIn,
+    db: Path,
+    *,
+    connections_before: int = 0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[RunningBot]:
     """Starts `lukas slack`, waits until its socket is connected, stops it with SIGTERM."""
     log = db.with_suffix(f".{connections_before}.log")
@@ -59,7 +70,7 @@ def running_bot(
             stderr=subprocess.STDOUT,
             text=True,
             cwd=db.parent,
-            env=slack_environment(slack, model, db),
+            env=slack_environment(slack, model, db, env),
         )
     bot = RunningBot(process, log)
     try:

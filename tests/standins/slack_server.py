@@ -13,11 +13,18 @@ are POSTed there (slack-sdk sends them raw as application/octet-stream, with no 
 multipart form is accepted too), and `files.completeUploadExternal` shares the file into a
 channel. `uploads()` shows what arrived. The POST to the upload URL is recorded among
 `calls()` as the pseudo-method UPLOAD, and can be scripted like any method.
+
+`conversations.list` pages through a channel table set with `add_channel`, by Slack's cursor
+scheme: each page holds at most `limit` channels (100 unless asked), and
+`response_metadata.next_cursor` is an opaque cursor for the next page, or "" after the last.
+The table starts, and starts again on reset(), with one channel: C0GEN, "general".
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import collections
 import json
 import socket
@@ -119,6 +126,23 @@ class Upload:
 
 
 @attrs.frozen
+class _Channel:
+    channel_id: str
+    name: str
+    is_general: bool
+    is_member: bool
+    is_archived: bool
+
+
+# Every workspace has one general channel; this is the stand-in's, present after each reset().
+_DEFAULT_CHANNELS = (_Channel("C0GEN", "general", True, True, False),)
+# Slack's conversations.list pages: 100 channels unless asked, never more than 1000.
+_DEFAULT_PAGE = 100
+_MAX_PAGE = 1000
+_CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
+
+
+@attrs.frozen
 class _Person:
     user_id: str
     display_name: str
@@ -136,6 +160,7 @@ class SlackStandIn:
             collections.deque
         )
         self._people: dict[str, _Person] = {}
+        self._channels: dict[str, _Channel] = {c.channel_id: c for c in _DEFAULT_CHANNELS}
         self._links = SocketModeLinks(bot_user_id)
         self._event_ids = 0
         # Keyed by file id, in issue order. The counter outlives reset(), so a client left
@@ -155,6 +180,7 @@ class SlackStandIn:
             "reactions.remove": _ok,
             "users.info": self._users_info,
             "conversations.open": _conversations_open,
+            "conversations.list": self._conversations_list,
             "assistant.threads.setStatus": _ok,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -203,13 +229,15 @@ class SlackStandIn:
         self._thread = self._loop = self._stopping = None
 
     def reset(self) -> None:
-        """Forgets calls, scripts, people and Socket Mode traffic, and drops any open link,
-        so no client left over from an earlier test gets the next test's envelopes. Call it
-        between tests, not while a client is meant to stay connected."""
+        """Forgets calls, scripts, people, added channels (leaving C0GEN, "general") and
+        Socket Mode traffic, and drops any open link, so no client left over from an earlier
+        test gets the next test's envelopes. Call it between tests, not while a client is
+        meant to stay connected."""
         with self._lock:
             self._calls.clear()
             self._scripts.clear()
             self._people.clear()
+            self._channels = {c.channel_id: c for c in _DEFAULT_CHANNELS}
             self._uploads.clear()
         if self._loop is not None:
             self._on_loop(self._links.drop_all())
@@ -229,6 +257,27 @@ class SlackStandIn:
         person = _Person(user_id, display_name, real_name or display_name, handle, is_bot)
         with self._lock:
             self._people[user_id] = person
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_general: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
+    ) -> None:
+        """Adds a public channel to what conversations.list shows, after those already there.
+        Adding an id again replaces that channel in place. A workspace has exactly one
+        general channel, so a channel added with is_general=True takes the flag from
+        whichever channel had it (C0GEN by default)."""
+        channel = _Channel(channel_id, name, is_general, is_member, is_archived)
+        with self._lock:
+            if is_general:
+                self._channels = {
+                    key: attrs.evolve(c, is_general=False) for key, c in self._channels.items()
+                }
+            self._channels[channel_id] = channel
 
     def script(self, method: str, *steps: Step) -> None:
         """Queues answers for the next calls of `method`; normal answers resume after them."""
@@ -593,6 +642,45 @@ class SlackStandIn:
                 done.append({"id": known.file_id, "title": title})
         return {"ok": True, "files": done}
 
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        types = {t.strip() for t in str(args.get("types") or "public_channel").split(",")}
+        types.discard("")
+        if not types or not types <= _CONVERSATION_TYPES:
+            return {"ok": False, "error": "invalid_types"}
+        try:
+            limit = int(str(args.get("limit") or 0))
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        if limit < 0:
+            return {"ok": False, "error": "invalid_limit"}
+        limit = min(limit or _DEFAULT_PAGE, _MAX_PAGE)
+        exclude_archived = _truthy(args.get("exclude_archived"))
+        cursor = str(args.get("cursor") or "")
+        with self._lock:
+            table = list(self._channels.values())
+        start = 0
+        if cursor:
+            # A cursor names the first channel of its page, so a page boundary stays put
+            # even if channels are added meanwhile, as Slack's cursors do.
+            first_id = _decode_cursor(cursor)
+            ids = [c.channel_id for c in table]
+            if first_id is None or first_id not in ids:
+                return {"ok": False, "error": "invalid_cursor"}
+            start = ids.index(first_id)
+        # Every channel in the table is public, so only public_channel selects any.
+        wanted = [
+            c
+            for c in table[start:]
+            if "public_channel" in types and not (exclude_archived and c.is_archived)
+        ]
+        page, rest = wanted[:limit], wanted[limit:]
+        next_cursor = _encode_cursor(rest[0].channel_id) if rest else ""
+        return {
+            "ok": True,
+            "channels": [_channel_object(c) for c in page],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user") or "")
         with self._lock:
@@ -643,6 +731,51 @@ def _conversations_open(args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": "users_list_not_supplied"}
     channel = _dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
     return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
+
+
+def _truthy(value: Any) -> bool:
+    # slack-sdk sends booleans as "1"/"0"; other clients send "true"/"false" or JSON booleans.
+    return value is True or str(value).strip().lower() in {"1", "true"}
+
+
+def _encode_cursor(channel_id: str) -> str:
+    # Slack's cursors are opaque base64 text such as "dGVhbTpDMDYxRkE1UEI=" ("team:C061FA5PB").
+    return base64.b64encode(f"channel:{channel_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> str | None:
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    kind, _, channel_id = text.partition(":")
+    return channel_id if kind == "channel" and channel_id else None
+
+
+def _channel_object(channel: _Channel) -> dict[str, Any]:
+    # The fields Slack gives a public channel in conversations.list.
+    return {
+        "id": channel.channel_id,
+        "name": channel.name,
+        "name_normalized": channel.name,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": False,
+        "is_general": channel.is_general,
+        "is_member": channel.is_member,
+        "is_archived": channel.is_archived,
+        "is_shared": False,
+        "is_ext_shared": False,
+        "is_org_shared": False,
+        "context_team_id": TEAM_ID,
+        "created": 1_600_000_000,
+        "creator": "U0FOUNDER",
+        "topic": {"value": "", "creator": "", "last_set": 0},
+        "purpose": {"value": "", "creator": "", "last_set": 0},
+        "previous_names": [],
+    }
 
 
 def _invalid_arguments(message: str) -> dict[str, Any]:

@@ -224,6 +224,124 @@ async def test_rate_limited_is_retried_by_the_rate_limit_handler(standin: SlackS
     assert len(standin.wait_for_calls("chat.postMessage", 2)) == 2
 
 
+# ---- conversations.list and its channel table
+
+
+async def test_the_channel_table_starts_with_general(standin: SlackStandIn) -> None:
+    response = await web_client(standin).conversations_list()
+
+    (general,) = response["channels"]
+    assert {key: general[key] for key in ("id", "name", "is_general", "is_member")} == {
+        "id": "C0GEN",
+        "name": "general",
+        "is_general": True,
+        "is_member": True,
+    }
+    assert (general["is_channel"], general["is_private"], general["is_archived"]) == (
+        True,
+        False,
+        False,
+    )
+    assert response["response_metadata"] == {"next_cursor": ""}
+
+
+async def test_conversations_list_pages_by_cursor(standin: SlackStandIn) -> None:
+    for n in range(1, 5):
+        standin.add_channel(f"C0ROOM{n}", f"room-{n}")
+    client = web_client(standin)
+
+    pages: list[list[str]] = []
+    cursors: list[str] = []
+    while True:
+        response = await client.conversations_list(limit=2, cursor=cursors[-1] if cursors else None)
+        pages.append([channel["id"] for channel in response["channels"]])
+        cursors.append(response["response_metadata"]["next_cursor"])
+        if not cursors[-1]:
+            break
+
+    assert pages == [["C0GEN", "C0ROOM1"], ["C0ROOM2", "C0ROOM3"], ["C0ROOM4"]]
+    assert cursors[-1] == ""
+    # slack-sdk sends the paging arguments as a GET's query string.
+    assert [call.args for call in standin.calls("conversations.list")] == [
+        {"limit": "2"},
+        {"limit": "2", "cursor": cursors[0]},
+        {"limit": "2", "cursor": cursors[1]},
+    ]
+
+
+async def test_slack_sdks_own_paging_follows_the_cursor(standin: SlackStandIn) -> None:
+    standin.add_channel("C0ROOM1", "room-1")
+    standin.add_channel("C0ROOM2", "room-2")
+
+    response = await web_client(standin).conversations_list(limit=1)
+    names = [channel["name"] async for page in response for channel in page["channels"]]
+
+    assert names == ["general", "room-1", "room-2"]
+    assert len(standin.calls("conversations.list")) == 3
+
+
+async def test_archived_channels_are_left_out_only_when_asked(standin: SlackStandIn) -> None:
+    standin.add_channel("C0OLD", "old-news", is_archived=True)
+    standin.add_channel("C0ELSE", "elsewhere", is_member=False)
+    client = web_client(standin)
+
+    everything = await client.conversations_list()
+    current = await client.conversations_list(
+        types="public_channel,private_channel", exclude_archived=True, limit=1
+    )
+    private_only = await client.conversations_list(types="private_channel")
+
+    assert [c["id"] for c in everything["channels"]] == ["C0GEN", "C0OLD", "C0ELSE"]
+    assert [c["is_member"] for c in everything["channels"]] == [True, True, False]
+    assert [c["id"] for c in current["channels"]] == ["C0GEN"]
+    # The cursor skips the archived channel: the next page starts with C0ELSE.
+    following = await client.conversations_list(
+        exclude_archived=True, limit=1, cursor=current["response_metadata"]["next_cursor"]
+    )
+    assert [c["id"] for c in following["channels"]] == ["C0ELSE"]
+    assert following["response_metadata"]["next_cursor"] == ""
+    assert private_only["channels"] == []  # every channel in the table is public
+
+
+async def test_a_general_channel_added_takes_the_flag(standin: SlackStandIn) -> None:
+    standin.add_channel("C0TOWN", "town-square", is_general=True)
+    standin.add_channel("C0GEN", "was-general")  # adding an id again replaces it in place
+
+    channels = (await web_client(standin).conversations_list())["channels"]
+
+    assert [(c["id"], c["name"], c["is_general"]) for c in channels] == [
+        ("C0GEN", "was-general", False),
+        ("C0TOWN", "town-square", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"cursor": "not a cursor"}, "invalid_cursor"),
+        ({"cursor": "Y2hhbm5lbDpDMFVOS05PV04="}, "invalid_cursor"),  # channel:C0UNKNOWN
+        ({"limit": "lots"}, "invalid_limit"),
+        ({"types": "public_channel,shoutbox"}, "invalid_types"),
+    ],
+)
+async def test_conversations_list_refuses_bad_arguments(
+    standin: SlackStandIn, params: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).api_call("conversations.list", http_verb="GET", params=params)
+
+    assert raised.value.response["error"] == error
+
+
+async def test_reset_restores_the_default_channel_table(standin: SlackStandIn) -> None:
+    standin.add_channel("C0TOWN", "town-square", is_general=True)
+    standin.reset()
+
+    channels = (await web_client(standin).conversations_list())["channels"]
+
+    assert [(c["id"], c["is_general"]) for c in channels] == [("C0GEN", True)]
+
+
 # ---- file uploads through files_upload_v2
 
 
