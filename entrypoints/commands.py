@@ -1,0 +1,151 @@
+"""What each `lukas` command does, once its arguments are parsed.
+
+Kept apart from the parser so that `lukas --help` and argument errors import none of this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from lukas.adapters.system_clock import SystemClock
+from lukas.application.context import ContextBuilder
+from lukas.application.proactive import ProactiveSwitch
+from lukas.domain.context_window import ContextLimits
+from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.entrypoints import inspection
+from lukas.entrypoints.config import SETTINGS, LoadedConfig
+from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
+
+
+def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
+    return arguments.db if arguments.db is not None else Path(loaded.config.db)
+
+
+async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        await inspection.replay(
+            store,
+            sys.stdout,
+            conversation=arguments.conversation,
+            from_position=arguments.from_position,
+            until_position=arguments.until_position,
+            as_json=arguments.format == "jsonl",
+        )
+    return 0
+
+
+async def _context(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    config = loaded.config
+    counter = token_counter(config)
+    builder = ContextBuilder.for_prompt(
+        PERSONA_SYSTEM_PROMPT,
+        counter.count(PERSONA_SYSTEM_PROMPT),
+        ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens),
+    )
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        await inspection.show_context(
+            store,
+            builder,
+            arguments.conversation,
+            arguments.at,
+            sys.stdout,
+            encoding=counter.encoding_name,
+            as_json=arguments.format == "json",
+        )
+    return 0
+
+
+async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        await inspection.list_conversations(store, sys.stdout)
+    return 0
+
+
+async def _console(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.console import run_console  # loads any-llm: seconds, chat only
+
+    return await run_console(loaded.config, _db_path(arguments, loaded), os.environ)
+
+
+async def _slack(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.slack_bot import run_slack  # loads slack-sdk and any-llm
+
+    return await run_slack(loaded.config, _db_path(arguments, loaded), os.environ)
+
+
+async def _image(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.picture_command import make_picture_now
+
+    return await make_picture_now(
+        loaded.config,
+        _db_path(arguments, loaded),
+        os.environ,
+        theme=arguments.theme,
+        occasion=arguments.occasion,
+        post_to=arguments.post,
+    )
+
+
+async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        await inspection.show_stats(store, sys.stdout)
+    return 0
+
+
+async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.proactivity import pause_end, timezone_of
+
+    clock = SystemClock()
+    until = (
+        pause_end(arguments.until, clock.now(), timezone_of(loaded.config))
+        if arguments.until
+        else None
+    )
+    async with open_store(_db_path(arguments, loaded), create=True) as store:
+        await ProactiveSwitch(store, clock).pause(f"cli:{getpass.getuser()}", until)
+    print(f"Lukas keeps quiet unasked until {until.isoformat() if until else 'resumed'}.")
+    return 0
+
+
+async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    async with open_store(_db_path(arguments, loaded), create=True) as store:
+        await ProactiveSwitch(store, SystemClock()).resume(f"cli:{getpass.getuser()}")
+    print("Lukas may speak up unasked again (in active hours).")
+    return 0
+
+
+async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    config = loaded.config
+    for setting in SETTINGS:
+        value: object = config
+        for part in setting.path:
+            value = getattr(value, part)
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        print(f"{setting.env}={'' if value is None else value}  ({loaded.sources[setting.env]})")
+    variable = provider_key_variable(config.llm.model)
+    if variable:
+        state = "set" if os.environ.get(variable) else "not set"
+        print(f"{variable}  ({state}; the value is never shown)")
+    if loaded.toml_path:
+        print(f"# read {loaded.toml_path}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {
+    "console": _console,
+    "replay": _replay,
+    "context": _context,
+    "conversations": _conversations,
+    "slack": _slack,
+    "image": _image,
+    "stats": _stats,
+    "pause": _pause,
+    "resume": _resume,
+    "config": _config_show,
+}
