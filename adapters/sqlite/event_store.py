@@ -125,6 +125,10 @@ class SqliteEventStore:
         expected_version: int | None,
         recorded_at: str,
     ) -> AppendResult:
+        if len(encoded) == 1 and expected_version is not None:
+            appended = await self._append_one(stream_id, encoded[0], expected_version, recorded_at)
+            if appended is not None:
+                return appended
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             placeholders = ",".join("?" * len(encoded))
@@ -158,6 +162,40 @@ class SqliteEventStore:
             await self._db.execute("ROLLBACK")
             raise
         return AppendResult(stream_version=current + len(new), appended=len(new))
+
+    async def _append_one(
+        self,
+        stream_id: str,
+        encoded: tuple[str, str, int, str, str],
+        expected_version: int,
+        recorded_at: str,
+    ) -> AppendResult | None:
+        """The common case in one statement, checks included: one round trip, one commit.
+
+        None when it wrote nothing: the full path then tells a duplicate from a conflict.
+        """
+        event_id, event_type, schema, data, meta = encoded
+        async with self._db.execute(
+            "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
+            " data, metadata, recorded_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?)"
+            " AND (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?) = ?",
+            [
+                event_id,
+                stream_id,
+                expected_version + 1,
+                event_type,
+                schema,
+                data,
+                meta,
+                recorded_at,
+                event_id,
+                stream_id,
+                expected_version,
+            ],
+        ) as cursor:
+            inserted = cursor.rowcount == 1
+        return AppendResult(expected_version + 1, 1) if inserted else None
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return await self._select(
