@@ -75,9 +75,22 @@ class Outcome:
 
 
 @attrs.frozen
+class _Basis:
+    """What a decision rests on: the conversation's state and the stream version it is at."""
+
+    state: ConversationState
+    version: int
+
+    @classmethod
+    def of(cls, tail: list[RecordedEvent]) -> _Basis:
+        return cls(_fold(tail), tail[-1].version if tail else 0)
+
+
+@attrs.frozen
 class _Decided:
     events: list[DomainEvent]  # what this call appended; empty when there was nothing new
-    tail: list[RecordedEvent]  # the stream's end it decided on
+    # The stream as it stands after this call, when known without reading it again.
+    after: _Basis | None
 
 
 class MessageHandler:
@@ -152,13 +165,17 @@ class MessageHandler:
                 # An old message, answered after a restart: its history is further back.
                 events = await self._store.read_stream(key.stream_id)
                 entries = history_from(events)
-            state = _fold(events)
-            if message_id in state.answered:
+            basis = _Basis.of(events)
+            if message_id in basis.state.answered:
                 return Outcome(message_id, duplicate=True)
             await self._channel.show_thinking(key, platform_message_id)
             try:
-                command = await self._composer.compose(message_id, entries, state.last_fallback)
-                return await self._record_and_deliver(key, message_id, platform_message_id, command)
+                command = await self._composer.compose(
+                    message_id, entries, basis.state.last_fallback
+                )
+                return await self._record_and_deliver(
+                    key, message_id, platform_message_id, command, basis
+                )
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
 
@@ -204,15 +221,22 @@ class MessageHandler:
         message_id: str,
         platform_message_id: str,
         command: conversation.RecordReply | RecordFailure,
+        basis: _Basis | None = None,
     ) -> Outcome:
         decided = await self._decide_and_append(
-            key, command, outcome_event_id(message_id), self._metadata(message_id, message_id)
+            key,
+            command,
+            outcome_event_id(message_id),
+            self._metadata(message_id, message_id),
+            basis=basis,
         )
         if not decided.events:  # another process answered first; it delivers its answer
             return Outcome(message_id, duplicate=True)
         outcome = decided.events[0]
         assert isinstance(outcome, ReplyGenerated | ReplyFailed)
-        return await self._deliver(key, message_id, platform_message_id, outcome)
+        return await self._deliver(
+            key, message_id, platform_message_id, outcome, basis=decided.after
+        )
 
     async def _deliver(
         self,
@@ -222,6 +246,7 @@ class MessageHandler:
         outcome: ReplyGenerated | ReplyFailed,
         *,
         whole_stream: bool = False,
+        basis: _Basis | None = None,
     ) -> Outcome:
         text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
         failure = outcome.kind if isinstance(outcome, ReplyFailed) else None
@@ -236,6 +261,7 @@ class MessageHandler:
             delivery_event_id(message_id),
             self._metadata(message_id, outcome_event_id(message_id)),
             whole_stream=whole_stream,
+            basis=basis,
         )
         return Outcome(message_id, reply_text=text, failure=failure, delivered=True)
 
@@ -250,29 +276,38 @@ class MessageHandler:
         metadata: EventMetadata,
         *,
         whole_stream: bool = False,
+        basis: _Basis | None = None,
     ) -> _Decided:
         """Decide on the stream's current state and append, deciding again after a conflict.
 
         `event_id` None derives the id from the stream version the decision was made at.
         `whole_stream` folds the entire stream, for commands about messages that may be
-        older than the tail.
+        older than the tail. `basis`, when the caller knows the state already, saves the
+        first read; a conflict means it was stale, and the stream is read again.
         """
         for _ in range(_CONFLICT_ROUNDS):
-            if whole_stream:
-                tail = await self._store.read_stream(key.stream_id)
-            else:
-                tail = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
-            events = conversation.decide(command, _fold(tail))
+            if basis is None:
+                if whole_stream:
+                    tail = await self._store.read_stream(key.stream_id)
+                else:
+                    tail = await self._store.read_stream_tail(
+                        key.stream_id, self._context.tail_size
+                    )
+                basis = _Basis.of(tail)
+            events = conversation.decide(command, basis.state)
             if not events:
-                return _Decided(events=[], tail=tail)
-            version = tail[-1].version if tail else 0
-            new_id = event_id or claim_event_id(metadata.correlation_id, version)
+                return _Decided(events=[], after=basis)
+            new_id = event_id or claim_event_id(metadata.correlation_id, basis.version)
             new = [NewEvent(new_id, event, metadata) for event in events]
             try:
-                result = await self._store.append(key.stream_id, new, version)
+                result = await self._store.append(key.stream_id, new, basis.version)
             except ConcurrencyError:
+                basis = None
                 continue
-            return _Decided(events=[] if result.was_duplicate else events, tail=tail)
+            if result.was_duplicate:
+                return _Decided(events=[], after=None)
+            after = _Basis(conversation.fold(events, basis.state), result.stream_version)
+            return _Decided(events=events, after=after)
         raise ConversationBusyError(
             f"{key}: gave up after {_CONFLICT_ROUNDS} conflicting appends in a row"
         )
