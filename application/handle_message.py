@@ -179,6 +179,31 @@ class MessageHandler:
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
 
+    async def reply_directly(self, incoming: IncomingMessage, text: str, reason: str) -> Outcome:
+        """Record the message and answer it with `text` Lukas decided on without the model
+        (a command's confirmation or refusal); `reason` names the command in the log."""
+        message_id, is_new = await self.receive(incoming)
+        if not is_new:
+            return Outcome(message_id, duplicate=True)
+        try:
+            async with self._locks.hold(incoming.conversation):
+                command = conversation.RecordReply(
+                    message_id=message_id,
+                    text=text,
+                    provider="lukas",
+                    model=reason,
+                    usage=None,
+                    finish_reason="command",
+                    latency_ms=0,
+                    context_tokens=0,
+                    token_count=self._counter.count(text),
+                )
+                return await self._record_and_deliver(
+                    incoming.conversation, message_id, incoming.platform_message_id, command
+                )
+        finally:
+            self._in_flight.discard(message_id)
+
     async def apologize(
         self, key: ConversationKey, message_id: str, platform_message_id: str, received_at: datetime
     ) -> Outcome:

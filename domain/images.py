@@ -52,6 +52,13 @@ BANNED_TERMS = (
 )
 # Whole words (and their plurals), so "begun" or "chateau" pass.
 _BANNED = re.compile(r"\b(?:" + "|".join(BANNED_TERMS) + r")s?\b", re.IGNORECASE)
+ADMIN_ONLY_PICTURES = (
+    "I'd love to draw for you! \U0001f43b Pictures are something only the team's admins can"
+    " ask me for, though - maybe ask one of them?"
+)
+PICTURE_COMING = (
+    "On it - sharpening my crayons \U0001f43b\U0001f58d\ufe0f Your picture is on its way!"
+)
 CAPTIONS: dict[str | None, str] = {
     "autumn": "Leaves are falling and so is my energy for anything but cocoa \U0001f43b\U0001f342",
     "winter": "Bundled up and ready for a cozy week, team! \U0001f43b\u2744\ufe0f",
@@ -174,3 +181,27 @@ def image_cost(model: str, quality: str, override: float | None = None) -> float
         return override
     family = "gpt-image" if model.startswith(("gpt-image", "chatgpt-image")) else model
     return PRICES_USD.get((family, quality), PRICES_USD[("dall-e-3", "standard")])
+
+
+@attrs.frozen
+class PictureAsk:
+    theme: str | None
+    occasion: str | None
+
+
+_ASK = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+)?(?:draw|make|post|send)\s+(?:me\s+|us\s+)?"
+    r"(?:a\s+|an\s+|the\s+)?(?:new\s+)?(?:bear\s+)?(?:picture|image|drawing)\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def picture_ask_in(text: str) -> PictureAsk | None:
+    """A request for a picture in the documented form: "draw a picture [for the milestone]"."""
+    match = _ASK.match(text)
+    if match is None:
+        return None
+    words = re.findall(r"[a-z]+", match.group("rest").lower())
+    theme = next((w for w in words if w in THEMES), None)
+    occasion = next((w for w in words if w in OCCASIONS), None)
+    return PictureAsk(theme, occasion)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -24,16 +25,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
 from lukas.adapters.slack.socket import Envelope, socket_mode_envelopes
 from lukas.adapters.slack.text import to_plain
-from lukas.adapters.slack.web import SlackWeb
+from lukas.adapters.slack.web import SlackWeb, slack_target
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.people import PeopleDirectory
+from lukas.application.picture_requests import PictureRequests
 from lukas.application.picture_schedule import run_schedule
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ThreadJudge
 from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.images import picture_ask_in
 from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import pictures_for_chat, weekly_schedule
+from lukas.entrypoints.pictures import image_key, pictures_for_chat, weekly_schedule
 from lukas.entrypoints.proactivity import thread_judge
 from lukas.entrypoints.wiring import Chat, open_chat
 
@@ -164,22 +167,35 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
         )
         await chat.recover()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        async with _weekly_pictures(config, db, environ, chat, channel) as pictures:
+        async with _pictures(config, db, environ, chat, channel) as pictures:
             await _serve(chat, router, app_token, web, pictures)
     return 0
 
 
+@attrs.frozen
+class _Pictures:
+    schedule: Callable[[], Coroutine[Any, Any, None]] | None  # the weekly task, if a channel is set
+    requests: PictureRequests | None  # admins asking in chat
+
+
 @asynccontextmanager
-async def _weekly_pictures(
+async def _pictures(
     config: Config, db: Path, environ: Mapping[str, str], chat: Chat, channel: SlackWeb
-) -> AsyncIterator[Callable[[], Coroutine[Any, Any, None]] | None]:
-    """The picture schedule as a task to run, or None when no channel is configured."""
-    target = config.image.channel
-    if not target:
-        yield None
+) -> AsyncIterator[_Pictures]:
+    """Pictures on schedule and on request, or neither when no image key is configured."""
+    try:
+        image_key(config, environ)
+        schedule = weekly_schedule(config) if config.image.channel else None
+    except ConfigError as error:
+        log.warning("no pictures: %s", error)
+        yield _Pictures(None, None)
         return
-    schedule = weekly_schedule(config)
     async with pictures_for_chat(config, environ, chat, db, poster=channel) as maker:
+        requests = PictureRequests(handler=chat.handler, maker=maker, admins=config.admin_users)
+        target = config.image.channel
+        if schedule is None or not target:
+            yield _Pictures(None, requests)
+            return
 
         async def run() -> None:
             await run_schedule(
@@ -191,7 +207,7 @@ async def _weekly_pictures(
                 sleep=anyio.sleep,
             )
 
-        yield run
+        yield _Pictures(run, requests)
 
 
 async def _serve(
@@ -199,21 +215,20 @@ async def _serve(
     router: SlackRouter,
     app_token: str,
     web: AsyncWebClient,
-    pictures: Callable[[], Coroutine[Any, Any, None]] | None,
+    pictures: _Pictures,
 ) -> None:
     async with anyio.create_task_group() as background:
         background.start_soon(_recover_periodically, chat)
-        if pictures is not None:
-            background.start_soon(pictures)
+        if pictures.schedule is not None:
+            background.start_soon(pictures.schedule)
         async with anyio.create_task_group() as answering:
             async with socket_mode_envelopes(app_token, web) as envelopes:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                     stop = anyio.Event()
                     background.start_soon(_wait_for_signal, signals, stop)
                     async with anyio.create_task_group() as receiving:
-                        receiving.start_soon(
-                            _receive, envelopes, router, chat.handler, answering, stop
-                        )
+                        bot = _Bot(router, chat.handler, pictures)
+                        receiving.start_soon(_receive, envelopes, bot, answering, stop)
                         await stop.wait()
                         receiving.cancel_scope.cancel()
             # No new events now; in-flight replies get a grace period to finish.
@@ -228,13 +243,17 @@ async def _wait_for_signal(signals: Any, stop: anyio.Event) -> None:
         return
 
 
+@attrs.frozen
+class _Bot:
+    router: SlackRouter
+    handler: MessageHandler
+    pictures: _Pictures
+
+
 async def _receive(
-    envelopes: Any,
-    router: SlackRouter,
-    handler: MessageHandler,
-    answering: anyio.abc.TaskGroup,
-    stop: anyio.Event,
+    envelopes: Any, bot: _Bot, answering: anyio.abc.TaskGroup, stop: anyio.Event
 ) -> None:
+    router, handler, pictures = bot.router, bot.handler, bot.pictures
     async for envelope in envelopes:
         assert isinstance(envelope, Envelope)
         if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
@@ -243,6 +262,10 @@ async def _receive(
         try:
             incoming = await router.incoming(envelope.payload.get("event"))
             if incoming is None:
+                continue
+            if pictures.requests is not None and picture_ask_in(incoming.text):
+                channel, _ = slack_target(incoming.conversation)
+                answering.start_soon(pictures.requests.take, incoming, channel)
                 continue
             # Recorded here, in arrival order; answered concurrently with other conversations.
             message_id, is_new = await handler.receive(incoming)

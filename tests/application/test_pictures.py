@@ -5,21 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 import anyio
+import attrs
 import pytest
 from fakes.chat_model import FakeChatModel
 from fakes.clock import FakeClock
 from fakes.image_generator import FakeImageGenerator
 from fakes.images import FakeImageFiles, FakeImagePoster
+from fakes.world import make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.make_picture import PictureMaker, PictureRequest
+from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
 from lukas.application.picture_caption import Captioner
+from lukas.application.picture_requests import PictureRequests
 from lukas.application.picture_schedule import WeeklySchedule, post_due_picture
 from lukas.application.ports.chat_model import ChatModelError
 from lukas.application.ports.images import GeneratedImage, ImageFailureKind, ImageGenerationError
 from lukas.domain.events import ImageFailed, ImageGenerated, ImagePosted, ImageRequested
 from lukas.domain.failures import FailureKind
-from lukas.domain.images import CAPTIONS, THEMES, Period
+from lukas.domain.images import (
+    ADMIN_ONLY_PICTURES,
+    CAPTIONS,
+    PICTURE_COMING,
+    THEMES,
+    Period,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -168,3 +177,23 @@ async def test_nothing_is_due_before_the_posting_time_and_a_failure_waits_a_week
     )
     assert next_week is not None
     assert next_week.posted_as is not None
+
+
+async def test_an_admin_asking_in_chat_gets_a_picture_and_others_a_kind_no() -> None:
+    setup = Setup(drawn())
+    world = make_world(store=setup.store, clock=setup.clock)
+    requests = PictureRequests(handler=world.handler, maker=setup.maker, admins=("UADMIN",))
+    asked = attrs.evolve(world.message("draw a picture for the milestone"), author_id="UADMIN")
+    outcome = await requests.take(asked, "C0GEN")
+    assert isinstance(outcome, PictureOutcome)
+    assert outcome.posted_as is not None
+    assert setup.poster.posted[0][0] == "C0GEN"
+    requested = [e for e in await setup.events() if isinstance(e, ImageRequested)]
+    assert [(r.occasion, r.requester) for r in requested] == [("milestone", "UADMIN")]
+    assert world.channel.sent[-1].text == PICTURE_COMING
+
+    refused = await requests.take(world.message("draw a picture"), "C0GEN")
+    assert refused is True
+    assert world.channel.sent[-1].text == ADMIN_ONLY_PICTURES
+    assert len(setup.generator.prompts) == 1  # nothing drawn for the non-admin
+    assert await requests.take(world.message("how are you?"), "C0GEN") is False

@@ -5,10 +5,12 @@ import pytest
 from lukas.domain.images import (
     Hemisphere,
     Period,
+    PictureAsk,
     PromptRejectedError,
     image_cost,
     image_prompt,
     occasion_for,
+    picture_ask_in,
     season_for,
     thanksgiving,
     validate_prompt,
@@ -93,3 +95,26 @@ def test_costs_follow_the_seed_and_the_table_and_can_be_overridden() -> None:
 def test_a_period_is_an_iso_week() -> None:
     assert str(Period.containing(dt.date(2026, 11, 27))) == "2026-W48"
     assert str(Period.containing(dt.date(2027, 1, 1))) == "2026-W53"
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "occasion"),
+    [
+        ("draw a picture", None, None),
+        ("Draw me a picture for the milestone!", None, "milestone"),
+        ("please post a bear image about winter", "winter", None),
+        ("can you make us a new picture, science theme", "science", None),
+        ("send a drawing for halloween in autumn", "autumn", "halloween"),
+    ],
+)
+def test_picture_requests_in_the_documented_form(
+    text: str, theme: str | None, occasion: str | None
+) -> None:
+    assert picture_ask_in(text) == PictureAsk(theme, occasion)
+
+
+@pytest.mark.parametrize(
+    "text", ["what a picture-perfect day", "I drew a picture yesterday", "picture this", ""]
+)
+def test_other_messages_are_not_picture_requests(text: str) -> None:
+    assert picture_ask_in(text) is None

@@ -206,3 +206,24 @@ def test_replay_shows_the_slack_conversations(
     lines = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
     streams = {json.loads(line)["stream_id"] for line in lines}
     assert "conversation:slack-thread:C0GEN:1700000300.000100" in streams
+
+
+def test_an_admin_gets_a_picture_in_the_channel_and_others_a_kind_no(
+    slack_standin: SlackStandIn, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    env = {"LUKAS_IMAGE_API_BASE": openai_standin.base_url}
+    with running_bot(slack_standin, openai_standin, db, env=env):
+        slack_standin.push_event(
+            app_mention("<@U0LUKAS> draw a picture for the milestone", user="U0ADMIN")
+        )
+        slack_standin.wait_for_calls("files.completeUploadExternal", 1, timeout=30)
+        slack_standin.push_event(dm_message("draw me a picture", user="U0BOB", channel="D0BOB"))
+        slack_standin.wait_for_calls("chat.postMessage", 2, timeout=20)
+    [upload] = slack_standin.uploads()
+    assert upload.channel == "C0GEN"
+    [request] = openai_standin.image_requests()
+    assert "achievement celebration" in request.body["prompt"]
+    texts = [str(c.args["text"]) for c in slack_standin.posted_messages()]
+    assert "Your picture is on its way" in texts[0]
+    assert "only the team's admins" in texts[1]
