@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -44,9 +45,7 @@ class ConversationKey:
 
     @classmethod
     def from_stream_id(cls, stream_id: str) -> ConversationKey | None:
-        if not stream_id.startswith(_STREAM_PREFIX):
-            return None
-        return cls(stream_id.removeprefix(_STREAM_PREFIX))
+        return _key_of_stream(stream_id)
 
     @property
     def stream_id(self) -> str:
@@ -54,3 +53,11 @@ class ConversationKey:
 
     def __str__(self) -> str:
         return self.value
+
+
+# Projections ask this for every event they fold; a log has few streams and many events.
+@functools.lru_cache(maxsize=4096)
+def _key_of_stream(stream_id: str) -> ConversationKey | None:
+    if not stream_id.startswith(_STREAM_PREFIX):
+        return None
+    return ConversationKey(stream_id.removeprefix(_STREAM_PREFIX))

@@ -35,23 +35,18 @@ class ConversationListProjection:
         key = ConversationKey.from_stream_id(recorded.stream_id)
         if key is None:
             return state
-        summary = state.get(key) or ConversationSummary(
+        event = recorded.event
+        previous = state.get(key)
+        # One new summary per event: rebuilding a long log makes this the hot loop.
+        summary = ConversationSummary(
             key=key,
-            started_at=recorded.recorded_at,
+            started_at=previous.started_at if previous else recorded.recorded_at,
             last_activity=recorded.recorded_at,
             last_position=recorded.position,
+            messages=(previous.messages if previous else 0) + isinstance(event, MessageReceived),
+            replies=(previous.replies if previous else 0) + isinstance(event, ReplyGenerated),
+            fallbacks=(previous.fallbacks if previous else 0) + isinstance(event, ReplyFailed),
+            delivered=(previous.delivered if previous else 0) + isinstance(event, ReplyDelivered),
         )
-        summary = attrs.evolve(
-            summary, last_activity=recorded.recorded_at, last_position=recorded.position
-        )
-        match recorded.event:
-            case MessageReceived():
-                summary = attrs.evolve(summary, messages=summary.messages + 1)
-            case ReplyGenerated():
-                summary = attrs.evolve(summary, replies=summary.replies + 1)
-            case ReplyFailed():
-                summary = attrs.evolve(summary, fallbacks=summary.fallbacks + 1)
-            case ReplyDelivered():
-                summary = attrs.evolve(summary, delivered=summary.delivered + 1)
         state[key] = summary
         return state
