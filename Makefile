@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAYERS := domain application adapters entrypoints
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest soak bench clean
 
 run: $(STAMP)
 	$(BIN)/lukas console
@@ -26,7 +26,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bench
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not soak"
+
+# Long reliability runs (SIGKILL storms, processes contending for streams); CI need not.
+soak: $(STAMP)
+	$(BIN)/pytest -m soak
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

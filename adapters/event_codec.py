@@ -35,7 +35,19 @@ def _make_converter() -> cattrs.Converter:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # ASCII with \u escapes: a lone surrogate in someone's text has no UTF-8 form, and SQLite
+    # would refuse it; escaped, it survives the round trip exactly, in every store alike.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+def _object(data: str) -> JsonObject:
+    try:
+        raw = json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    if not isinstance(raw, dict):
+        raise TypeError(f"the JSON is a {type(raw).__name__}, not an object")
+    return raw
 
 
 class EventCodec:
@@ -63,7 +75,7 @@ class EventCodec:
                 f"reads (up to {cls.SCHEMA_VERSION}); upgrade Lukas"
             )
         try:
-            raw = json.loads(data)
+            raw = _object(data)
             for version in range(schema_version, cls.SCHEMA_VERSION):
                 raw = self._upcasters[(event_type, version)](raw)
             return self._converter.structure(raw, cls)
@@ -77,7 +89,7 @@ class EventCodec:
 
     def decode_metadata(self, data: str) -> EventMetadata:
         try:
-            return self._converter.structure(json.loads(data), EventMetadata)
+            return self._converter.structure(_object(data), EventMetadata)
         except (ValueError, TypeError, cattrs.BaseValidationError) as error:
             raise CorruptEventError(f"stored event metadata cannot be read: {error}") from error
 

@@ -18,6 +18,7 @@ from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.images import ImagePoster
 from lukas.domain.images import Hemisphere
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.log_setup import secret_values
 from lukas.entrypoints.wiring import Chat
 
 
@@ -70,7 +71,8 @@ async def picture_maker(
             api_base=image.api_base,
             size=image.size,
             quality=image.quality,
-        )
+        ),
+        secrets=secret_values(environ),
     )
     try:
         yield PictureMaker(

@@ -31,6 +31,7 @@ from lukas.application.recovery import RecoveryReport, recover
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.log_setup import secret_values
 
 
 @attrs.frozen
@@ -87,7 +88,7 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
         hint = variable or "the server's credentials"
         if llm.api_base:
             hint = f"{hint} and LUKAS_LLM_API_BASE ({llm.api_base})"
-        return ModelChoice(AnyLLMChatModel(settings), None, hint)
+        return ModelChoice(AnyLLMChatModel(settings, secrets=secret_values(environ)), None, hint)
     how = f"set {variable} (or LUKAS_LLM_MODEL=provider:model with that provider's key)"
     local = await local_ollama_models(config.ollama_url)
     if local:
@@ -103,7 +104,9 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
             f"No {variable} set: using the local Ollama model {local[0]}; "
             f"to use {llm.model}, {how}."
         )
-        return ModelChoice(AnyLLMChatModel(settings), notice, "the local Ollama")
+        return ModelChoice(
+            AnyLLMChatModel(settings, secrets=secret_values(environ)), notice, "the local Ollama"
+        )
     notice = (
         f"No {variable} set and no local Ollama: Lukas is offline and answers with "
         f"fallback phrases; to chat with a model, {how}."

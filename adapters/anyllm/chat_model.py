@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import anyio
@@ -52,10 +52,12 @@ class AnyLLMSettings:
 
 
 class AnyLLMChatModel:
-    def __init__(self, settings: AnyLLMSettings) -> None:
+    def __init__(self, settings: AnyLLMSettings, *, secrets: Iterable[str] = ()) -> None:
+        """`secrets`: other credentials to keep out of error details, should a provider
+        echo one back (the environment's keys and tokens)."""
         self._settings = settings
         self._client: AnyLLM | None = None
-        self._redact = Redactor([settings.api_key] if settings.api_key else [])
+        self._redact = Redactor([*secrets, *([settings.api_key] if settings.api_key else [])])
         # Parameters this model refused once; not sent again in this process.
         self._refused: set[str] = set()
 

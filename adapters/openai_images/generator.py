@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import anyio
@@ -50,10 +51,12 @@ class ImageSettings:
 
 
 class OpenAIImageGenerator:
-    def __init__(self, settings: ImageSettings) -> None:
+    def __init__(self, settings: ImageSettings, *, secrets: Iterable[str] = ()) -> None:
+        """`secrets`: other credentials to keep out of error details (see the chat adapter)."""
         self._settings = settings
         self._client: openai.AsyncOpenAI | None = None
-        self._redact = Redactor([settings.api_key] if settings.api_key else [])
+        self._secrets = tuple(secrets)
+        self._redact = Redactor([*self._secrets, *([settings.api_key] if settings.api_key else [])])
 
     @property
     def model(self) -> str:
@@ -99,7 +102,9 @@ class OpenAIImageGenerator:
             detail = "no API key: set the image API key or OPENAI_API_KEY"
             raise ImageGenerationError(ImageFailureKind.AUTHENTICATION, detail) from None
         # The key may have come from the environment; keep it out of details all the same.
-        self._redact = Redactor([k for k in (settings.api_key, client.api_key) if k])
+        self._redact = Redactor(
+            [*self._secrets, *(k for k in (settings.api_key, client.api_key) if k)]
+        )
         self._client = client
         return client
 

@@ -39,7 +39,7 @@ def read_event(event: Any, me: BotIdentity) -> SlackMessage | Ignored:
     if not isinstance(event, dict):
         return Ignored("malformed: the event is not an object")
     kind = event.get("type")
-    if kind not in _HANDLED:
+    if not isinstance(kind, str) or kind not in _HANDLED:
         return Ignored(f"not a message ({kind!r})")
     if event.get("subtype") is not None:
         return Ignored(f"message subtype {event.get('subtype')!r}")

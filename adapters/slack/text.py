@@ -40,17 +40,22 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
 def to_mrkdwn(text: str) -> str:
     """The model's Markdown as Slack's mrkdwn: escaped, with bold, links and headings kept."""
-    links: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for link in _MD_LINK.finditer(text):
+        pieces.append(_styled(text[last : link.start()]))
+        # Escaped too: a URL holding "<!channel>" must not ping anyone.
+        url = _escape(link.group(2)).replace("|", "%7C")
+        pieces.append(f"<{url}|{_escape(link.group(1))}>")
+        last = link.end()
+    pieces.append(_styled(text[last:]))
+    return "".join(pieces)
 
-    def keep_link(match: re.Match[str]) -> str:
-        links.append(f"<{match.group(2)}|{_escape(match.group(1))}>")
-        return f"\x00{len(links) - 1}\x00"
 
-    text = _MD_LINK.sub(keep_link, text)
+def _styled(text: str) -> str:
     text = _escape(text)
     text = _HEADING.sub(r"*\1*", text)
-    text = _BOLD.sub(r"*\1*", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+    return _BOLD.sub(r"*\1*", text)
 
 
 def _escape(text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Self
 import aiosqlite
 import anyio
 
-from lukas.adapters.event_codec import EventCodec
+from lukas.adapters.event_codec import CorruptEventError, EventCodec
 from lukas.adapters.sqlite.schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -256,16 +256,20 @@ class SqliteEventStore:
         position, stream_id, version, event_id, event_type, schema, data, meta, recorded = row
         try:
             event = self._codec.decode(event_type, schema, data)
+            metadata = self._codec.decode_metadata(meta)
+            recorded_at = datetime.fromisoformat(recorded)
         except UnknownEventTypeError as error:
             raise type(error)(f"event at position {position}: {error}") from error
+        except (TypeError, ValueError) as error:
+            raise CorruptEventError(f"event at position {position}: {error}") from error
         return RecordedEvent(
             position=position,
             stream_id=stream_id,
             version=version,
             event_id=event_id,
             event=event,
-            metadata=self._codec.decode_metadata(meta),
-            recorded_at=datetime.fromisoformat(recorded),
+            metadata=metadata,
+            recorded_at=recorded_at,
         )
 
 

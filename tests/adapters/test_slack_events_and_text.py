@@ -70,7 +70,7 @@ async def test_markup_becomes_plain_words_with_names() -> None:
 def test_markdown_becomes_mrkdwn_and_markup_characters_are_escaped() -> None:
     text = "# Plan\n**Bold** move: see [the docs](https://x.org/a?b=1&c=2) if 1 < 2 & 3 > 2"
     assert to_mrkdwn(text) == (
-        "*Plan*\n*Bold* move: see <https://x.org/a?b=1&c=2|the docs> if 1 &lt; 2 &amp; 3 &gt; 2"
+        "*Plan*\n*Bold* move: see <https://x.org/a?b=1&amp;c=2|the docs> if 1 &lt; 2 &amp; 3 &gt; 2"
     )
 
 
