@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lukas.application.handle_message import ConversationBusyError
 from lukas.application.identity import derive_event_id
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import (
@@ -59,4 +60,4 @@ class DmSessions:
             except ConcurrencyError:
                 continue  # another process started the session just now: use theirs
             return key
-        raise ConcurrencyError(index, -1, -1)
+        raise ConversationBusyError(f"{index}: other writers kept starting sessions")

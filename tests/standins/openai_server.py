@@ -26,6 +26,8 @@ from typing import Any
 import attrs
 from aiohttp import web
 
+from standins.threaded_server import ThreadedServer
+
 
 @attrs.frozen
 class Usage:
@@ -221,8 +223,11 @@ class RecordedRequest:
         return self.method == "GET" and self.path.startswith("/files/")
 
 
-class OpenAIStandIn:
+class OpenAIStandIn(ThreadedServer):
+    _name = "openai-standin"
+
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Condition()
         self._steps: collections.deque[Step] = collections.deque()
         self._image_steps: collections.deque[ImageStep] = collections.deque()
@@ -231,53 +236,16 @@ class OpenAIStandIn:
         self._file_numbers = itertools.count(1)
         self._requests: list[RecordedRequest] = []
         self._ollama_models: list[str] = []
-        self._port: int | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
         # Hanging and delayed handlers wait on this; setting it lets stop() and reset() finish.
         self._release: asyncio.Event | None = None
-
-    def __enter__(self) -> OpenAIStandIn:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def base_url(self) -> str:
         return f"{self.root_url}/v1"
 
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the stand-in is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._serve(sock, ready)),
-            name=f"openai-standin-{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
-        if not ready.wait(timeout=10):
-            raise RuntimeError("the stand-in did not start listening")
-
     def stop(self) -> None:
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None or loop is None or stopping is None:
-            return
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(timeout=10)
-        self._thread = self._loop = self._stopping = self._release = None
+        super().stop()
+        self._release = None
 
     def script(self, *steps: Step) -> None:
         with self._lock:
@@ -327,8 +295,6 @@ class OpenAIStandIn:
         return self.chat_requests()
 
     async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
         self._release = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -338,7 +304,7 @@ class OpenAIStandIn:
         try:
             await web.SockSite(runner, sock).start()
             ready.set()
-            await self._stopping.wait()
+            await self._until_stopped()
             await self._release_waiters()
         finally:
             await runner.cleanup()

@@ -50,6 +50,7 @@ from standins.slack_socket import (
     events_api_envelope,
     next_ts,
 )
+from standins.threaded_server import ThreadedServer
 
 __all__ = [
     "UPLOAD",
@@ -151,8 +152,11 @@ class _Person:
     is_bot: bool
 
 
-class SlackStandIn:
+class SlackStandIn(ThreadedServer):
+    _name = "slack-standin"
+
     def __init__(self, *, bot_user_id: str = BOT_USER_ID) -> None:
+        super().__init__()
         self.bot_user_id = bot_user_id
         self._lock = threading.Lock()
         self._calls: list[ApiCall] = []
@@ -167,10 +171,6 @@ class SlackStandIn:
         # over from an earlier test can never complete a later test's file by accident.
         self._uploads: dict[str, Upload] = {}
         self._file_ids = 0
-        self._port: int | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
@@ -186,47 +186,10 @@ class SlackStandIn:
             "files.completeUploadExternal": self._complete_upload,
         }
 
-    def __enter__(self) -> SlackStandIn:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self._port}"
-
     @property
     def api_url(self) -> str:
         """The base_url for AsyncWebClient; the trailing slash is what slack-sdk expects."""
         return f"{self.root_url}/api/"
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the stand-in is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._serve(sock, ready)),
-            name=f"slack-standin-{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
-        if not ready.wait(timeout=10):
-            raise RuntimeError("the stand-in did not start listening")
-
-    def stop(self) -> None:
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None or loop is None or stopping is None:
-            return
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(timeout=10)
-        self._thread = self._loop = self._stopping = None
 
     def reset(self) -> None:
         """Forgets calls, scripts, people, added channels (leaving C0GEN, "general") and
@@ -431,8 +394,6 @@ class SlackStandIn:
             raise TimeoutError(f"timed out waiting for {what}") from None
 
     async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
@@ -442,7 +403,7 @@ class SlackStandIn:
         try:
             await web.SockSite(runner, sock).start()
             ready.set()
-            await self._stopping.wait()
+            await self._until_stopped()
             # Open links would hold up the shutdown; their clients simply see them drop.
             await self._links.drop_all()
         finally:
