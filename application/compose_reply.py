@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
+import attrs
+
 from lukas.application.admin_alerts import AdminAlerts
 from lukas.application.context import ContextBuilder
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.token_counter import TokenCounter
+from lukas.application.ports.tool_actions import Author, ToolActions
 from lukas.application.projections.conversation_history import HistoryEntry
 from lukas.domain.context_window import ContextWindow
 from lukas.domain.conversation import RecordFailure, RecordReply, choose_fallback
@@ -45,13 +48,23 @@ class ReplyComposer:
         self._alerts = alerts
         self._credentials_hint = credentials_hint
         self._fallbacks = fallbacks
+        self._actions: ToolActions | None = None
+
+    def offer(self, actions: ToolActions) -> None:
+        """Lets the model ask for `actions` from now on. Set after wiring, since what the
+        actions need (the platform, the log) is wired after the composer."""
+        self._actions = actions
 
     async def compose(
         self,
         message_id: str,
         entries: Sequence[HistoryEntry],
         last_fallback: str | None,
+        author: Author | None = None,
     ) -> RecordReply | RecordFailure:
+        """The reply to `message_id`; with an `author`, the model may choose a tool instead,
+        and the reply is what carrying it out says."""
+        actions = self._actions if author is not None else None
         window = self._context.build(entries, message_id)
         if not window.fits:
             return _too_long(message_id, window, self._context.limits.max_tokens)
@@ -59,7 +72,9 @@ class ReplyComposer:
         while True:
             started = self._clock.monotonic()
             try:
-                completion = await self._model.complete(window.messages)
+                completion = await self._model.complete(
+                    window.messages, actions.tools if actions else ()
+                )
             except ChatModelError as error:
                 attempts += error.attempts
                 smaller = None if shrunk else self._smaller(entries, message_id, window, error)
@@ -73,12 +88,32 @@ class ReplyComposer:
                 )
                 window, shrunk = smaller, True
                 continue
+            if completion.tool_calls and actions is not None and author is not None:
+                return await self._act(
+                    message_id, completion, window, started, actions=actions, author=author
+                )
             if not completion.text.strip():
                 empty = ChatModelError(
                     FailureKind.EMPTY_REPLY, f"finish_reason={completion.finish_reason}"
                 )
                 return await self._failed(message_id, empty, attempts + 1, last_fallback)
             return self._reply(message_id, completion, window, started)
+
+    async def _act(
+        self,
+        message_id: str,
+        completion: Completion,
+        window: ContextWindow,
+        started: float,
+        *,
+        actions: ToolActions,
+        author: Author,
+    ) -> RecordReply:
+        # One request per message: the first call is what the model chose.
+        call = completion.tool_calls[0]
+        text = await actions.act(call, author, message_id)
+        acted = attrs.evolve(completion, text=text, finish_reason=f"tool_call:{call.name}")
+        return self._reply(message_id, acted, window, started)
 
     def _smaller(
         self,

@@ -48,7 +48,10 @@ class ContextBuilder:
         limits = (
             self.limits if max_tokens is None else attrs.evolve(self.limits, max_tokens=max_tokens)
         )
-        return build_context_window(self.system, history, entries[at].exchange.user, limits)
+        current = entries[at].exchange.user
+        if current is None:
+            raise NoMessageError(f"{message_id} is Lukas's own opening, not a message to answer")
+        return build_context_window(self.system, history, current, limits)
 
 
 class NoMessageError(LookupError):

@@ -61,3 +61,26 @@ class DmSessions:
                 continue  # another process started the session just now: use theirs
             return key
         raise ConversationBusyError(f"{index}: other writers kept starting sessions")
+
+    async def start(self, channel: str, ts: str) -> ConversationKey:
+        """A new conversation in `channel`, opened by Lukas's own message `ts` (a check-in).
+
+        The member's answer, if it comes before the conversation goes quiet, continues it.
+        """
+        index = f"dm-sessions:{channel}"
+        key = ConversationKey.slack_dm(f"{channel}:{ts}")
+        event_id = derive_event_id("dm-session", channel, "opened-by-lukas", ts)
+        metadata = EventMetadata(event_id, None, self._instance_id)
+        for _ in range(3):
+            tail = await self._store.read_stream_tail(index, 1)
+            version = tail[-1].version if tail else 0
+            try:
+                await self._store.append(
+                    index,
+                    [NewEvent(event_id, ConversationStarted(conversation=key), metadata)],
+                    version,
+                )
+            except ConcurrencyError:
+                continue  # the member wrote at the same moment; Lukas's opening still goes last
+            return key
+        raise ConversationBusyError(f"{index}: other writers kept starting sessions")

@@ -30,6 +30,7 @@ from lukas.application.ports.event_store import (
     RecordedEvent,
 )
 from lukas.application.ports.token_counter import TokenCounter
+from lukas.application.ports.tool_actions import Author, ToolActions
 from lukas.application.projections.conversation_history import history_from
 from lukas.domain import conversation
 from lukas.domain.context_window import as_spoken
@@ -41,7 +42,7 @@ from lukas.domain.conversation import (
     RecordFailure,
 )
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import DomainEvent, ReplyFailed, ReplyGenerated
+from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
 
@@ -114,6 +115,10 @@ class MessageHandler:
         # Messages this process has taken and not finished; recovery leaves them alone.
         self._in_flight: set[str] = set()
 
+    def offer_tools(self, actions: ToolActions) -> None:
+        """Lets the model choose among `actions` when it answers (ReplyComposer.offer)."""
+        self._composer.offer(actions)
+
     def is_busy_with(self, message_id: str) -> bool:
         return message_id in self._in_flight
 
@@ -171,7 +176,7 @@ class MessageHandler:
             await self._channel.show_thinking(key, platform_message_id)
             try:
                 command = await self._composer.compose(
-                    message_id, entries, basis.state.last_fallback
+                    message_id, entries, basis.state.last_fallback, _author_of(events, message_id)
                 )
                 return await self._record_and_deliver(
                     key, message_id, platform_message_id, command, basis
@@ -185,8 +190,22 @@ class MessageHandler:
         message_id, is_new = await self.receive(incoming)
         if not is_new:
             return Outcome(message_id, duplicate=True)
+        return await self.answer_directly(
+            incoming.conversation, message_id, incoming.platform_message_id, text, reason
+        )
+
+    async def answer_directly(
+        self,
+        key: ConversationKey,
+        message_id: str,
+        platform_message_id: str,
+        text: str,
+        reason: str,
+    ) -> Outcome:
+        """Answer a recorded message with `text` Lukas decided on without the model."""
+        self._in_flight.add(message_id)
         try:
-            async with self._locks.hold(incoming.conversation):
+            async with self._locks.hold(key):
                 command = conversation.RecordReply(
                     message_id=message_id,
                     text=text,
@@ -198,9 +217,7 @@ class MessageHandler:
                     context_tokens=0,
                     token_count=self._counter.count(text),
                 )
-                return await self._record_and_deliver(
-                    incoming.conversation, message_id, incoming.platform_message_id, command
-                )
+                return await self._record_and_deliver(key, message_id, platform_message_id, command)
         finally:
             self._in_flight.discard(message_id)
 
@@ -340,3 +357,10 @@ class MessageHandler:
 
 def _fold(tail: list[RecordedEvent]) -> ConversationState:
     return conversation.fold([recorded.event for recorded in tail])
+
+
+def _author_of(events: list[RecordedEvent], message_id: str) -> Author | None:
+    for recorded in events:
+        if recorded.event_id == message_id and isinstance(recorded.event, MessageReceived):
+            return Author(recorded.event.author_id, recorded.event.author_name)
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import FailureKind
 
@@ -18,5 +18,7 @@ class OfflineChatModel:
     def name(self) -> str:
         return "offline:none"
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         raise ChatModelError(FailureKind.MISSING_CREDENTIALS, self._reason, attempts=0)

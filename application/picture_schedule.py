@@ -69,7 +69,7 @@ async def post_due_picture(
 
 async def run_schedule(
     *,
-    schedule: WeeklySchedule,
+    schedule: Callable[[], Awaitable[WeeklySchedule]],
     maker: PictureMaker,
     store: EventStore,
     clock: Clock,
@@ -77,11 +77,12 @@ async def run_schedule(
     sleep: Callable[[float], Awaitable[None]],
     interval: float = 60.0,
 ) -> None:
-    """Checks every `interval` seconds; a failure waits for the next week, as the seed asks."""
+    """Checks every `interval` seconds, against the schedule in force then (an admin may
+    change it); a failure waits for the next week, as the seed asks."""
     while True:
         try:
             await post_due_picture(
-                schedule=schedule, maker=maker, store=store, clock=clock, channel=channel
+                schedule=await schedule(), maker=maker, store=store, clock=clock, channel=channel
             )
         except Exception:
             log.warning("the picture schedule hit an error; it tries again later", exc_info=True)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from lukas.application.identity import derive_event_id
+from lukas.application.live_settings import SettingsSource
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import (
     NO_STREAM,
@@ -69,17 +70,17 @@ class ThreadJudge:
         store: EventStore,
         clock: Clock,
         random: Callable[[], float],
-        odds: EngagementOdds,
-        hours: ActiveHours,
+        settings: SettingsSource,
         timezone: dt.tzinfo,
+        busy_thread_messages: int = 10,
         switch: ProactiveSwitch,
         instance_id: str | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._random = random
-        self._odds = odds
-        self._hours = hours
+        self._settings = settings
+        self._busy_thread_messages = busy_thread_messages
         self._timezone = timezone
         self._switch = switch
         self._instance_id = instance_id
@@ -89,16 +90,22 @@ class ThreadJudge:
     ) -> EngagementDecided | None:
         """The decision for a new top-level message; None if it was judged before."""
         stream = f"engagement:{channel}:{ts}"
-        quiet = await self._why_quiet()
+        current = await self._settings.current()
+        odds = EngagementOdds(
+            thread_probability=current.thread_probability,
+            reaction_probability=current.reaction_probability,
+            busy_thread_messages=self._busy_thread_messages,
+        )
+        quiet = await self._why_quiet(current.hours)
         draws = Draws(self._random(), self._random(), self._random())
-        judgement = judge_thread(self._odds, draws, replies_so_far)
+        judgement = judge_thread(odds, draws, replies_so_far)
         decision = EngagementDecided(
             channel=channel,
             ts=ts,
-            thread_probability=self._odds.thread_probability,
+            thread_probability=odds.thread_probability,
             thread_draw=draws.thread,
             reply=judgement.reply and quiet is None,
-            reaction_probability=self._odds.reaction_probability,
+            reaction_probability=odds.reaction_probability,
             reaction_draw=draws.reaction,
             reaction=judgement.reaction if quiet is None else None,
             reason=quiet or judgement.reason,
@@ -113,9 +120,9 @@ class ThreadJudge:
             return None
         return None if result.was_duplicate else decision
 
-    async def _why_quiet(self) -> str | None:
+    async def _why_quiet(self, hours: ActiveHours) -> str | None:
         if await self._switch.paused_until() is not None:
             return "paused by an admin"
-        if not self._hours.allows(self._clock.now().astimezone(self._timezone)):
+        if not hours.allows(self._clock.now().astimezone(self._timezone)):
             return "outside active hours"
         return None

@@ -39,7 +39,7 @@ from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.handle_message import IncomingMessage, MessageHandler
-from lukas.application.ports.chat_model import ChatModel, Completion
+from lukas.application.ports.chat_model import ChatModel, Completion, Tool
 from lukas.application.ports.event_store import (
     AppendResult,
     EventStore,
@@ -79,9 +79,11 @@ class Recording:
     def name(self) -> str:
         return self.inner.name
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         self.last = messages
-        return await self.inner.complete(messages)
+        return await self.inner.complete(messages, tools)
 
 
 @attrs.define

@@ -43,14 +43,17 @@ class ContextMessage:
 
 @attrs.frozen
 class Exchange:
-    """One thing a person said and, if the model answered it, the answer."""
+    """One thing a person said and, if the model answered it, the answer.
 
-    user: ContextMessage
+    An exchange Lukas opened (a check-in) has his words and no person's before them.
+    """
+
+    user: ContextMessage | None
     assistant: ContextMessage | None = None
 
     @property
     def messages(self) -> tuple[ContextMessage, ...]:
-        return (self.user,) if self.assistant is None else (self.user, self.assistant)
+        return tuple(m for m in (self.user, self.assistant) if m is not None)
 
     @property
     def tokens(self) -> int:

@@ -14,7 +14,17 @@ import attrs
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     AdminAlerted,
+    AnnouncementFailed,
+    AnnouncementPosted,
+    CheckInDelivered,
+    CheckInFailed,
+    CheckInOpened,
+    CheckInPostponed,
+    CheckInScheduled,
+    CheckInSkipped,
+    CheckInWritten,
     CircuitStateChanged,
+    ConfigurationChanged,
     ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
@@ -23,13 +33,22 @@ from lukas.domain.events import (
     ImageGenerated,
     ImagePosted,
     ImageRequested,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
     MessageReceived,
     PersonNamed,
     ProactivePaused,
     ProactiveResumed,
+    ReminderCancelled,
+    ReminderDelivered,
+    ReminderFailed,
+    ReminderFiring,
+    ReminderSet,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
+    RequestDeclined,
     Usage,
 )
 from lukas.domain.failures import FailureKind
@@ -187,6 +206,25 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             | EngagementDecided()
             | ProactivePaused()
             | ProactiveResumed()
+            | MemberJoined()
+            | MemberUpdated()
+            | MemberLeft()
+            | CheckInScheduled()
+            | CheckInPostponed()
+            | CheckInWritten()
+            | CheckInDelivered()
+            | CheckInFailed()
+            | CheckInSkipped()
+            | CheckInOpened()
+            | ConfigurationChanged()
+            | RequestDeclined()
+            | AnnouncementPosted()
+            | AnnouncementFailed()
+            | ReminderSet()
+            | ReminderCancelled()
+            | ReminderFiring()
+            | ReminderDelivered()
+            | ReminderFailed()
         ):
             return state
 

@@ -94,3 +94,14 @@ class ActiveHours:
         if self.start is None or self.end is None:
             return True
         return local.weekday() < 5 and self.start <= local.time() < self.end
+
+    def next_opening(self, local: dt.datetime) -> dt.datetime:
+        """The first moment at or after `local` when Lukas may speak unasked."""
+        if self.start is None or self.allows(local):
+            return local
+        for days in range(8):
+            day = local.date() + dt.timedelta(days=days)
+            opening = dt.datetime.combine(day, self.start, tzinfo=local.tzinfo)
+            if day.weekday() < 5 and opening > local:
+                return opening
+        raise AssertionError("a weekday comes within a week")  # pragma: no cover

@@ -223,6 +223,228 @@ class ProactiveResumed:
     by: str
 
 
+@attrs.frozen(kw_only=True)
+class MemberJoined:
+    """Someone is on the team (first seen, or listed again after leaving)."""
+
+    TYPE: ClassVar[str] = "MemberJoined"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    name: str
+    real_name: str
+    is_bot: bool
+    timezone: str | None
+
+
+@attrs.frozen(kw_only=True)
+class MemberUpdated:
+    """A member's profile changed: their name, time zone, or whether they are a bot."""
+
+    TYPE: ClassVar[str] = "MemberUpdated"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    name: str
+    real_name: str
+    is_bot: bool
+    timezone: str | None
+
+
+@attrs.frozen(kw_only=True)
+class MemberLeft:
+    TYPE: ClassVar[str] = "MemberLeft"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    reason: str  # "deactivated", or "no longer listed"
+
+
+@attrs.frozen(kw_only=True)
+class CheckInScheduled:
+    """When Lukas will next write to someone unasked, and the draw that chose the time."""
+
+    TYPE: ClassVar[str] = "CheckInScheduled"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    due: str  # ISO 8601
+    interval: str  # the setting it was drawn from, e.g. "24h-48h"
+    draw: float
+
+
+@attrs.frozen(kw_only=True)
+class CheckInPostponed:
+    """A check-in fell due while Lukas had to stay quiet; `due` None: until resumed."""
+
+    TYPE: ClassVar[str] = "CheckInPostponed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    due: str | None
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckInWritten:
+    """Lukas chose whom to check in with and wrote the message; appending it is the claim
+    that makes one instance, and only one, send it."""
+
+    TYPE: ClassVar[str] = "CheckInWritten"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    member_name: str
+    text: str
+    written_by: str  # `provider:model`, or "template" when no model could write it
+    reason: str  # why this member: never contacted, or contacted longest ago
+
+
+@attrs.frozen(kw_only=True)
+class CheckInDelivered:
+    TYPE: ClassVar[str] = "CheckInDelivered"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    conversation: ConversationKey
+    platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckInFailed:
+    """A written check-in did not go out, and will not be sent again."""
+
+    TYPE: ClassVar[str] = "CheckInFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckInSkipped:
+    """A check-in fell due with nobody to write to."""
+
+    TYPE: ClassVar[str] = "CheckInSkipped"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckInOpened:
+    """Lukas's check-in as the first words of a DM conversation, so the model sees what
+    he asked when the member answers."""
+
+    TYPE: ClassVar[str] = "CheckInOpened"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    member_id: str
+    text: str
+    platform_message_id: str
+    token_count: int
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationChanged:
+    """An admin changed a setting at run time; it holds until changed again."""
+
+    TYPE: ClassVar[str] = "ConfigurationChanged"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    setting: str  # the environment variable's name, e.g. LUKAS_THREAD_PROBABILITY
+    old_value: str
+    new_value: str
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class RequestDeclined:
+    """Someone asked for what only admins may do; the attempt is remembered."""
+
+    TYPE: ClassVar[str] = "RequestDeclined"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    requester: str
+    request: str  # what they asked for, e.g. "change thread probability to 0.5"
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class AnnouncementPosted:
+    TYPE: ClassVar[str] = "AnnouncementPosted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str  # the channel's id
+    text: str
+    by: str
+    platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AnnouncementFailed:
+    TYPE: ClassVar[str] = "AnnouncementFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str  # as asked for: an id or a name
+    text: str
+    by: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReminderSet:
+    TYPE: ClassVar[str] = "ReminderSet"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reminder_id: str
+    number: int  # what its owner calls it in "cancel reminder 3"
+    owner: str
+    owner_name: str
+    target_kind: str  # "person" or "channel"
+    target: str  # a member id or a channel id or name
+    target_name: str
+    due: str  # ISO 8601
+    text: str
+
+
+@attrs.frozen(kw_only=True)
+class ReminderCancelled:
+    TYPE: ClassVar[str] = "ReminderCancelled"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reminder_id: str
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class ReminderFiring:
+    """An instance took a due reminder to send; the claim that makes it fire once."""
+
+    TYPE: ClassVar[str] = "ReminderFiring"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reminder_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReminderDelivered:
+    TYPE: ClassVar[str] = "ReminderDelivered"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reminder_id: str
+    platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReminderFailed:
+    """A reminder could not be delivered and will not be tried again."""
+
+    TYPE: ClassVar[str] = "ReminderFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reminder_id: str
+    reason: str
+
+
 DomainEvent = (
     MessageReceived
     | ReplyGenerated
@@ -240,6 +462,25 @@ DomainEvent = (
     | EngagementDecided
     | ProactivePaused
     | ProactiveResumed
+    | MemberJoined
+    | MemberUpdated
+    | MemberLeft
+    | CheckInScheduled
+    | CheckInPostponed
+    | CheckInWritten
+    | CheckInDelivered
+    | CheckInFailed
+    | CheckInSkipped
+    | CheckInOpened
+    | ConfigurationChanged
+    | RequestDeclined
+    | AnnouncementPosted
+    | AnnouncementFailed
+    | ReminderSet
+    | ReminderCancelled
+    | ReminderFiring
+    | ReminderDelivered
+    | ReminderFailed
 )
 
 EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
@@ -259,4 +500,23 @@ EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     EngagementDecided,
     ProactivePaused,
     ProactiveResumed,
+    MemberJoined,
+    MemberUpdated,
+    MemberLeft,
+    CheckInScheduled,
+    CheckInPostponed,
+    CheckInWritten,
+    CheckInDelivered,
+    CheckInFailed,
+    CheckInSkipped,
+    CheckInOpened,
+    ConfigurationChanged,
+    RequestDeclined,
+    AnnouncementPosted,
+    AnnouncementFailed,
+    ReminderSet,
+    ReminderCancelled,
+    ReminderFiring,
+    ReminderDelivered,
+    ReminderFailed,
 )

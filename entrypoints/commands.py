@@ -12,8 +12,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import anyio
+
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.context import ContextBuilder
+from lukas.application.live_settings import TUNABLE_ENV, LiveSettings, RecordedChange
 from lukas.application.proactive import ProactiveSwitch
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
@@ -120,14 +123,26 @@ async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    """Each setting's value in force and where it came from: the default, lukas.toml, the
+    environment, or an admin's change recorded in the log (which wins over the others)."""
     config = loaded.config
+    changes = await _recorded_changes(_db_path(arguments, loaded), loaded)
     for setting in SETTINGS:
         value: object = config
         for part in setting.path:
             value = getattr(value, part)
         if isinstance(value, tuple):
             value = ",".join(value)
-        print(f"{setting.env}={'' if value is None else value}  ({loaded.sources[setting.env]})")
+        shown = "" if value is None else str(value)
+        source = str(loaded.sources[setting.env])
+        change = changes.get(setting.env)
+        if change is not None:
+            source = (
+                f"changed by {change.event.by} at {change.at:%Y-%m-%d %H:%M:%S %Z};"
+                f" {source} says {shown!r}"
+            )
+            shown = change.event.new_value
+        print(f"{setting.env}={shown}  ({source})")
     variable = provider_key_variable(config.llm.model)
     if variable:
         state = "set" if os.environ.get(variable) else "not set"
@@ -135,6 +150,17 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
     if loaded.toml_path:
         print(f"# read {loaded.toml_path}")
     return 0
+
+
+async def _recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
+    """Admins' changes in the log, by environment variable; none if there is no log yet."""
+    from lukas.entrypoints.proactivity import tunables
+
+    if not await anyio.Path(db).exists():
+        return {}
+    async with open_store(db, create=False) as store:
+        changes = await LiveSettings(store, tunables(loaded.config)).latest_changes()
+    return {TUNABLE_ENV[key]: change for key, change in changes.items()}
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {

@@ -17,6 +17,9 @@ from typing import Any, Literal
 import attrs
 import cattrs
 
+from lukas.domain.check_ins import CheckInInterval
+from lukas.domain.engagement import ActiveHours
+
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 ReasoningMode = Literal["auto", "yes", "no"]
 
@@ -40,6 +43,18 @@ def _between(low: float, high: float) -> Callable[[Any, attrs.Attribute[Any], fl
     def check(_instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
         if not low <= value <= high:
             raise SettingValueError(attribute.name, f"must be between {low:g} and {high:g}")
+
+    return check
+
+
+def _parsed_by(parse: Callable[[str], object]) -> Callable[[Any, attrs.Attribute[Any], str], None]:
+    """Checks a setting with the domain's own parser, so a bad value stops the start."""
+
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+        try:
+            parse(value)
+        except ValueError as error:
+            raise SettingValueError(attribute.name, f"is not valid: {error}") from None
 
     return check
 
@@ -89,7 +104,9 @@ class Config:
     thread_probability: float = attrs.field(default=0.20, validator=_between(0, 1))
     reaction_probability: float = attrs.field(default=0.15, validator=_between(0, 1))
     busy_thread_messages: int = attrs.field(default=10, validator=_at_least(1))
-    active_hours: str = "08:00-18:00"
+    active_hours: str = attrs.field(default="08:00-18:00", validator=_parsed_by(ActiveHours.parse))
+    dm_interval: str = attrs.field(default="24h-48h", validator=_parsed_by(CheckInInterval.parse))
+    roster_sync_hours: float = attrs.field(default=24.0, validator=_at_least(0.01))
 
 
 @attrs.frozen
@@ -130,6 +147,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LUKAS_REACTION_PROBABILITY", ("reaction_probability",)),
     Setting("LUKAS_BUSY_THREAD_MESSAGES", ("busy_thread_messages",)),
     Setting("LUKAS_ACTIVE_HOURS", ("active_hours",)),
+    Setting("LUKAS_DM_INTERVAL", ("dm_interval",)),
+    Setting("LUKAS_ROSTER_SYNC_HOURS", ("roster_sync_hours",)),
     Setting("LUKAS_IMAGE_MODEL", ("image", "model")),
     Setting("LUKAS_IMAGE_API_BASE", ("image", "api_base")),
     Setting("LUKAS_IMAGE_SIZE", ("image", "size")),

@@ -8,7 +8,17 @@ from typing import Any
 
 from lukas.domain.events import (
     AdminAlerted,
+    AnnouncementFailed,
+    AnnouncementPosted,
+    CheckInDelivered,
+    CheckInFailed,
+    CheckInOpened,
+    CheckInPostponed,
+    CheckInScheduled,
+    CheckInSkipped,
+    CheckInWritten,
     CircuitStateChanged,
+    ConfigurationChanged,
     ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
@@ -17,13 +27,22 @@ from lukas.domain.events import (
     ImageGenerated,
     ImagePosted,
     ImageRequested,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
     MessageReceived,
     PersonNamed,
     ProactivePaused,
     ProactiveResumed,
+    ReminderCancelled,
+    ReminderDelivered,
+    ReminderFailed,
+    ReminderFiring,
+    ReminderSet,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
+    RequestDeclined,
 )
 
 
@@ -113,6 +132,47 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     EngagementDecided: _engagement,
     ProactivePaused: lambda e: f"{e.by} paused unasked messages until {e.until or 'resumed'}",
     ProactiveResumed: lambda e: f"{e.by} resumed unasked messages",
+    MemberJoined: lambda e: (
+        f"{e.member_id} ({quote(e.name)}) joined the team{' (a bot)' if e.is_bot else ''}"
+    ),
+    MemberUpdated: lambda e: (
+        f"{e.member_id} is now {quote(e.name)} ({quote(e.real_name)}, {e.timezone or 'no zone'})"
+    ),
+    MemberLeft: lambda e: f"{e.member_id} left the team ({e.reason})",
+    CheckInScheduled: lambda e: (
+        f"next check-in due {e.due} (interval {e.interval}, draw {e.draw:.3f})"
+    ),
+    CheckInPostponed: lambda e: f"check-in postponed to {e.due or 'resumed'} ({e.reason})",
+    CheckInWritten: lambda e: (
+        f"check-in for {e.member_name} ({e.member_id}), {e.reason}, by {e.written_by}:"
+        f" {quote(e.text)}"
+    ),
+    CheckInDelivered: lambda e: (
+        f"check-in delivered to {e.member_id} as {e.platform_message_id} in {e.conversation}"
+    ),
+    CheckInFailed: lambda e: f"check-in for {e.member_id} not sent: {e.reason}",
+    CheckInSkipped: lambda e: f"no check-in: {e.reason}",
+    CheckInOpened: lambda e: f"Lukas checked in with {e.member_id}: {quote(e.text)}",
+    ConfigurationChanged: lambda e: (
+        f"{e.by} changed {e.setting} from {quote(e.old_value)} to {quote(e.new_value)}"
+    ),
+    RequestDeclined: lambda e: f"declined {e.requester}'s {quote(e.request)}: {e.reason}",
+    AnnouncementPosted: lambda e: (
+        f"{e.by}'s announcement posted to {e.channel} as {e.platform_message_id}: {quote(e.text)}"
+    ),
+    AnnouncementFailed: lambda e: (
+        f"{e.by}'s announcement to {e.channel} not posted ({e.reason}): {quote(e.text)}"
+    ),
+    ReminderSet: lambda e: (
+        f"reminder {e.number} ({_short(e.reminder_id)}) by {e.owner_name} for"
+        f" {e.target_name} at {e.due}: {quote(e.text)}"
+    ),
+    ReminderCancelled: lambda e: f"reminder {_short(e.reminder_id)} cancelled by {e.by}",
+    ReminderFiring: lambda e: f"reminder {_short(e.reminder_id)} is due: sending it",
+    ReminderDelivered: lambda e: (
+        f"reminder {_short(e.reminder_id)} delivered as {e.platform_message_id}"
+    ),
+    ReminderFailed: lambda e: f"reminder {_short(e.reminder_id)} not delivered: {e.reason}",
 }
 
 

@@ -10,6 +10,10 @@ from lukas.adapters.event_codec import EventCodec
 from lukas.application.context import ContextBuilder, context_at
 from lukas.application.ports.event_store import EventStore, RecordedEvent
 from lukas.application.projections.conversation_list import ConversationListProjection
+from lukas.application.projections.engagement_stats import (
+    EngagementStats,
+    EngagementStatsProjection,
+)
 from lukas.application.projections.projection import rebuild
 from lukas.application.projections.usage_stats import UsageStatsProjection
 from lukas.domain.conversation_key import ConversationKey
@@ -148,3 +152,22 @@ async def show_stats(store: EventStore, out: TextIO) -> None:
             f" {row.cost_usd:>8.3f}\n"
         )
     out.write(f"total spent on pictures: ${total:.3f}\n")
+    engagement, _ = await rebuild(store, EngagementStatsProjection())
+    out.write("\n" + engagement_report(engagement))
+
+
+def engagement_report(stats: EngagementStats) -> str:
+    """Threads joined, reactions and check-ins per member, as `lukas stats` shows them."""
+    rate = stats.participation_rate
+    lines = [
+        f"new threads judged: {stats.threads_judged}, joined: {stats.threads_joined}"
+        f" (participation {'-' if rate is None else f'{rate:.0%}'}), reactions: {stats.reactions}",
+        "check-ins per member:",
+    ]
+    shown = [(key, m) for key, m in stats.check_ins.items() if m.shown]
+    for member_id, member in sorted(shown, key=lambda item: (-item[1].delivered, item[1].name)):
+        failed = f" ({member.failed} failed)" if member.failed else ""
+        lines.append(f"  {member.name} ({member_id}): {member.delivered}{failed}")
+    if not shown:
+        lines.append("  nobody yet")
+    return "\n".join(lines) + "\n"

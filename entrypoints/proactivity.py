@@ -1,17 +1,32 @@
-"""Wires Lukas's unasked side: thread judging, and the pause switch for `lukas pause`."""
+"""Wires Lukas's unasked side: thread judging, check-ins, the roster, and the pause switch."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lukas.application.check_ins import CheckIns, CheckInSettings
+from lukas.application.dm_sessions import DmSessions
+from lukas.application.live_settings import LiveSettings, SettingsSource, Tunables
+from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
-from lukas.domain.engagement import ActiveHours, ActiveHoursError, EngagementOdds
+from lukas.domain.engagement import ActiveHours, ActiveHoursError
+from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.domain.roster import Member
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import timezone_of
+from lukas.entrypoints.wiring import Chat, system_random, token_counter
 
-__all__ = ["active_hours", "pause_end", "thread_judge", "timezone_of"]
-from lukas.entrypoints.wiring import Chat, system_random
+__all__ = [
+    "active_hours",
+    "check_ins",
+    "live_settings",
+    "pause_end",
+    "thread_judge",
+    "timezone_of",
+    "tunables",
+]
 
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -24,21 +39,72 @@ def active_hours(config: Config) -> ActiveHours:
         raise ConfigError(f"LUKAS_ACTIVE_HOURS: {error}") from None
 
 
-def thread_judge(config: Config, chat: Chat) -> ThreadJudge:
+def tunables(config: Config) -> Tunables:
+    """The settings admins may change, as configured (before any change in the log)."""
+    return Tunables(
+        dm_interval=config.dm_interval,
+        thread_probability=config.thread_probability,
+        reaction_probability=config.reaction_probability,
+        image_schedule=config.image.schedule,
+        active_hours=config.active_hours,
+        monitored_channels=config.monitored_channels,
+    )
+
+
+def live_settings(config: Config, chat: Chat) -> LiveSettings:
+    return LiveSettings(chat.store, tunables(config), chat.instances.me)
+
+
+def thread_judge(config: Config, chat: Chat, settings: SettingsSource) -> ThreadJudge:
     return ThreadJudge(
         store=chat.store,
         clock=chat.clock,
         random=system_random(),
-        odds=EngagementOdds(
-            thread_probability=config.thread_probability,
-            reaction_probability=config.reaction_probability,
-            busy_thread_messages=config.busy_thread_messages,
-        ),
-        hours=active_hours(config),
+        settings=settings,
         timezone=timezone_of(config),
+        busy_thread_messages=config.busy_thread_messages,
         switch=ProactiveSwitch(chat.store, chat.clock, chat.instances.me),
         instance_id=chat.instances.me,
     )
+
+
+def check_ins(
+    config: Config,
+    chat: Chat,
+    *,
+    messages: DirectMessages,
+    sessions: DmSessions,
+    lukas_id: str,
+    settings: SettingsSource,
+) -> CheckIns:
+    return CheckIns(
+        store=chat.store,
+        clock=chat.clock,
+        random=system_random(),
+        settings=CheckInSettings(
+            timezone=timezone_of(config),
+            lukas_id=lukas_id,
+            persona=PERSONA_SYSTEM_PROMPT,
+        ),
+        tunables=settings,
+        switch=ProactiveSwitch(chat.store, chat.clock, chat.instances.me),
+        model=chat.model,
+        counter=token_counter(config),
+        messages=messages,
+        sessions=sessions,
+        instances=chat.instances,
+        zone_of=member_zone,
+    )
+
+
+def member_zone(member: Member) -> dt.tzinfo | None:
+    """The member's own time zone from their profile, if it names one this system knows."""
+    if not member.timezone:
+        return None
+    try:
+        return ZoneInfo(member.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def pause_end(text: str, now: dt.datetime, timezone: dt.tzinfo) -> dt.datetime:

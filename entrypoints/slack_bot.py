@@ -22,22 +22,25 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
+from lukas.adapters.slack.events import BotIdentity
 from lukas.adapters.slack.socket import Envelope, socket_mode_envelopes
-from lukas.adapters.slack.text import to_plain
 from lukas.adapters.slack.web import SlackWeb, slack_target
+from lukas.application.check_ins import CheckIns, run_check_ins
 from lukas.application.dm_sessions import DmSessions
-from lukas.application.handle_message import IncomingMessage, MessageHandler
+from lukas.application.handle_message import MessageHandler
+from lukas.application.live_settings import LiveSettings
 from lukas.application.people import PeopleDirectory
 from lukas.application.picture_requests import PictureRequests
-from lukas.application.picture_schedule import run_schedule
-from lukas.application.ports.event_store import EventStore
-from lukas.application.proactive import ThreadJudge
-from lukas.domain.conversation_key import ConversationKey
+from lukas.application.picture_schedule import WeeklySchedule, run_schedule
+from lukas.application.ports.roster import RosterUnavailable
+from lukas.application.requests.intake import RequestIntake
+from lukas.application.roster import RosterSync, run_roster_sync
 from lukas.domain.images import picture_ask_in
 from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import image_key, pictures_for_chat, weekly_schedule
-from lukas.entrypoints.proactivity import thread_judge
+from lukas.entrypoints.pictures import image_key, pictures_for_chat, timezone_of, weekly_schedule
+from lukas.entrypoints.proactivity import check_ins, live_settings, thread_judge
+from lukas.entrypoints.request_desk import requests_for_chat
+from lukas.entrypoints.slack_router import MonitoredChannels, SlackRouter
 from lukas.entrypoints.wiring import Chat, open_chat
 
 log = logging.getLogger(__name__)
@@ -73,73 +76,6 @@ def slack_tokens(environ: Mapping[str, str]) -> tuple[str, str]:
     return _token(environ, "SLACK_BOT_TOKEN"), _token(environ, "SLACK_APP_TOKEN")
 
 
-class SlackRouter:
-    """Decides which conversation a Slack message belongs to, if any Lukas should answer."""
-
-    def __init__(
-        self,
-        me: BotIdentity,
-        store: EventStore,
-        people: PeopleDirectory,
-        sessions: DmSessions,
-        *,
-        judge: ThreadJudge | None = None,
-        monitored: frozenset[str] = frozenset(),
-        web: SlackWeb | None = None,
-    ) -> None:
-        self._me = me
-        self._store = store
-        self._people = people
-        self._sessions = sessions
-        self._judge = judge
-        self._monitored = monitored
-        self._web = web
-
-    async def incoming(self, event: Any) -> IncomingMessage | None:
-        message = read_event(event, self._me)
-        if isinstance(message, Ignored):
-            # Malformed input is worth a look; edits, bots and joins are everyday noise.
-            level = logging.WARNING if message.reason.startswith("malformed") else logging.DEBUG
-            log.log(level, "ignored a Slack event: %s", message.reason)
-            return None
-        if message.is_direct:
-            key = await self._sessions.conversation_for(message.channel, message.ts)
-        elif message.mentions_me:
-            key = ConversationKey.slack_thread(message.channel, message.thread_ts or message.ts)
-        elif message.thread_ts and await self._has_history(
-            key := ConversationKey.slack_thread(message.channel, message.thread_ts)
-        ):
-            pass  # a reply in a thread Lukas is part of
-        elif message.thread_ts is None and await self._joins_new_thread(
-            message.channel, message.ts
-        ):
-            key = ConversationKey.slack_thread(message.channel, message.ts)
-        else:
-            return None
-        text = await to_plain(message.text, self._me.user_id, self._people.name_of)
-        return IncomingMessage(
-            conversation=key,
-            author_id=message.user,
-            author_name=await self._people.name_of(message.user),
-            text=text or "(waves)",
-            platform_message_id=message.ts,
-        )
-
-    async def _joins_new_thread(self, channel: str, ts: str) -> bool:
-        """Judge a new top-level message in a monitored channel: reply, react, or neither."""
-        if self._judge is None or channel not in self._monitored:
-            return False
-        decision = await self._judge.judge(channel, ts)
-        if decision is None:
-            return False
-        if decision.reaction and self._web is not None:
-            await self._web.add_reaction(channel, ts, decision.reaction)
-        return decision.reply
-
-    async def _has_history(self, key: ConversationKey) -> bool:
-        return bool(await self._store.read_stream_tail(key.stream_id, 1))
-
-
 async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int:
     bot_token, app_token = slack_tokens(environ)
     web = AsyncWebClient(token=bot_token, base_url=config.slack_api_url)
@@ -153,23 +89,66 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
     async with open_chat(config, db, environ, channel) as chat:
         if chat.notice:
             log.warning("%s", chat.notice)
+        settings = live_settings(config, chat)
         people = PeopleDirectory(store=chat.store, lookup=channel, clock=chat.clock)
-        sessions = DmSessions(chat.store, chat.clock, timedelta(hours=config.dm_idle_hours))
-        monitored = await channel.resolve_channels(config.monitored_channels)
+        sessions = DmSessions(
+            chat.store, chat.clock, timedelta(hours=config.dm_idle_hours), chat.instances.me
+        )
         router = SlackRouter(
             me,
             chat.store,
             people,
             sessions,
-            judge=thread_judge(config, chat),
-            monitored=frozenset(monitored.values()),
+            judge=thread_judge(config, chat, settings),
+            monitored=MonitoredChannels(settings, channel),
             web=channel,
+        )
+        requests = requests_for_chat(
+            config,
+            chat,
+            settings=settings,
+            channels=channel,
+            dms=channel,
+            lukas_id=me.user_id,
+            admins=config.admin_users,
         )
         await chat.recover()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        async with _pictures(config, db, environ, chat, channel) as pictures:
-            await _serve(chat, router, app_token, web, pictures)
+        engage = _engagement(
+            RosterSync(chat.store, channel, chat.instances.me),
+            check_ins(
+                config,
+                chat,
+                messages=channel,
+                sessions=sessions,
+                lukas_id=me.user_id,
+                settings=settings,
+            ),
+            timedelta(hours=config.roster_sync_hours),
+            chat,
+        )
+        async with _pictures(config, db, environ, chat, channel, settings=settings) as pictures:
+            bot = _Bot(router, chat.handler, pictures, requests.intake)
+            tasks = [engage, requests.reminders.run]
+            await _serve(chat, bot, app_token, web, background=tasks)
     return 0
+
+
+def _engagement(
+    roster: RosterSync, check_ins: CheckIns, every: timedelta, chat: Chat
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """The roster synced now and daily, and check-ins on schedule once it is known."""
+
+    async def run() -> None:
+        try:
+            await roster.sync()
+        except RosterUnavailable as error:
+            log.warning("could not sync the roster: %s", error)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run_roster_sync, roster, every, anyio.sleep, every.total_seconds())
+            tasks.start_soon(run_check_ins, check_ins, chat.clock, anyio.sleep)
+
+    return run
 
 
 @attrs.frozen
@@ -180,20 +159,32 @@ class _Pictures:
 
 @asynccontextmanager
 async def _pictures(
-    config: Config, db: Path, environ: Mapping[str, str], chat: Chat, channel: SlackWeb
+    config: Config,
+    db: Path,
+    environ: Mapping[str, str],
+    chat: Chat,
+    channel: SlackWeb,
+    *,
+    settings: LiveSettings,
 ) -> AsyncIterator[_Pictures]:
     """Pictures on schedule and on request, or neither when no image key is configured."""
     try:
         image_key(config, environ)
-        schedule = weekly_schedule(config) if config.image.channel else None
+        weekly_schedule(config)
     except ConfigError as error:
         log.warning("no pictures: %s", error)
         yield _Pictures(None, None)
         return
+    timezone = timezone_of(config)
+
+    async def schedule() -> WeeklySchedule:
+        current = (await settings.current()).image_schedule
+        return WeeklySchedule.parse(current, timezone)
+
     async with pictures_for_chat(config, environ, chat, db, poster=channel) as maker:
         requests = PictureRequests(handler=chat.handler, maker=maker, admins=config.admin_users)
         target = config.image.channel
-        if schedule is None or not target:
+        if not target:
             yield _Pictures(None, requests)
             return
 
@@ -210,30 +201,40 @@ async def _pictures(
         yield _Pictures(run, requests)
 
 
+@attrs.frozen
+class _Bot:
+    router: SlackRouter
+    handler: MessageHandler
+    pictures: _Pictures
+    intake: RequestIntake
+
+
 async def _serve(
     chat: Chat,
-    router: SlackRouter,
+    bot: _Bot,
     app_token: str,
     web: AsyncWebClient,
-    pictures: _Pictures,
+    *,
+    background: list[Callable[[], Coroutine[Any, Any, None]]],
 ) -> None:
-    async with anyio.create_task_group() as background:
-        background.start_soon(_recover_periodically, chat)
-        if pictures.schedule is not None:
-            background.start_soon(pictures.schedule)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(_recover_periodically, chat)
+        for task in background:
+            tasks.start_soon(task)
+        if bot.pictures.schedule is not None:
+            tasks.start_soon(bot.pictures.schedule)
         async with anyio.create_task_group() as answering:
             async with socket_mode_envelopes(app_token, web) as envelopes:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                     stop = anyio.Event()
-                    background.start_soon(_wait_for_signal, signals, stop)
+                    tasks.start_soon(_wait_for_signal, signals, stop)
                     async with anyio.create_task_group() as receiving:
-                        bot = _Bot(router, chat.handler, pictures)
                         receiving.start_soon(_receive, envelopes, bot, answering, stop)
                         await stop.wait()
                         receiving.cancel_scope.cancel()
             # No new events now; in-flight replies get a grace period to finish.
             answering.cancel_scope.deadline = anyio.current_time() + SHUTDOWN_GRACE
-        background.cancel_scope.cancel()
+        tasks.cancel_scope.cancel()
 
 
 async def _wait_for_signal(signals: Any, stop: anyio.Event) -> None:
@@ -243,32 +244,28 @@ async def _wait_for_signal(signals: Any, stop: anyio.Event) -> None:
         return
 
 
-@attrs.frozen
-class _Bot:
-    router: SlackRouter
-    handler: MessageHandler
-    pictures: _Pictures
-
-
 async def _receive(
     envelopes: Any, bot: _Bot, answering: anyio.abc.TaskGroup, stop: anyio.Event
 ) -> None:
-    router, handler, pictures = bot.router, bot.handler, bot.pictures
     async for envelope in envelopes:
         assert isinstance(envelope, Envelope)
         if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
             log.debug("ignored a %s envelope", envelope.type)
             continue
         try:
-            incoming = await router.incoming(envelope.payload.get("event"))
+            incoming = await bot.router.incoming(envelope.payload.get("event"))
             if incoming is None:
                 continue
-            if pictures.requests is not None and picture_ask_in(incoming.text):
+            if bot.pictures.requests is not None and picture_ask_in(incoming.text):
                 channel, _ = slack_target(incoming.conversation)
-                answering.start_soon(pictures.requests.take, incoming, channel)
+                answering.start_soon(bot.pictures.requests.take, incoming, channel)
+                continue
+            request = bot.intake.recognise(incoming.text)
+            if request is not None:
+                answering.start_soon(bot.intake.carry_out, incoming, request)
                 continue
             # Recorded here, in arrival order; answered concurrently with other conversations.
-            message_id, is_new = await handler.receive(incoming)
+            message_id, is_new = await bot.handler.receive(incoming)
         except Exception:
             log.warning(
                 "could not take a Slack event (envelope %s)", envelope.envelope_id, exc_info=True
@@ -276,7 +273,7 @@ async def _receive(
             continue
         if is_new:
             answering.start_soon(
-                handler.answer, incoming.conversation, message_id, incoming.platform_message_id
+                bot.handler.answer, incoming.conversation, message_id, incoming.platform_message_id
             )
     stop.set()
 

@@ -2,13 +2,17 @@
 
 any-llm raises its own exception classes only with `unified_exceptions=True`; the provider
 SDK's own retries are off (`max_retries=0`) because retrying is Lukas's policy, not the SDK's.
+
+Tools go out in OpenAI's function format, which any-llm translates for other providers; the
+calls that come back are screened here, so only the port's promised shape crosses it.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -19,7 +23,7 @@ from any_llm.types.completion import ChatCompletionMessage
 
 from lukas.adapters.anyllm.errors import to_chat_model_error
 from lukas.adapters.anyllm.model_profiles import GenerationSettings, request_parameters
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool, ToolCall
 from lukas.application.redaction import Redactor
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.events import Usage
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # A little beyond the request time-out, for when a provider has no time-out of its own.
 _GUARD_SECONDS = 5.0
+# A tool name the model made up is only quoted in a log line; it need not be quoted whole.
+_SHOWN_NAME_CHARS = 64
 
 
 @attrs.frozen
@@ -60,15 +66,20 @@ class AnyLLMChatModel:
         self._redact = Redactor([*secrets, *([settings.api_key] if settings.api_key else [])])
         # Parameters this model refused once; not sent again in this process.
         self._refused: set[str] = set()
+        # Refused only alongside tools (OpenAI's GPT-5 family takes no reasoning_effort with
+        # function tools on Chat Completions): still sent when no tools are offered.
+        self._refused_with_tools: set[str] = set()
 
     @property
     def name(self) -> str:
         return f"{self._settings.provider}:{self._settings.model_id}"
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         try:
             client = self._client or self._create_client()
-            return await self._complete(client, messages)
+            return await self._complete(client, messages, tuple(tools))
         except ChatModelError:
             raise
         except TimeoutError as error:
@@ -114,48 +125,68 @@ class AnyLLMChatModel:
         )
         return self._client
 
-    async def _complete(self, client: AnyLLM, messages: Sequence[ContextMessage]) -> Completion:
+    async def _complete(
+        self, client: AnyLLM, messages: Sequence[ContextMessage], tools: tuple[Tool, ...]
+    ) -> Completion:
         payload: list[dict[str, Any] | ChatCompletionMessage] = [
             {"role": m.role.value, "content": m.content} for m in messages
         ]
         while True:
-            parameters = {
-                name: value
-                for name, value in request_parameters(
-                    self._settings.model_id, self._settings.generation
-                ).items()
-                if name not in self._refused
-            }
+            wanted = request_parameters(self._settings.model_id, self._settings.generation)
+            refused = set(self._refused)
+            if tools:
+                # "auto" is OpenAI's default with tools, so a provider that refuses it loses
+                # nothing; the tools themselves are never dropped, as the caller relies on them.
+                wanted["tool_choice"] = "auto"
+                refused |= self._refused_with_tools
+            parameters = {name: value for name, value in wanted.items() if name not in refused}
             try:
-                response = await self._call(client, payload, parameters)
+                response = await self._call(client, payload, parameters, tools)
             except InvalidRequestError as error:
-                refused = error.param if error.param in parameters else None
-                if refused is None or parameters[refused] is None:
+                name = error.param if error.param in parameters else None
+                if name is None or parameters[name] is None:
                     raise
-                self._refused.add(refused)
-                log.warning(
-                    "%s refused the parameter %r; sending it no more in this run",
-                    self.name,
-                    refused,
-                )
+                self._refuse(name, with_tools=bool(tools))
                 continue
-            return self._completion(response)
+            return self._completion(response, tools)
+
+    def _refuse(self, parameter: str, *, with_tools: bool) -> None:
+        # A refusal seen with tools is only remembered for tools: the same parameter may be
+        # what makes the replies without tools good. One the model also refuses without
+        # tools costs one more request, the first time a call without tools sends it.
+        if with_tools:
+            self._refused_with_tools.add(parameter)
+            log.warning(
+                "%s refused the parameter %r alongside tools; sending it no more with tools "
+                "in this run",
+                self.name,
+                parameter,
+            )
+            return
+        self._refused.add(parameter)
+        log.warning(
+            "%s refused the parameter %r; sending it no more in this run", self.name, parameter
+        )
 
     async def _call(
         self,
         client: AnyLLM,
         payload: list[dict[str, Any] | ChatCompletionMessage],
         parameters: dict[str, Any],
+        tools: tuple[Tool, ...],
     ) -> Any:
         timeout = self._settings.timeout_seconds
         if client.TIMEOUT_SUPPORT != "unsupported":
             parameters = {**parameters, "timeout": timeout}
+        if tools:
+            # Only when offered: an empty list is not the same as none to every provider.
+            parameters = {**parameters, "tools": [_function_tool(tool) for tool in tools]}
         with anyio.fail_after(timeout + _GUARD_SECONDS):
             return await client.acompletion(
                 model=self._settings.model_id, messages=payload, stream=False, **parameters
             )
 
-    def _completion(self, response: Any) -> Completion:
+    def _completion(self, response: Any, tools: tuple[Tool, ...]) -> Completion:
         if not response.choices:
             raise ChatModelError(FailureKind.EMPTY_REPLY, "the response had no choices")
         choice = response.choices[0]
@@ -163,6 +194,13 @@ class AnyLLMChatModel:
         finish_reason = str(choice.finish_reason or "unknown")
         if finish_reason == "content_filter" and not text.strip():
             raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
+        asked = list(choice.message.tool_calls or [])
+        calls = self._usable_calls(asked, {tool.name for tool in tools})
+        if asked and not calls and not text.strip():
+            # Only when something was dropped: an empty text alone stays a Completion, for
+            # the use case to judge as it always has.
+            detail = f"no text, and none of the {len(asked)} tool call(s) could be used"
+            raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
         usage = response.usage
         return Completion(
             text=text,
@@ -176,4 +214,64 @@ class AnyLLMChatModel:
             )
             if usage is not None
             else None,
+            tool_calls=calls,
         )
+
+    def _usable_calls(self, asked: list[Any], offered: set[str]) -> tuple[ToolCall, ...]:
+        """The calls that keep the port's promise, in the model's order; the rest are logged.
+
+        The log names the tool and the reason only: arguments may quote the conversation.
+        """
+        usable: list[ToolCall] = []
+        for call in asked:
+            function = getattr(call, "function", None)
+            if getattr(call, "type", None) != "function" or function is None:
+                custom = getattr(call, "custom", None)
+                self._drop(str(getattr(custom, "name", "") or ""), "it is not a function call")
+                continue
+            name = str(function.name or "")
+            if name not in offered:
+                self._drop(name, "it names a tool that was not offered")
+                continue
+            arguments = _json_object(function.arguments)
+            if arguments is None:
+                self._drop(name, "its arguments are not a JSON object")
+                continue
+            usable.append(ToolCall(name=name, arguments=arguments))
+        return tuple(usable)
+
+    def _drop(self, name: str, reason: str) -> None:
+        # A made-up name is the model's text: redacted, then cut short, before it is logged.
+        shown = self._redact(name)[:_SHOWN_NAME_CHARS]
+        log.warning("%s asked to call %r; dropped, as %s", self.name, shown, reason)
+
+
+def _function_tool(tool: Tool) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": _plain(tool.parameters),
+        },
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A copy of a schema in plain dicts and lists, which every provider SDK can serialise
+    (a read-only mapping, say, is not JSON to them)."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _json_object(raw: object) -> dict[str, Any] | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return decoded if isinstance(decoded, dict) else None

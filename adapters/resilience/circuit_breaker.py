@@ -15,7 +15,7 @@ import pybreaker
 
 from lukas.adapters.resilience.clock_storage import ClockStorage
 from lukas.adapters.resilience.state_changes import StateChange, StateRecorder
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, Tool
 from lukas.application.ports.clock import Clock
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import FailureKind
@@ -66,11 +66,13 @@ class CircuitBreakerChatModel:
         the reset timeout, so an expired open circuit still reads "open" until then."""
         return self._breaker.current_state
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         try:
             try:
                 with self._breaker.calling():
-                    completion = await self._inner.complete(messages)
+                    completion = await self._inner.complete(messages, tools)
                     self._recorder.succeeded()
                 return completion
             except pybreaker.CircuitBreakerError:

@@ -17,7 +17,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import TRANSIENT_FAILURES, FailureKind
 
@@ -91,7 +91,9 @@ class RetryingChatModel:
     def name(self) -> str:
         return self._inner.name
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         policy = self._policy
         errors: list[ChatModelError] = []
         started = 0
@@ -100,7 +102,7 @@ class RetryingChatModel:
             nonlocal started
             started += 1
             try:
-                return await self._inner.complete(messages)
+                return await self._inner.complete(messages, tools)
             except ChatModelError as error:
                 errors.append(error)
                 raise

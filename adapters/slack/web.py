@@ -1,8 +1,10 @@
-"""Replies, pictures, reactions, DMs, names and channels through Slack's Web API.
+"""Replies, pictures, reactions, DMs, names, channels and the member list through Slack's
+Web API.
 
-Implements the ChatChannel, PeopleLookup and ImagePoster ports. Slack's own errors end
-here: a reply Slack refuses is a DeliveryError, so it stays undelivered in the log and
-recovery retries it; a refused picture is an ImageGenerationError of kind POSTING.
+Implements the ChatChannel, PeopleLookup, ImagePoster, RosterSource and DirectMessages
+ports. Slack's own errors end here: a reply or DM Slack refuses is a DeliveryError, so it
+stays undelivered in the log and recovery retries it; a refused picture is an
+ImageGenerationError of kind POSTING; a member list Slack will not give is RosterUnavailable.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import logging
 import mimetypes
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import aiohttp
 import anyio
@@ -19,13 +22,17 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from lukas.adapters.slack.text import split_message, to_mrkdwn
+from lukas.application.ports.announcements import ChannelNotFound, NotInChannel, PostedToChannel
 from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.direct_messages import SentDirect
 from lukas.application.ports.images import (
     GeneratedImage,
     ImageFailureKind,
     ImageGenerationError,
 )
+from lukas.application.ports.roster import RosterUnavailable
 from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.roster import Member
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +42,11 @@ _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 _IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 # Public channels are C..., private ones and old-style groups G..., DMs D...; Slack's channel
 # names are lower case, so an upper-case token like this can only be an id.
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
 # The one name that means a role, not a name: the workspace's general channel may be renamed.
 _GENERAL = "general"
+# Slackbot's user id, the same in every workspace.
+_SLACKBOT = "USLACKBOT"
 
 
 def slack_target(conversation: ConversationKey) -> tuple[str, str | None]:
@@ -71,19 +80,39 @@ class SlackWeb:
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
         channel, thread_ts = slack_target(conversation)
-        first_ts: str | None = None
-        for piece in split_message(to_mrkdwn(text)):
-            await self._pace(channel)
-            try:
-                response = await self._client.chat_postMessage(
-                    channel=channel, text=piece, thread_ts=thread_ts, unfurl_links=False
-                )
-            except SlackApiError as error:
-                raise DeliveryError(f"chat.postMessage: {_error_code(error)}") from None
-            except _NETWORK_ERRORS as error:
-                raise DeliveryError(f"chat.postMessage: {type(error).__name__}") from None
-            first_ts = first_ts or str(response.get("ts"))
-        return f"{channel}/{first_ts}"
+        return f"{channel}/{await self._post(channel, thread_ts, text)}"
+
+    async def send_direct(self, person_id: str, text: str) -> SentDirect:
+        """Posts `text` in the DM with `person_id`, in pieces if it is long, and returns the
+        DM's channel with the first piece's ts. Implements the DirectMessages port.
+        conversations.open hands back the DM already there, so asking each time is safe."""
+        if not text.strip():
+            # Slack's own answer to an empty post; checked first so no DM is opened for it.
+            raise DeliveryError("chat.postMessage: no_text")
+        try:
+            opened = await self._client.conversations_open(users=person_id)
+        except (SlackApiError, *_NETWORK_ERRORS) as error:
+            raise DeliveryError(f"conversations.open: {_describe(error)}") from None
+        channel = (opened.get("channel") or {}).get("id")
+        if not isinstance(channel, str) or not channel:
+            raise DeliveryError("conversations.open: no_channel")
+        return SentDirect(channel=channel, message_id=await self._post(channel, None, text))
+
+    async def post_to_channel(self, channel: str, text: str) -> PostedToChannel:
+        """Posts `text` in a channel given by id or name ("general", "#random"); returns the
+        channel's id and the first piece's ts. Implements the ChannelPoster port."""
+        found = await self.resolve_channels([channel])
+        channel_id = found.get(channel)
+        if channel_id is None:
+            raise ChannelNotFound(f"no channel {channel!r} that Lukas can see")
+        try:
+            return PostedToChannel(channel_id, await self._post(channel_id, None, text))
+        except _PostRefused as refused:
+            if refused.code == "not_in_channel":
+                raise NotInChannel(str(refused)) from None
+            if refused.code in {"channel_not_found", "is_archived"}:
+                raise ChannelNotFound(str(refused)) from None
+            raise
 
     async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
         await self._react("reactions_add", conversation, in_reply_to)
@@ -112,13 +141,42 @@ class SlackWeb:
         except (SlackApiError, *_NETWORK_ERRORS) as error:
             log.warning("users.info for %s failed: %s", person_id, type(error).__name__)
             return None
-        user = response.get("user") or {}
-        profile = user.get("profile") or {}
-        for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")):
-            if isinstance(name, str) and name.strip():
-                return name.strip()
-        name = user.get("name")
-        return name if isinstance(name, str) and name else None
+        user = response.get("user")
+        return _display_name(user) if isinstance(user, Mapping) else None
+
+    async def list_members(self, *, page_size: int = 200) -> list[Member]:
+        """Everyone users.list shows, bots and deactivated members included, in Slack's
+        order. Implements the RosterSource port: all pages or RosterUnavailable, because a
+        list cut short would read as the missing members having left."""
+        members: list[Member] = []
+        skipped = 0
+        cursor: str | None = None
+        cursors_seen: set[str] = set()
+        while True:
+            try:
+                response = await self._client.users_list(limit=page_size, cursor=cursor)
+            except (SlackApiError, *_NETWORK_ERRORS) as error:
+                raise RosterUnavailable(f"users.list: {_describe(error)}") from None
+            page = response.get("members")
+            if not isinstance(page, list):
+                raise RosterUnavailable("users.list: no_members")
+            for user in page:
+                member = _member(user)
+                if member is None:
+                    skipped += 1
+                else:
+                    members.append(member)
+            next_cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not isinstance(next_cursor, str) or not next_cursor:
+                break
+            # A cursor handed out twice would page forever through a Tier 2 method.
+            if next_cursor in cursors_seen:
+                raise RosterUnavailable("users.list: repeated_cursor")
+            cursors_seen.add(next_cursor)
+            cursor = next_cursor
+        if skipped:
+            log.warning("users.list: skipped %d entries with no member id", skipped)
+        return members
 
     async def post_image(self, channel: str, image: GeneratedImage, caption: str, name: str) -> str:
         """Shares the picture into `channel` with the caption as its message; returns the
@@ -216,6 +274,20 @@ class SlackWeb:
             if not cursor or names <= found.keys():
                 return found
 
+    async def _post(self, channel: str, thread_ts: str | None, text: str) -> str:
+        """Posts `text` as mrkdwn, split to Slack's advised length; returns the first ts."""
+        first_ts: str | None = None
+        for piece in split_message(to_mrkdwn(text)):
+            await self._pace(channel)
+            try:
+                response = await self._client.chat_postMessage(
+                    channel=channel, text=piece, thread_ts=thread_ts, unfurl_links=False
+                )
+            except (SlackApiError, *_NETWORK_ERRORS) as error:
+                raise _PostRefused(_describe(error)) from None
+            first_ts = first_ts or str(response.get("ts"))
+        return str(first_ts)
+
     async def _react(self, method: str, conversation: ConversationKey, ts: str) -> None:
         channel, _ = slack_target(conversation)
         try:
@@ -232,6 +304,61 @@ class SlackWeb:
             if wait > 0:
                 await self._sleep(wait)
             self._last_post[channel] = self._monotonic()
+
+
+def _member(user: object) -> Member | None:
+    """A users.list entry as a Member; None for an entry with no id to know it by."""
+    if not isinstance(user, Mapping):
+        return None
+    member_id = user.get("id")
+    if not isinstance(member_id, str) or not member_id:
+        return None
+    profile = _profile(user)
+    tz = user.get("tz")
+    return Member(
+        member_id=member_id,
+        name=_display_name(user) or member_id,
+        real_name=_first_text(profile.get("real_name"), user.get("real_name"), user.get("name"))
+        or member_id,
+        # Slack lists Slackbot with is_bot false, as it is part of Slack rather than an app,
+        # but no person reads its DMs: Lukas must never check in with it.
+        is_bot=user.get("is_bot") is True
+        or user.get("is_app_user") is True
+        or member_id == _SLACKBOT,
+        deleted=user.get("deleted") is True,
+        timezone=tz if isinstance(tz, str) and tz else None,
+    )
+
+
+def _display_name(user: Mapping[str, Any]) -> str | None:
+    """What people see: the display name, else the real name, else the handle."""
+    profile = _profile(user)
+    return _first_text(
+        profile.get("display_name"),
+        profile.get("real_name"),
+        user.get("real_name"),
+        user.get("name"),
+    )
+
+
+def _profile(user: Mapping[str, Any]) -> Mapping[str, Any]:
+    profile = user.get("profile")
+    return profile if isinstance(profile, Mapping) else {}
+
+
+def _first_text(*values: object) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+class _PostRefused(DeliveryError):
+    """chat.postMessage refused, with Slack's error code for callers that tell them apart."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"chat.postMessage: {code}")
+        self.code = code
 
 
 def _error_code(error: SlackApiError) -> str:

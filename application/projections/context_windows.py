@@ -7,12 +7,13 @@ import attrs
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.application.projections.conversation_history import (
     HistoryEntry,
+    opener,
     user_message,
     with_reply,
 )
 from lukas.domain.context_window import Exchange
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import MessageReceived, ReplyGenerated
+from lukas.domain.events import CheckInOpened, MessageReceived, ReplyGenerated
 
 # The fold owns its state and updates it in place: copying a map per event would make
 # rebuilding the log quadratic in the number of conversations.
@@ -37,6 +38,9 @@ class ContextWindowsProjection:
             entry = HistoryEntry(
                 recorded.event_id, recorded.position, Exchange(user_message(event))
             )
+            state[key] = (*entries, entry)[-self.keep :]
+        elif isinstance(event, CheckInOpened):
+            entry = HistoryEntry(recorded.event_id, recorded.position, opener(event))
             state[key] = (*entries, entry)[-self.keep :]
         elif isinstance(event, ReplyGenerated):
             state[key] = tuple(

@@ -8,7 +8,7 @@ import attrs
 
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.context_window import ContextMessage, Exchange, Role, as_spoken
-from lukas.domain.events import MessageReceived, ReplyGenerated
+from lukas.domain.events import CheckInOpened, MessageReceived, ReplyGenerated
 
 
 @attrs.frozen
@@ -23,6 +23,11 @@ def user_message(event: MessageReceived) -> ContextMessage:
     return ContextMessage(Role.USER, as_spoken(event.author_name, event.text), event.token_count)
 
 
+def opener(event: CheckInOpened) -> Exchange:
+    """Lukas's first words in a conversation he started: what the member is answering."""
+    return Exchange(None, ContextMessage(Role.ASSISTANT, event.text, event.token_count))
+
+
 def history_from(events: Iterable[RecordedEvent]) -> list[HistoryEntry]:
     """Exchanges in order. A reply whose message is not among `events` is left out."""
     entries: list[HistoryEntry] = []
@@ -34,6 +39,8 @@ def history_from(events: Iterable[RecordedEvent]) -> list[HistoryEntry]:
             entries.append(
                 HistoryEntry(recorded.event_id, recorded.position, Exchange(user_message(event)))
             )
+        elif isinstance(event, CheckInOpened):
+            entries.append(HistoryEntry(recorded.event_id, recorded.position, opener(event)))
         elif isinstance(event, ReplyGenerated) and event.reply_to in index:
             entries[index[event.reply_to]] = with_reply(entries[index[event.reply_to]], event)
     return entries

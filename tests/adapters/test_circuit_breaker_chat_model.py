@@ -11,7 +11,7 @@ from fakes.chat_model import FakeChatModel
 from fakes.clock import FakeClock
 
 from lukas.adapters.resilience.circuit_breaker import CircuitBreakerChatModel, StateChange
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.failures import PROVIDER_HEALTH_FAILURES, FailureKind
 
@@ -44,7 +44,9 @@ class HangingModel:
     def name(self) -> str:
         return "hanging:model"
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         self.calls += 1
         await anyio.sleep_forever()
         raise AssertionError("unreachable")

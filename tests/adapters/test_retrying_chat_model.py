@@ -12,7 +12,7 @@ import pytest
 from fakes.chat_model import FakeChatModel
 
 from lukas.adapters.resilience.retrying_chat_model import RetryingChatModel, RetryPolicy
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.failures import TRANSIENT_FAILURES, FailureKind
 
@@ -42,7 +42,9 @@ class SlowFailingModel:
     def name(self) -> str:
         return "slow:failing"
 
-    async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+    ) -> Completion:
         self.calls += 1
         await anyio.sleep(self.seconds)
         raise ChatModelError(FailureKind.PROVIDER, "502 after a long wait")

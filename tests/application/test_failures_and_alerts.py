@@ -11,7 +11,7 @@ from fakes.clock import FakeClock
 from fakes.world import make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.events import AdminAlerted, ReplyFailed
 from lukas.domain.failures import FailureKind
@@ -122,7 +122,9 @@ async def test_without_history_a_context_too_long_is_not_retried() -> None:
 
 async def test_the_attempts_the_model_made_are_recorded() -> None:
     class Retried(FakeChatModel):
-        async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        async def complete(
+            self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+        ) -> Completion:
             raise ChatModelError(FailureKind.PROVIDER, "502 bad gateway", attempts=3)
 
     world = make_world(model=Retried())

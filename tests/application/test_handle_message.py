@@ -11,7 +11,7 @@ import pytest
 from fakes.chat_model import FakeChatModel
 from fakes.world import World, make_world
 
-from lukas.application.ports.chat_model import ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextLimits, ContextMessage, Role
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered, ReplyFailed, ReplyGenerated
@@ -70,9 +70,11 @@ async def test_the_message_is_an_event_before_the_model_is_called() -> None:
     seen: list[list[str]] = []
 
     class Inspecting(FakeChatModel):
-        async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        async def complete(
+            self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+        ) -> Completion:
             seen.append(await types_in(world))
-            return await super().complete(messages)
+            return await super().complete(messages, tools)
 
     world = make_world(model=Inspecting())
     await world.handler.handle(world.message("Hi"))
@@ -154,13 +156,15 @@ async def test_conversations_run_at_once_and_each_keeps_its_order() -> None:
     active, most_active = 0, 0
 
     class Slow(FakeChatModel):
-        async def complete(self, messages: Sequence[ContextMessage]) -> Completion:
+        async def complete(
+            self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+        ) -> Completion:
             nonlocal active, most_active
             active += 1
             most_active = max(most_active, active)
             await anyio.sleep(0.05)
             active -= 1
-            return await super().complete(messages)
+            return await super().complete(messages, tools)
 
     world = make_world(model=Slow())
     messages = [world.message(f"{c}{n}", f"console:{c}") for n in range(3) for c in "ab"]

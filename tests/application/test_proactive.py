@@ -10,8 +10,9 @@ import pytest
 from fakes.clock import FakeClock
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.application.live_settings import LiveSettings, Tunables
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
-from lukas.domain.engagement import ActiveHours, EngagementOdds
+from lukas.domain.engagement import EngagementOdds
 from lukas.domain.events import EngagementDecided
 
 pytestmark = pytest.mark.anyio
@@ -28,13 +29,18 @@ def judge_for(
     hours: str = "08:00-18:00",
 ) -> ThreadJudge:
     source = itertools.cycle(draws)
+    settings = Tunables(
+        thread_probability=odds.thread_probability,
+        reaction_probability=odds.reaction_probability,
+        active_hours=hours,
+    )
     return ThreadJudge(
         store=store,
         clock=clock,
         random=lambda: next(source),
-        odds=odds,
-        hours=ActiveHours.parse(hours),
+        settings=LiveSettings(store, settings),
         timezone=dt.UTC,
+        busy_thread_messages=odds.busy_thread_messages,
         switch=ProactiveSwitch(store, clock),
     )
 

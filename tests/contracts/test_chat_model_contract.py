@@ -8,17 +8,25 @@ response a provider would send. Use cases may rely on these properties and on no
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 import pytest
 from fakes.chat_model import FakeChatModel, FakeReply
 from standins import openai_server as standin
-from standins.openai_server import Delay, Drop, Failure, OpenAIStandIn, Reply
+from standins.openai_server import Delay, Drop, Failure, OpenAIStandIn, Reply, ToolCallReply
 
 from lukas.adapters.anyllm.chat_model import AnyLLMChatModel, AnyLLMSettings
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
+from lukas.application.ports.chat_model import (
+    ChatModel,
+    ChatModelError,
+    Completion,
+    Tool,
+    ToolCall,
+)
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.events import Usage
 from lukas.domain.failures import FailureKind
@@ -65,8 +73,19 @@ class Driver(Protocol):
 
     def will_fail(self, kind: FailureKind, *, retry_after: float | None = None) -> None: ...
 
+    def will_call(
+        self, *calls: tuple[str, str], text: str = "", finish_reason: str = "tool_calls"
+    ) -> None:
+        """The next call answers `text` and asks for `calls`: (tool name, arguments as the
+        JSON text a provider sends, which need not be JSON at all)."""
+        ...
+
     def last_sent(self) -> list[tuple[str, str]]:
         """The (role, content) pairs the model was given in its most recent call."""
+        ...
+
+    def last_offered(self) -> list[str] | None:
+        """The names of the tools offered in the most recent call; None when none were."""
         ...
 
 
@@ -88,8 +107,29 @@ class FakeDriver:
         # The fake raises what it is given; the adapter has to build the same from HTTP.
         self.model.script(ChatModelError(kind, f"scripted {kind.value}", retry_after=retry_after))
 
+    def will_call(
+        self, *calls: tuple[str, str], text: str = "", finish_reason: str = "tool_calls"
+    ) -> None:
+        scripted = tuple(ToolCall(name, _as_decoded(arguments)) for name, arguments in calls)
+        self.model.script(FakeReply(text, finish_reason, tool_calls=scripted))
+
     def last_sent(self) -> list[tuple[str, str]]:
         return [(m.role.value, m.content) for m in self.model.calls[-1]]
+
+    def last_offered(self) -> list[str] | None:
+        offered = self.model.tool_offers[-1]
+        return [tool.name for tool in offered] if offered else None
+
+
+def _as_decoded(arguments: str) -> dict[str, Any]:
+    """What a fake model would hold for arguments a provider sent as `arguments`: the
+    decoded value, or the text itself when it is not JSON; either may be no dict at all."""
+    try:
+        decoded: object = json.loads(arguments)
+    except ValueError:
+        decoded = arguments
+    # The script breaks the type on purpose, as a provider would; the fake must catch it.
+    return cast("dict[str, Any]", decoded)
 
 
 def _quoting_the_key(failure: Failure) -> Failure:
@@ -130,9 +170,19 @@ class AnyLLMDriver:
         }
         self.server.script(steps[kind])
 
+    def will_call(
+        self, *calls: tuple[str, str], text: str = "", finish_reason: str = "tool_calls"
+    ) -> None:
+        replies = [ToolCallReply(name, arguments) for name, arguments in calls]
+        self.server.script(Reply(text, finish_reason=finish_reason, tool_calls=replies))
+
     def last_sent(self) -> list[tuple[str, str]]:
         request = self.server.chat_requests()[-1]
         return [(str(m["role"]), str(m["content"])) for m in request.messages]
+
+    def last_offered(self) -> list[str] | None:
+        tools = self.server.chat_requests()[-1].tools
+        return None if tools is None else [str(tool["function"]["name"]) for tool in tools]
 
 
 @pytest.fixture(params=["fake", "anyllm"])
@@ -279,3 +329,155 @@ async def test_messages_of_every_role_are_sent_in_order_and_intact(driver: Drive
     completion = await driver.model.complete(messages)
     assert completion.text == "Lovely."
     assert driver.last_sent() == [(m.role.value, m.content) for m in messages]
+
+
+# Tool calling. Arguments quote the conversation, so the logs may name a dropped call's tool
+# and the reason, never its arguments; SECRET_PLAN stands for what must not be logged.
+
+SECRET_PLAN = "the surprise party is on Friday"
+POST_MESSAGE = Tool(
+    name="post_message",
+    description="Post a message in a channel Lukas is in.",
+    parameters={
+        "type": "object",
+        "properties": {"channel": {"type": "string"}, "text": {"type": "string"}},
+        "required": ["channel", "text"],
+    },
+)
+ADD_REACTION = Tool(
+    name="add_reaction",
+    description="React to the message being answered with an emoji.",
+    parameters={"type": "object", "properties": {"emoji": {"type": "string"}}},
+)
+TOOLS = (POST_MESSAGE, ADD_REACTION)
+MOVED = {"channel": "general", "text": "The meeting moved to 3."}
+NOT_JSON_OBJECTS = ["not json", "[1,2]", '"general"', "null", "", '{"channel": "gen']
+
+
+def arguments(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+async def test_an_offered_tool_comes_back_called_with_dict_arguments(driver: Driver) -> None:
+    driver.will_call(("post_message", arguments(MOVED)))
+    completion = await driver.model.complete(MESSAGES, TOOLS)
+    assert completion.tool_calls == (ToolCall("post_message", MOVED),)
+    assert type(completion.tool_calls[0].arguments) is dict
+    assert (completion.text, completion.finish_reason) == ("", "tool_calls")
+    assert_well_formed(completion, driver.model)
+    assert driver.last_offered() == ["post_message", "add_reaction"]
+
+
+async def test_text_and_tool_calls_come_back_together_in_order(driver: Driver) -> None:
+    nested = {"channel": "random", "text": "Grüße \U0001f43b", "extra": {"n": [1, 2.5, None]}}
+    driver.will_call(
+        ("add_reaction", arguments({"emoji": "bear"})),
+        ("post_message", arguments(nested)),
+        text="Sure, I'll tell everyone.",
+    )
+    completion = await driver.model.complete(MESSAGES, TOOLS)
+    assert completion.text == "Sure, I'll tell everyone."
+    assert completion.tool_calls == (
+        ToolCall("add_reaction", {"emoji": "bear"}),
+        ToolCall("post_message", nested),
+    )
+
+
+async def test_a_call_to_a_tool_not_offered_is_dropped_and_logged_without_arguments(
+    driver: Driver, caplog: pytest.LogCaptureFixture
+) -> None:
+    driver.will_call(
+        ("delete_channel", arguments({"channel": "general", "why": SECRET_PLAN})),
+        ("post_message", arguments(MOVED)),
+        text="Done.",
+    )
+    with caplog.at_level(logging.WARNING):
+        completion = await driver.model.complete(MESSAGES, TOOLS)
+    assert completion.text == "Done."
+    assert completion.tool_calls == (ToolCall("post_message", MOVED),)
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "delete_channel" in warning.getMessage()
+    assert "not offered" in warning.getMessage()
+    assert SECRET_PLAN not in caplog.text
+
+
+@pytest.mark.parametrize("text", ["", "  \n"], ids=["no-text", "blank-text"])
+async def test_nothing_left_after_dropping_an_unoffered_call_is_an_empty_reply(
+    driver: Driver, text: str
+) -> None:
+    driver.will_call(("delete_channel", arguments({"channel": "general"})), text=text)
+    with pytest.raises(ChatModelError) as raised:
+        await driver.model.complete(MESSAGES, TOOLS)
+    assert raised.value.kind is FailureKind.EMPTY_REPLY
+    assert raised.value.detail.strip()
+
+
+@pytest.mark.parametrize("raw", NOT_JSON_OBJECTS)
+async def test_arguments_that_are_not_a_json_object_are_dropped(
+    driver: Driver, raw: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    driver.will_call(("post_message", raw), ("add_reaction", '{"emoji": "bear"}'), text="Ok!")
+    with caplog.at_level(logging.WARNING):
+        completion = await driver.model.complete(MESSAGES, TOOLS)
+    assert completion.text == "Ok!"
+    assert completion.tool_calls == (ToolCall("add_reaction", {"emoji": "bear"}),)
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "post_message" in warning.getMessage()
+    assert "not a JSON object" in warning.getMessage()
+
+
+@pytest.mark.parametrize("raw", NOT_JSON_OBJECTS)
+async def test_a_lone_call_with_unusable_arguments_is_an_empty_reply(
+    driver: Driver, raw: str
+) -> None:
+    driver.will_call(("post_message", raw))
+    with pytest.raises(ChatModelError) as raised:
+        await driver.model.complete(MESSAGES, TOOLS)
+    assert raised.value.kind is FailureKind.EMPTY_REPLY
+
+
+async def test_without_tools_nothing_is_offered_and_replies_are_as_before(
+    driver: Driver,
+) -> None:
+    driver.will_reply("Hello!")
+    driver.will_reply("", finish_reason="length")
+    first = await driver.model.complete(MESSAGES)
+    assert driver.last_offered() is None
+    second = await driver.model.complete(MESSAGES, ())
+    assert driver.last_offered() is None
+    assert (first.text, first.tool_calls) == ("Hello!", ())
+    assert (second.text, second.finish_reason, second.tool_calls) == ("", "length", ())
+
+
+async def test_tool_calls_when_no_tools_were_offered_are_dropped(driver: Driver) -> None:
+    driver.will_call(("post_message", arguments(MOVED)), text="I would if I could.")
+    completion = await driver.model.complete(MESSAGES)
+    assert (completion.text, completion.tool_calls) == ("I would if I could.", ())
+
+
+async def test_an_empty_reply_without_tool_calls_is_still_the_use_cases_to_judge(
+    driver: Driver,
+) -> None:
+    driver.will_reply("", finish_reason="stop")
+    completion = await driver.model.complete(MESSAGES, TOOLS)
+    assert (completion.text, completion.tool_calls) == ("", ())
+    assert driver.last_offered() == ["post_message", "add_reaction"]
+
+
+async def test_a_filtered_reply_with_tool_calls_is_still_a_content_filter_failure(
+    driver: Driver,
+) -> None:
+    driver.will_call(("post_message", arguments(MOVED)), finish_reason="content_filter")
+    with pytest.raises(ChatModelError) as raised:
+        await driver.model.complete(MESSAGES, TOOLS)
+    assert raised.value.kind is FailureKind.CONTENT_FILTER
+
+
+async def test_each_call_is_offered_its_own_tools(driver: Driver) -> None:
+    driver.will_call(("add_reaction", arguments({"emoji": "bear"})))
+    driver.will_call(("add_reaction", arguments({"emoji": "bear"})), text="Only words now.")
+    first = await driver.model.complete(MESSAGES, TOOLS)
+    second = await driver.model.complete(MESSAGES, [POST_MESSAGE])
+    assert first.tool_calls == (ToolCall("add_reaction", {"emoji": "bear"}),)
+    assert driver.last_offered() == ["post_message"]
+    assert (second.text, second.tool_calls) == ("Only words now.", ())

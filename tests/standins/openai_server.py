@@ -4,6 +4,8 @@ Real clients reach it over HTTP, so tests exercise the same bytes the provider w
 It runs its own event loop in a daemon thread: the test's loop, a synchronous test or a
 child process can all talk to it, and a hanging request never blocks the test itself.
 Each chat request consumes one scripted step; an empty script answers with a default reply.
+A Reply may call tools, answered in OpenAI's wire shape; what a request offered is in its
+recorded body (RecordedRequest.tools).
 Image requests (POST /v1/images/generations) have a queue of their own, so a test that
 chats and draws never has one request eat the other's step; an empty one answers ImageB64().
 URL answers point at /files/<n>.png on the stand-in itself, as a provider's CDN would.
@@ -20,7 +22,9 @@ import socket
 import struct
 import threading
 import time
+import uuid
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -40,11 +44,43 @@ class Usage:
 
 
 @attrs.frozen
+class ToolCallReply:
+    """One tool call in a reply. `arguments` is sent verbatim as the JSON string the wire
+    carries, so a test can send arguments that are not JSON, or not an object."""
+
+    name: str
+    arguments: str = "{}"
+    id: str | None = None  # None: a fresh call_... id, as OpenAI makes one per call
+    # A custom (free-form) tool call, of a kind Lukas never offers; `arguments` is its input.
+    custom: bool = False
+
+    def wire(self) -> dict[str, Any]:
+        call_id = self.id or f"call_{uuid.uuid4().hex[:24]}"
+        if self.custom:
+            return {
+                "id": call_id,
+                "type": "custom",
+                "custom": {"name": self.name, "input": self.arguments},
+            }
+        return {
+            "id": call_id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+def _tool_calls(calls: Iterable[ToolCallReply]) -> tuple[ToolCallReply, ...]:
+    return tuple(calls)
+
+
+@attrs.frozen
 class Reply:
     text: str = "..."
-    finish_reason: str = "stop"
+    # None: "tool_calls" when the reply calls tools, else "stop", as OpenAI answers.
+    finish_reason: str | None = None
     usage: Usage | None = Usage()  # None omits the key, as some real servers do.
     model: str | None = None  # None echoes the model the request asked for.
+    tool_calls: tuple[ToolCallReply, ...] = attrs.field(default=(), converter=_tool_calls)
 
 
 def _error(message: str, type_: str | None, param: str | None, code: str | None) -> dict[str, Any]:
@@ -208,6 +244,14 @@ class RecordedRequest:
     @property
     def roles(self) -> list[str]:
         return [str(message["role"]) for message in self.messages]
+
+    @property
+    def tools(self) -> list[dict[str, Any]] | None:
+        """The tools the request offered, as sent; None when it had no `tools` key."""
+        tools: list[dict[str, Any]] | None = (
+            self.body.get("tools") if isinstance(self.body, dict) else None
+        )
+        return tools
 
     @property
     def is_chat(self) -> bool:
@@ -402,6 +446,12 @@ def _default_reply(number: int, body: Any) -> Reply:
 
 def _completion(reply: Reply, body: Any) -> dict[str, Any]:
     requested = body.get("model") if isinstance(body, dict) else None
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+    if reply.tool_calls:
+        # OpenAI sends null, not "", for a turn that only calls tools.
+        message["content"] = reply.text or None
+        message["tool_calls"] = [call.wire() for call in reply.tool_calls]
+    finish_reason = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
     completion: dict[str, Any] = {
         "id": f"chatcmpl-standin-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -410,8 +460,8 @@ def _completion(reply: Reply, body: Any) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.text},
-                "finish_reason": reply.finish_reason,
+                "message": message,
+                "finish_reason": finish_reason,
             }
         ],
     }

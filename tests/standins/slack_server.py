@@ -18,6 +18,20 @@ channel. `uploads()` shows what arrived. The POST to the upload URL is recorded 
 scheme: each page holds at most `limit` channels (100 unless asked), and
 `response_metadata.next_cursor` is an opaque cursor for the next page, or "" after the last.
 The table starts, and starts again on reset(), with one channel: C0GEN, "general".
+
+`chat.postMessage` answers from the same table, as Slack answers a bot that has chat:write but
+not chat:write.public: in an archived channel `is_archived`, in a channel the bot is not a
+member of `not_in_channel`, and in a channel taken out with `remove_channel` (deleted, or
+never visible to the bot) `channel_not_found`. Nothing is posted then, though the call is
+recorded among `calls()` like any other. Channel ids the table never held are accepted as
+before: tests push events from channels such as "C1" and expect Lukas's replies to land there,
+so only a removed id is unknown. DMs ("D...") and posts to a person's id ("U...") are
+unaffected.
+
+`users.list` pages the same way through a people table set with `add_user` and `remove_user`.
+Like a real workspace's, the table starts (and starts again on reset()) with Slackbot and the
+bot user itself, and a deactivated person stays listed, with `deleted` true. `users.info`
+answers from the same table.
 """
 
 from __future__ import annotations
@@ -53,15 +67,18 @@ from standins.slack_socket import (
 from standins.threaded_server import ThreadedServer
 
 __all__ = [
+    "SLACKBOT_ID",
     "UPLOAD",
     "Answer",
     "ApiCall",
+    "Proceed",
     "RateLimited",
     "SlackError",
     "SlackStandIn",
     "Upload",
     "app_mention",
     "channel_message",
+    "dm_channel",
     "dm_message",
     "next_ts",
 ]
@@ -70,6 +87,10 @@ _T = TypeVar("_T")
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # The name calls() and script() use for a POST to an upload URL, which is no Web API method.
 UPLOAD = "upload"
+# Slackbot's id is the same in every workspace.
+SLACKBOT_ID = "USLACKBOT"
+# Where Slack puts a new account until its owner says otherwise.
+_SLACK_DEFAULT_TZ = "America/Los_Angeles"
 
 
 @attrs.frozen
@@ -103,7 +124,12 @@ class Answer:
     body: dict[str, Any]
 
 
-Step = SlackError | RateLimited | Answer
+@attrs.frozen
+class Proceed:
+    """The method's normal answer, for scripting a failure after some calls that succeed."""
+
+
+Step = SlackError | RateLimited | Answer | Proceed
 
 
 @attrs.frozen
@@ -137,7 +163,10 @@ class _Channel:
 
 # Every workspace has one general channel; this is the stand-in's, present after each reset().
 _DEFAULT_CHANNELS = (_Channel("C0GEN", "general", True, True, False),)
-# Slack's conversations.list pages: 100 channels unless asked, never more than 1000.
+# Slack's pages: 100 entries unless asked, never more than 1000. (Asked for no limit, Slack's
+# users.list tries to send the whole team at once, and may refuse a large one with
+# limit_required; the stand-in pages by 100 there too, so a caller that forgets the limit
+# still meets paging.)
 _DEFAULT_PAGE = 100
 _MAX_PAGE = 1000
 _CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
@@ -150,6 +179,20 @@ class _Person:
     real_name: str
     name: str
     is_bot: bool
+    deleted: bool = False
+    timezone: str | None = None
+
+
+def _default_people(bot_user_id: str) -> dict[str, _Person]:
+    # Every workspace lists these two, the bot user only once its app is installed. Slack
+    # reports Slackbot with is_bot false: it is part of Slack, older than bot users.
+    slackbot = _Person(
+        SLACKBOT_ID, "Slackbot", "Slackbot", "slackbot", is_bot=False, timezone=_SLACK_DEFAULT_TZ
+    )
+    lukas = _Person(
+        bot_user_id, "Lukas", "Lukas the Bear", "lukas", is_bot=True, timezone=_SLACK_DEFAULT_TZ
+    )
+    return {person.user_id: person for person in (slackbot, lukas)}
 
 
 class SlackStandIn(ThreadedServer):
@@ -163,8 +206,10 @@ class SlackStandIn(ThreadedServer):
         self._scripts: dict[str, collections.deque[Step]] = collections.defaultdict(
             collections.deque
         )
-        self._people: dict[str, _Person] = {}
+        self._people = _default_people(bot_user_id)
         self._channels: dict[str, _Channel] = {c.channel_id: c for c in _DEFAULT_CHANNELS}
+        # Ids taken out with remove_channel: chat.postMessage answers channel_not_found there.
+        self._removed_channels: set[str] = set()
         self._links = SocketModeLinks(bot_user_id)
         self._event_ids = 0
         # Keyed by file id, in issue order. The counter outlives reset(), so a client left
@@ -179,6 +224,7 @@ class SlackStandIn(ThreadedServer):
             "reactions.add": _ok,
             "reactions.remove": _ok,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "conversations.open": _conversations_open,
             "conversations.list": self._conversations_list,
             "assistant.threads.setStatus": _ok,
@@ -192,15 +238,16 @@ class SlackStandIn(ThreadedServer):
         return f"{self.root_url}/api/"
 
     def reset(self) -> None:
-        """Forgets calls, scripts, people, added channels (leaving C0GEN, "general") and
-        Socket Mode traffic, and drops any open link, so no client left over from an earlier
-        test gets the next test's envelopes. Call it between tests, not while a client is
-        meant to stay connected."""
+        """Forgets calls, scripts, added people (leaving Slackbot and the bot user), added
+        and removed channels (leaving C0GEN, "general") and Socket Mode traffic, and drops
+        any open link, so no client left over from an earlier test gets the next test's
+        envelopes. Call it between tests, not while a client is meant to stay connected."""
         with self._lock:
             self._calls.clear()
             self._scripts.clear()
-            self._people.clear()
+            self._people = _default_people(self.bot_user_id)
             self._channels = {c.channel_id: c for c in _DEFAULT_CHANNELS}
+            self._removed_channels.clear()
             self._uploads.clear()
         if self._loop is not None:
             self._on_loop(self._links.drop_all())
@@ -215,11 +262,34 @@ class SlackStandIn(ThreadedServer):
         real_name: str | None = None,
         is_bot: bool = False,
         name: str | None = None,
+        *,
+        deleted: bool = False,
+        timezone: str | None = None,
     ) -> None:
+        """Adds a person to what users.list and users.info show, after those already there.
+        Adding an id again replaces that person in place, so `deleted=True` deactivates
+        someone as Slack does: still listed, flagged. `timezone` is an IANA name, or None
+        for a profile that names none."""
         handle = name or display_name.lower().replace(" ", ".")
-        person = _Person(user_id, display_name, real_name or display_name, handle, is_bot)
+        person = _Person(
+            user_id,
+            display_name,
+            real_name or display_name,
+            handle,
+            is_bot,
+            deleted=deleted,
+            timezone=timezone,
+        )
         with self._lock:
             self._people[user_id] = person
+
+    def remove_user(self, user_id: str) -> None:
+        """Takes a person out of the table entirely (Slackbot and the bot user too), as no
+        deactivation does: for a listing that simply stops showing someone. A cursor that
+        pointed at them becomes invalid_cursor, as Slack's do when the list moves under them.
+        Raises KeyError for an id not in the table."""
+        with self._lock:
+            del self._people[user_id]
 
     def add_channel(
         self,
@@ -233,7 +303,8 @@ class SlackStandIn(ThreadedServer):
         """Adds a public channel to what conversations.list shows, after those already there.
         Adding an id again replaces that channel in place. A workspace has exactly one
         general channel, so a channel added with is_general=True takes the flag from
-        whichever channel had it (C0GEN by default)."""
+        whichever channel had it (C0GEN by default). chat.postMessage there is refused with
+        not_in_channel unless `is_member`, and with is_archived if `is_archived`."""
         channel = _Channel(channel_id, name, is_general, is_member, is_archived)
         with self._lock:
             if is_general:
@@ -241,9 +312,20 @@ class SlackStandIn(ThreadedServer):
                     key: attrs.evolve(c, is_general=False) for key, c in self._channels.items()
                 }
             self._channels[channel_id] = channel
+            self._removed_channels.discard(channel_id)
+
+    def remove_channel(self, channel_id: str) -> None:
+        """Takes a channel out of the table, as deleting it does: conversations.list stops
+        showing it, a cursor that pointed at it becomes invalid_cursor, and chat.postMessage
+        there answers channel_not_found until the id is added again. Raises KeyError for an
+        id not in the table."""
+        with self._lock:
+            del self._channels[channel_id]
+            self._removed_channels.add(channel_id)
 
     def script(self, method: str, *steps: Step) -> None:
-        """Queues answers for the next calls of `method`; normal answers resume after them."""
+        """Queues answers for the next calls of `method`; normal answers resume after them.
+        A Proceed() in the queue lets one call through to its normal answer."""
         with self._lock:
             self._scripts[method].extend(steps)
 
@@ -469,7 +551,7 @@ class SlackStandIn(ThreadedServer):
             step = scripted.popleft() if scripted else None
             known = self._uploads.get(file_id)
             # Only a default answer stores the bytes; a scripted one stands for a lost upload.
-            if step is None and known is not None:
+            if (step is None or isinstance(step, Proceed)) and known is not None:
                 self._uploads[file_id] = attrs.evolve(known, data=data, uploaded=True)
         match step:
             case SlackError():
@@ -521,15 +603,32 @@ class SlackStandIn(ThreadedServer):
         channel = str(args.get("channel") or "")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        refusal = self._channel_refusal(channel)
+        if refusal is not None:
+            return {"ok": False, "error": refusal}
         if not any(args.get(key) for key in ("text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         ts = next_ts()
         return {
             "ok": True,
-            "channel": _dm_channel(channel) if channel[0] in "UW" else channel,
+            "channel": dm_channel(channel) if channel[0] in "UW" else channel,
             "ts": ts,
             "message": self._bot_message(args, ts),
         }
+
+    def _channel_refusal(self, channel: str) -> str | None:
+        """Slack's error for a post in `channel` by a bot without chat:write.public, or None
+        where it may post. Only ids the table holds or held are checked (see the module's
+        docstring); Slack reports an archived channel so even to a member."""
+        with self._lock:
+            if channel in self._removed_channels:
+                return "channel_not_found"
+            known = self._channels.get(channel)
+        if known is None:
+            return None
+        if known.is_archived:
+            return "is_archived"
+        return None if known.is_member else "not_in_channel"
 
     def _update_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
@@ -608,26 +707,15 @@ class SlackStandIn(ThreadedServer):
         types.discard("")
         if not types or not types <= _CONVERSATION_TYPES:
             return {"ok": False, "error": "invalid_types"}
-        try:
-            limit = int(str(args.get("limit") or 0))
-        except ValueError:
+        limit = _page_limit(args)
+        if limit is None:
             return {"ok": False, "error": "invalid_limit"}
-        if limit < 0:
-            return {"ok": False, "error": "invalid_limit"}
-        limit = min(limit or _DEFAULT_PAGE, _MAX_PAGE)
         exclude_archived = _truthy(args.get("exclude_archived"))
-        cursor = str(args.get("cursor") or "")
         with self._lock:
             table = list(self._channels.values())
-        start = 0
-        if cursor:
-            # A cursor names the first channel of its page, so a page boundary stays put
-            # even if channels are added meanwhile, as Slack's cursors do.
-            first_id = _decode_cursor(cursor)
-            ids = [c.channel_id for c in table]
-            if first_id is None or first_id not in ids:
-                return {"ok": False, "error": "invalid_cursor"}
-            start = ids.index(first_id)
+        start = _cursor_start("channel", args, [c.channel_id for c in table])
+        if start is None:
+            return {"ok": False, "error": "invalid_cursor"}
         # Every channel in the table is public, so only public_channel selects any.
         wanted = [
             c
@@ -635,7 +723,7 @@ class SlackStandIn(ThreadedServer):
             if "public_channel" in types and not (exclude_archived and c.is_archived)
         ]
         page, rest = wanted[:limit], wanted[limit:]
-        next_cursor = _encode_cursor(rest[0].channel_id) if rest else ""
+        next_cursor = _encode_cursor("channel", rest[0].channel_id) if rest else ""
         return {
             "ok": True,
             "channels": [_channel_object(c) for c in page],
@@ -646,26 +734,28 @@ class SlackStandIn(ThreadedServer):
         user_id = str(args.get("user") or "")
         with self._lock:
             person = self._people.get(user_id)
-        if person is None and user_id == self.bot_user_id:
-            person = _Person(user_id, "Lukas", "Lukas the Bear", "lukas", is_bot=True)
         if person is None:
             return {"ok": False, "error": "user_not_found"}
-        profile = {
-            "display_name": person.display_name,
-            "display_name_normalized": person.display_name,
-            "real_name": person.real_name,
-            "real_name_normalized": person.real_name,
+        return {"ok": True, "user": _user_object(person)}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        limit = _page_limit(args)
+        if limit is None:
+            return {"ok": False, "error": "invalid_limit"}
+        with self._lock:
+            table = list(self._people.values())
+        start = _cursor_start("user", args, [p.user_id for p in table])
+        if start is None:
+            return {"ok": False, "error": "invalid_cursor"}
+        page, rest = table[start : start + limit], table[start + limit :]
+        return {
+            "ok": True,
+            "members": [_user_object(p) for p in page],
+            "cache_ts": 1_700_000_000,
+            "response_metadata": {
+                "next_cursor": _encode_cursor("user", rest[0].user_id) if rest else ""
+            },
         }
-        user = {
-            "id": person.user_id,
-            "team_id": TEAM_ID,
-            "name": person.name,
-            "real_name": person.real_name,
-            "deleted": False,
-            "is_bot": person.is_bot,
-            "profile": profile,
-        }
-        return {"ok": True, "user": user}
 
 
 async def _wait_async(done: Callable[[], bool], seconds: float, what: str) -> None:
@@ -681,8 +771,9 @@ def _ok(args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _dm_channel(user_id: str) -> str:
-    # U0ADA talks to the bot in D0ADA, matching dm_message's defaults.
+def dm_channel(user_id: str) -> str:
+    """The id of the bot's DM with a person, as conversations.open and a post to the person's
+    own id give it: U0ADA talks to the bot in D0ADA, matching dm_message's defaults."""
     return "D" + user_id[1:]
 
 
@@ -690,7 +781,7 @@ def _conversations_open(args: dict[str, Any]) -> dict[str, Any]:
     users = [user.strip() for user in str(args.get("users") or "").split(",") if user.strip()]
     if not users:
         return {"ok": False, "error": "users_list_not_supplied"}
-    channel = _dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
+    channel = dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
     return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
 
 
@@ -699,18 +790,66 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in {"1", "true"}
 
 
-def _encode_cursor(channel_id: str) -> str:
-    # Slack's cursors are opaque base64 text such as "dGVhbTpDMDYxRkE1UEI=" ("team:C061FA5PB").
-    return base64.b64encode(f"channel:{channel_id}".encode()).decode()
+def _page_limit(args: dict[str, Any]) -> int | None:
+    """The page size a listing asked for, or None for a limit Slack would call invalid."""
+    try:
+        limit = int(str(args.get("limit") or 0))
+    except ValueError:
+        return None
+    if limit < 0:
+        return None
+    return min(limit or _DEFAULT_PAGE, _MAX_PAGE)
 
 
-def _decode_cursor(cursor: str) -> str | None:
+def _cursor_start(kind: str, args: dict[str, Any], ids: list[str]) -> int | None:
+    """Where in the table `ids` the asked-for page starts; None for an invalid cursor."""
+    cursor = str(args.get("cursor") or "")
+    if not cursor:
+        return 0
+    # A cursor names the first entry of its page, so a page boundary stays put even if
+    # entries are added meanwhile, as Slack's cursors do.
+    first_id = _decode_cursor(kind, cursor)
+    if first_id is None or first_id not in ids:
+        return None
+    return ids.index(first_id)
+
+
+def _encode_cursor(kind: str, entry_id: str) -> str:
+    # Slack's cursors are opaque base64 text such as "dXNlcjpVMDYxTkZUVDI=" ("user:U061NFTT2").
+    return base64.b64encode(f"{kind}:{entry_id}".encode()).decode()
+
+
+def _decode_cursor(kind: str, cursor: str) -> str | None:
     try:
         text = base64.b64decode(cursor.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-    kind, _, channel_id = text.partition(":")
-    return channel_id if kind == "channel" and channel_id else None
+    found, _, entry_id = text.partition(":")
+    # A channel cursor handed to users.list is as invalid as a made-up one.
+    return entry_id if found == kind and entry_id else None
+
+
+def _user_object(person: _Person) -> dict[str, Any]:
+    # The fields Slack gives a member in users.list and users.info that a bot reads.
+    profile = {
+        "display_name": person.display_name,
+        "display_name_normalized": person.display_name,
+        "real_name": person.real_name,
+        "real_name_normalized": person.real_name,
+    }
+    user: dict[str, Any] = {
+        "id": person.user_id,
+        "team_id": TEAM_ID,
+        "name": person.name,
+        "deleted": person.deleted,
+        "real_name": person.real_name,
+        "is_bot": person.is_bot,
+        "is_app_user": False,
+        "profile": profile,
+    }
+    if person.timezone is not None:
+        user["tz"] = person.timezone
+    return user
 
 
 def _channel_object(channel: _Channel) -> dict[str, Any]:

@@ -14,7 +14,12 @@ import httpx
 import openai
 import pytest
 from openai.types import ImagesResponse
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
 
 from standins.openai_server import (
     TINY_PNG,
@@ -28,6 +33,7 @@ from standins.openai_server import (
     Malformed,
     OpenAIStandIn,
     Reply,
+    ToolCallReply,
     Usage,
     tiny_png,
 )
@@ -413,6 +419,160 @@ async def test_async_client_on_the_tests_own_loop(standin: OpenAIStandIn) -> Non
 
     assert completion.choices[0].message.content == "async hello"
     assert [r.roles for r in standin.chat_requests()] == [["system", "user"]] * 2
+
+
+# Tool calls: offered in the request's `tools`, answered in the reply's message.tool_calls.
+
+POST_MESSAGE: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {
+        "name": "post_message",
+        "description": "Post a message in a channel.",
+        "parameters": {
+            "type": "object",
+            "properties": {"channel": {"type": "string"}, "text": {"type": "string"}},
+            "required": ["channel", "text"],
+        },
+    },
+}
+
+
+def chat_with_tools(client: openai.OpenAI) -> ChatCompletion:
+    return client.chat.completions.create(
+        model="gpt-test", messages=HELLO, tools=[POST_MESSAGE], tool_choice="auto"
+    )
+
+
+def function_calls(completion: ChatCompletion) -> list[ChatCompletionMessageFunctionToolCall]:
+    calls = completion.choices[0].message.tool_calls or []
+    assert all(isinstance(call, ChatCompletionMessageFunctionToolCall) for call in calls)
+    return [call for call in calls if isinstance(call, ChatCompletionMessageFunctionToolCall)]
+
+
+def test_a_reply_calling_a_tool_has_openais_wire_shape(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    arguments = '{"channel": "general", "text": "The meeting moved to 3."}'
+    standin.script(Reply(text="", tool_calls=[ToolCallReply("post_message", arguments)]))
+
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-test", messages=HELLO, tools=[POST_MESSAGE]
+    )
+
+    [choice] = json.loads(raw.text)["choices"]
+    assert choice["finish_reason"] == "tool_calls"
+    message = choice["message"]
+    assert message["content"] is None
+    [call] = message["tool_calls"]
+    assert call["id"].startswith("call_")
+    assert call == {
+        "id": call["id"],
+        "type": "function",
+        "function": {"name": "post_message", "arguments": arguments},
+    }
+    [parsed] = function_calls(raw.parse())
+    assert (parsed.function.name, json.loads(parsed.function.arguments)) == (
+        "post_message",
+        {"channel": "general", "text": "The meeting moved to 3."},
+    )
+
+
+def test_a_reply_can_hold_text_and_several_calls_in_order_with_ids_of_their_own(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(
+        Reply(
+            "On it!",
+            tool_calls=(
+                ToolCallReply("post_message", '{"channel": "general", "text": "a"}'),
+                ToolCallReply("post_message", '{"channel": "random", "text": "b"}'),
+                ToolCallReply("post_message", "{}", id="call_fixed"),
+            ),
+        )
+    )
+
+    completion = chat_with_tools(client)
+
+    assert completion.choices[0].message.content == "On it!"
+    assert completion.choices[0].finish_reason == "tool_calls"
+    calls = function_calls(completion)
+    assert [json.loads(call.function.arguments).get("channel") for call in calls] == [
+        "general",
+        "random",
+        None,
+    ]
+    assert calls[2].id == "call_fixed"
+    assert len({call.id for call in calls}) == 3
+
+
+def test_tool_call_arguments_are_sent_verbatim_even_when_not_json(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(
+        Reply(
+            "",
+            tool_calls=[
+                ToolCallReply("post_message", "not json"),
+                ToolCallReply("post_message", "[1,2]"),
+            ],
+        )
+    )
+
+    calls = function_calls(chat_with_tools(client))
+
+    assert [call.function.arguments for call in calls] == ["not json", "[1,2]"]
+
+
+def test_a_finish_reason_given_with_tool_calls_is_kept(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    # Some OpenAI-compatible servers say "stop" even when the turn calls tools.
+    standin.script(Reply("", finish_reason="stop", tool_calls=[ToolCallReply("post_message")]))
+
+    completion = chat_with_tools(client)
+
+    assert completion.choices[0].finish_reason == "stop"
+    assert [call.function.arguments for call in function_calls(completion)] == ["{}"]
+
+
+def test_a_custom_tool_call_has_its_own_shape(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply("", tool_calls=[ToolCallReply("grep", "bear", custom=True)]))
+
+    raw = client.chat.completions.with_raw_response.create(model="gpt-test", messages=HELLO)
+
+    [call] = json.loads(raw.text)["choices"][0]["message"]["tool_calls"]
+    assert (call["type"], call["custom"]) == ("custom", {"name": "grep", "input": "bear"})
+    assert "function" not in call
+
+
+def test_a_reply_without_tool_calls_keeps_its_old_shape(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Reply(""), Reply("Hello!"))
+
+    empty = client.chat.completions.with_raw_response.create(model="gpt-test", messages=HELLO)
+    hello = client.chat.completions.with_raw_response.create(model="gpt-test", messages=HELLO)
+
+    for raw, text in ((empty, ""), (hello, "Hello!")):
+        [choice] = json.loads(raw.text)["choices"]
+        assert choice["message"] == {"role": "assistant", "content": text}
+        assert choice["finish_reason"] == "stop"
+
+
+def test_the_tools_a_request_offered_are_recorded_as_sent(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    chat_with_tools(client)
+    chat(client)
+
+    offered, plain = standin.chat_requests()
+
+    assert offered.tools == [POST_MESSAGE]
+    assert offered.body["tool_choice"] == "auto"
+    assert plain.tools is None
+    assert "tools" not in plain.body
 
 
 # Images: POST /v1/images/generations with a queue of its own, and URLs served from /files/.

@@ -24,8 +24,10 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from standins.slack_server import (
+    SLACKBOT_ID,
     UPLOAD,
     Answer,
+    Proceed,
     RateLimited,
     SlackError,
     SlackStandIn,
@@ -167,6 +169,7 @@ async def test_default_answers_for_the_methods_a_bot_uses(standin: SlackStandIn)
         "real_name_normalized": "Ada Lovelace",
     }
     assert (ada["user"]["is_bot"], ada["user"]["deleted"]) == (False, False)
+    assert "tz" not in ada["user"]  # add_user named no time zone
     assert opened["channel"]["id"] == "D0ADA"
     assert (updated["channel"], updated["ts"], updated["text"]) == (
         "C0GEN",
@@ -340,6 +343,330 @@ async def test_reset_restores_the_default_channel_table(standin: SlackStandIn) -
     channels = (await web_client(standin).conversations_list())["channels"]
 
     assert [(c["id"], c["is_general"]) for c in channels] == [("C0GEN", True)]
+
+
+# ---- chat.postMessage and the channel table
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [("C0OLD", "is_archived"), ("C0ELSE", "not_in_channel"), ("C0GONE", "channel_not_found")],
+)
+async def test_post_message_is_refused_where_a_bot_may_not_post(
+    standin: SlackStandIn, channel: str, error: str
+) -> None:
+    standin.add_channel("C0OLD", "old-news", is_archived=True)
+    standin.add_channel("C0ELSE", "elsewhere", is_member=False)
+    standin.add_channel("C0GONE", "gone")
+    standin.remove_channel("C0GONE")
+
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).chat_postMessage(channel=channel, text="Hello?")
+
+    assert raised.value.response.status_code == 200
+    assert raised.value.response["error"] == error
+    # Refused, but recorded like any call.
+    assert [call.args for call in standin.posted_messages()] == [
+        {"channel": channel, "text": "Hello?"}
+    ]
+
+
+async def test_an_archived_channel_refuses_even_a_member(standin: SlackStandIn) -> None:
+    standin.add_channel("C0OLD", "old-news", is_archived=True, is_member=True)
+    standin.add_channel("C0LOST", "lost-and-archived", is_archived=True, is_member=False)
+    client = web_client(standin)
+
+    errors = []
+    for channel in ("C0OLD", "C0LOST"):
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel=channel, text="Hello?")
+        errors.append(raised.value.response["error"])
+
+    assert errors == ["is_archived", "is_archived"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "lands_in"),
+    [
+        ("C0GEN", "C0GEN"),  # in the table, a member
+        ("C0ROOM1", "C0ROOM1"),  # added, a member
+        ("C1", "C1"),  # never in the table: accepted, as threads in pushed events need
+        ("G0SECRET", "G0SECRET"),
+        ("D0ADA", "D0ADA"),
+        ("U0ADA", "D0ADA"),
+    ],
+)
+async def test_post_message_lands_everywhere_else(
+    standin: SlackStandIn, channel: str, lands_in: str
+) -> None:
+    standin.add_channel("C0ROOM1", "room-1")
+    standin.add_channel("C0ELSE", "elsewhere", is_member=False)
+
+    response = await web_client(standin).chat_postMessage(channel=channel, text="Hi")
+
+    assert (response["ok"], response["channel"]) == (True, lands_in)
+
+
+async def test_a_scripted_answer_overrides_the_channel_table(standin: SlackStandIn) -> None:
+    standin.add_channel("C0ELSE", "elsewhere", is_member=False)
+    standin.script("chat.postMessage", Answer({"ok": True, "ts": "42.000000", "channel": "C0ELSE"}))
+    client = web_client(standin)
+
+    scripted = await client.chat_postMessage(channel="C0ELSE", text="Hi")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C0ELSE", text="Hi")
+
+    assert scripted["ts"] == "42.000000"
+    assert raised.value.response["error"] == "not_in_channel"
+
+
+async def test_post_message_checks_the_channel_before_the_text(standin: SlackStandIn) -> None:
+    standin.add_channel("C0ELSE", "elsewhere", is_member=False)
+    client = web_client(standin)
+
+    with pytest.raises(SlackApiError) as refused:
+        await client.api_call("chat.postMessage", json={"channel": "C0ELSE"})
+    with pytest.raises(SlackApiError) as empty:
+        await client.api_call("chat.postMessage", json={"channel": "C0GEN"})
+
+    assert refused.value.response["error"] == "not_in_channel"
+    assert empty.value.response["error"] == "no_text"
+
+
+async def test_a_removed_channel_leaves_the_listing_until_added_again(
+    standin: SlackStandIn,
+) -> None:
+    for n in range(1, 4):
+        standin.add_channel(f"C0ROOM{n}", f"room-{n}")
+    client = web_client(standin)
+    first = await client.conversations_list(limit=2)  # the cursor points at C0ROOM2
+
+    standin.remove_channel("C0ROOM2")
+    with pytest.raises(SlackApiError) as moved:
+        await client.conversations_list(limit=2, cursor=first["response_metadata"]["next_cursor"])
+    listed = [c["id"] for c in (await client.conversations_list())["channels"]]
+    standin.add_channel("C0ROOM2", "room-2-again")
+    posted = await client.chat_postMessage(channel="C0ROOM2", text="Back again")
+
+    assert moved.value.response["error"] == "invalid_cursor"
+    assert listed == ["C0GEN", "C0ROOM1", "C0ROOM3"]
+    assert posted["channel"] == "C0ROOM2"
+    with pytest.raises(KeyError):
+        standin.remove_channel("C0NEVER")
+
+
+async def test_reset_forgets_removed_channels(standin: SlackStandIn) -> None:
+    standin.remove_channel("C0GEN")
+    standin.reset()
+
+    posted = await web_client(standin).chat_postMessage(channel="C0GEN", text="Still here")
+
+    assert posted["channel"] == "C0GEN"
+
+
+# ---- users.list and the people table
+
+
+async def list_users(client: AsyncWebClient, limit: int) -> tuple[list[list[str]], list[str]]:
+    """Pages through users.list by hand: the ids on each page, and each next_cursor."""
+    pages: list[list[str]] = []
+    cursors: list[str] = []
+    while True:
+        response = await client.users_list(limit=limit, cursor=cursors[-1] if cursors else None)
+        pages.append([member["id"] for member in response["members"]])
+        cursors.append(response["response_metadata"]["next_cursor"])
+        if not cursors[-1]:
+            return pages, cursors
+
+
+async def test_every_listing_holds_slackbot_and_the_bot_user(standin: SlackStandIn) -> None:
+    response = await web_client(standin).users_list()
+
+    slackbot, lukas = response["members"]
+    assert response["response_metadata"] == {"next_cursor": ""}
+    assert (slackbot["id"], slackbot["name"], slackbot["real_name"]) == (
+        SLACKBOT_ID,
+        "slackbot",
+        "Slackbot",
+    )
+    # As real Slack reports it: Slackbot is part of Slack, not a bot user.
+    assert (slackbot["is_bot"], slackbot["is_app_user"], slackbot["deleted"]) == (
+        False,
+        False,
+        False,
+    )
+    assert (lukas["id"], lukas["is_bot"], lukas["deleted"]) == ("U0LUKAS", True, False)
+    assert lukas["profile"]["real_name"] == "Lukas the Bear"
+
+
+async def test_users_list_pages_by_cursor(standin: SlackStandIn) -> None:
+    for n in range(1, 4):
+        standin.add_user(f"U0P{n}", f"Person {n}")
+    client = web_client(standin)
+
+    pages, cursors = await list_users(client, limit=2)
+
+    assert pages == [[SLACKBOT_ID, "U0LUKAS"], ["U0P1", "U0P2"], ["U0P3"]]
+    assert cursors[-1] == ""
+    assert all(cursors[:-1])
+    # slack-sdk sends the paging arguments as a GET's query string.
+    assert [call.args for call in standin.calls("users.list")] == [
+        {"limit": "2"},
+        {"limit": "2", "cursor": cursors[0]},
+        {"limit": "2", "cursor": cursors[1]},
+    ]
+
+
+async def test_a_page_that_ends_the_list_exactly_has_an_empty_cursor(
+    standin: SlackStandIn,
+) -> None:
+    standin.add_user("U0P1", "Person 1")
+    standin.add_user("U0P2", "Person 2")
+
+    pages, cursors = await list_users(web_client(standin), limit=2)
+
+    assert pages == [[SLACKBOT_ID, "U0LUKAS"], ["U0P1", "U0P2"]]
+    # The second page reaches the end exactly: no third call for an empty page.
+    assert len(cursors) == 2
+    assert cursors[0]
+    assert cursors[1] == ""
+
+
+async def test_slack_sdks_own_paging_follows_the_users_cursor(standin: SlackStandIn) -> None:
+    for n in range(1, 6):
+        standin.add_user(f"U0P{n}", f"Person {n}")
+
+    response = await web_client(standin).users_list(limit=3)
+    ids = [member["id"] async for page in response for member in page["members"]]
+
+    assert ids == [SLACKBOT_ID, "U0LUKAS", "U0P1", "U0P2", "U0P3", "U0P4", "U0P5"]
+    assert len(standin.calls("users.list")) == 3
+
+
+async def test_the_default_page_is_a_hundred_and_the_largest_a_thousand(
+    standin: SlackStandIn,
+) -> None:
+    for n in range(1, 1_100):
+        standin.add_user(f"U0P{n:04d}", f"Person {n}")
+    client = web_client(standin)
+
+    unasked = await client.users_list()
+    too_many = await client.users_list(limit=5_000)
+
+    assert len(unasked["members"]) == 100
+    assert len(too_many["members"]) == 1_000
+    assert too_many["response_metadata"]["next_cursor"]
+
+
+async def test_members_are_shaped_like_slacks(standin: SlackStandIn) -> None:
+    standin.add_user("U0ADA", "Ada", real_name="Ada Lovelace", timezone="Europe/London")
+    standin.add_user("U0OLD", "Old Timer", deleted=True)
+    standin.add_user("U0HELPER", "Helper", is_bot=True, name="helper-bot")
+    standin.add_user("U0NOTZ", "No Zone")
+
+    members = {m["id"]: m for m in (await web_client(standin).users_list())["members"]}
+
+    assert members["U0ADA"] == {
+        "id": "U0ADA",
+        "team_id": "T0TEAM",
+        "name": "ada",
+        "deleted": False,
+        "real_name": "Ada Lovelace",
+        "tz": "Europe/London",
+        "is_bot": False,
+        "is_app_user": False,
+        "profile": {
+            "display_name": "Ada",
+            "display_name_normalized": "Ada",
+            "real_name": "Ada Lovelace",
+            "real_name_normalized": "Ada Lovelace",
+        },
+    }
+    assert (members["U0OLD"]["deleted"], members["U0OLD"]["is_bot"]) == (True, False)
+    assert (members["U0HELPER"]["is_bot"], members["U0HELPER"]["name"]) == (True, "helper-bot")
+    assert "tz" not in members["U0NOTZ"]
+
+
+async def test_deactivating_keeps_the_place_and_users_info_tells_the_same(
+    standin: SlackStandIn,
+) -> None:
+    standin.add_user("U0ADA", "Ada", timezone="Europe/London")
+    standin.add_user("U0BOB", "Bob")
+    standin.add_user("U0ADA", "Ada", timezone="Europe/London", deleted=True)
+    client = web_client(standin)
+
+    listed = (await client.users_list())["members"]
+    info = (await client.users_info(user="U0ADA"))["user"]
+
+    assert [m["id"] for m in listed] == [SLACKBOT_ID, "U0LUKAS", "U0ADA", "U0BOB"]
+    assert listed[2] == info
+    assert (info["deleted"], info["tz"]) == (True, "Europe/London")
+
+
+async def test_a_removed_user_is_gone_and_their_cursor_is_invalid(standin: SlackStandIn) -> None:
+    for n in range(1, 4):
+        standin.add_user(f"U0P{n}", f"Person {n}")
+    client = web_client(standin)
+    first = await client.users_list(limit=3)  # the cursor points at U0P2
+
+    standin.remove_user("U0P2")
+    with pytest.raises(SlackApiError) as raised:
+        await client.users_list(limit=3, cursor=first["response_metadata"]["next_cursor"])
+    with pytest.raises(SlackApiError) as missing:
+        await client.users_info(user="U0P2")
+    listed = (await client.users_list())["members"]
+
+    assert raised.value.response["error"] == "invalid_cursor"
+    assert missing.value.response["error"] == "user_not_found"
+    assert [m["id"] for m in listed] == [SLACKBOT_ID, "U0LUKAS", "U0P1", "U0P3"]
+    with pytest.raises(KeyError):
+        standin.remove_user("U0P2")
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"cursor": "not a cursor"}, "invalid_cursor"),
+        ({"cursor": "dXNlcjpVMFVOS05PV04="}, "invalid_cursor"),  # user:U0UNKNOWN
+        ({"cursor": "Y2hhbm5lbDpDMEdFTg=="}, "invalid_cursor"),  # channel:C0GEN, a channel's
+        ({"limit": "lots"}, "invalid_limit"),
+        ({"limit": "-1"}, "invalid_limit"),
+    ],
+)
+async def test_users_list_refuses_bad_arguments(
+    standin: SlackStandIn, params: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).api_call("users.list", http_verb="GET", params=params)
+
+    assert raised.value.response["error"] == error
+
+
+async def test_proceed_lets_a_call_through_before_a_scripted_failure(
+    standin: SlackStandIn,
+) -> None:
+    standin.add_user("U0ADA", "Ada")
+    standin.script("users.list", Proceed(), SlackError("internal_error"))
+    client = web_client(standin)
+
+    first = await client.users_list(limit=2)
+    with pytest.raises(SlackApiError) as raised:
+        await client.users_list(limit=2, cursor=first["response_metadata"]["next_cursor"])
+    again = await client.users_list(limit=2, cursor=first["response_metadata"]["next_cursor"])
+
+    assert [m["id"] for m in first["members"]] == [SLACKBOT_ID, "U0LUKAS"]
+    assert raised.value.response["error"] == "internal_error"
+    assert [m["id"] for m in again["members"]] == ["U0ADA"]
+
+
+async def test_reset_leaves_only_slackbot_and_the_bot_user(standin: SlackStandIn) -> None:
+    standin.add_user("U0ADA", "Ada")
+    standin.remove_user(SLACKBOT_ID)
+    standin.reset()
+
+    listed = (await web_client(standin).users_list())["members"]
+
+    assert [m["id"] for m in listed] == [SLACKBOT_ID, "U0LUKAS"]
 
 
 # ---- file uploads through files_upload_v2

@@ -1,0 +1,69 @@
+"""How Lukas reached out: check-ins per member, threads joined, reactions given."""
+
+from __future__ import annotations
+
+import attrs
+
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.domain.events import (
+    CheckInDelivered,
+    CheckInFailed,
+    EngagementDecided,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+)
+
+
+@attrs.define
+class MemberCheckIns:
+    name: str
+    delivered: int = 0
+    failed: int = 0
+    # Only people on the team can be checked in with; the others are shown if they were.
+    on_team: bool = False
+
+    @property
+    def shown(self) -> bool:
+        return self.on_team or bool(self.delivered or self.failed)
+
+
+@attrs.define
+class EngagementStats:
+    threads_judged: int = 0
+    threads_joined: int = 0
+    reactions: int = 0
+    check_ins: dict[str, MemberCheckIns] = attrs.field(factory=dict)
+
+    @property
+    def participation_rate(self) -> float | None:
+        """The share of new threads Lukas joined; None before any was judged."""
+        return self.threads_joined / self.threads_judged if self.threads_judged else None
+
+
+class EngagementStatsProjection:
+    def initial(self) -> EngagementStats:
+        return EngagementStats()
+
+    def evolve(self, state: EngagementStats, recorded: RecordedEvent) -> EngagementStats:
+        # The state is updated in place: a copy per event would make rebuilding quadratic.
+        event = recorded.event
+        match event:
+            case EngagementDecided():
+                state.threads_judged += 1
+                state.threads_joined += event.reply
+                state.reactions += event.reaction is not None
+            case MemberJoined() | MemberUpdated():
+                member = _member(state, event.member_id)
+                member.name, member.on_team = event.name, not event.is_bot
+            case MemberLeft():
+                _member(state, event.member_id).on_team = False
+            case CheckInDelivered():
+                _member(state, event.member_id).delivered += 1
+            case CheckInFailed():
+                _member(state, event.member_id).failed += 1
+        return state
+
+
+def _member(state: EngagementStats, member_id: str) -> MemberCheckIns:
+    return state.check_ins.setdefault(member_id, MemberCheckIns(name=member_id))

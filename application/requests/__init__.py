@@ -1,0 +1,1 @@
+"""What people ask Lukas to do: announcements, reminders, team info, help, settings."""

@@ -1,0 +1,49 @@
+"""What Lukas says when asked what he can do: short, with examples people can copy."""
+
+from __future__ import annotations
+
+_OVERVIEW = """\
+Here's what I can do 🐻
+• *Chat*: just talk to me, in a DM or by mentioning me.
+• *Announcements*: post 'Team meeting at 3pm' to #general
+• *Reminders*: remind me in 30 minutes to check the build · remind #general tomorrow at 9am \
+about the standup · reminders · cancel reminder 2
+• *Team*: team · status · stats
+• *Admins*: set thread probability to 0.3 · pause until tomorrow 9am · resume · draw a picture
+Say "help reminders" (or post, team, settings, pause) for more."""
+
+_TOPICS = {
+    "post": """\
+*Announcements* — I post your words in a channel and tell you when it's done.
+• post 'Lab meeting moved to 3pm' to #general
+• announce in #random: cake in the kitchen!
+If I'm not in the channel yet, invite me there with /invite @Lukas.""",
+    "remind": """\
+*Reminders* — for yourself, a teammate or a channel. Times are in the team's time zone.
+• remind me in 30 minutes to check the build
+• remind @ada at 3pm to send the slides
+• remind #general tomorrow at 9am about the standup
+• remind me on friday to submit the report
+Times I understand: in 2 hours, 3pm, 14:30, tomorrow at 9am, monday, 2026-12-01 09:00.
+"reminders" lists yours; "cancel reminder 2" cancels one.""",
+    "team": """\
+*Team* — "team" lists who is on the team (admins marked), "status" shows my settings, \
+whether I'm paused and whether my AI provider is healthy, "stats" shows how I've been \
+reaching out.""",
+    "settings": """\
+*Settings* (admins only) — "set <setting> to <value>":
+• check-in interval: 24h-48h, 90m, 2h
+• thread probability / reaction probability: a number from 0 to 1, e.g. 0.2 or 20%
+• active hours: 08:00-18:00, or always
+• monitored channels: #general, #random
+• image schedule: fri 10:00
+Every change is remembered, also after a restart.""",
+    "pause": """\
+*Pausing* (admins only) — "pause" keeps me from speaking unasked (check-ins, joining \
+threads, reactions) until "resume"; "pause until tomorrow 9am" or "pause for 2 hours" \
+ends by itself. I still answer when spoken to.""",
+}
+
+
+def help_text(topic: str | None) -> str:
+    return _TOPICS.get(topic or "", _OVERVIEW)

@@ -1,0 +1,88 @@
+"""Team info, Lukas's status and his engagement statistics, as chat answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lukas.application.live_settings import LiveSettings
+from lukas.application.ports.event_store import EventStore
+from lukas.application.proactive import ProactiveSwitch
+from lukas.application.projections.engagement_stats import EngagementStatsProjection
+from lukas.application.projections.projection import rebuild
+from lukas.application.roster import read_roster
+from lukas.domain.events import CircuitStateChanged
+
+_SETTING_LABELS = (
+    ("dm_interval", "check-in interval"),
+    ("thread_probability", "thread probability"),
+    ("reaction_probability", "reaction probability"),
+    ("active_hours", "active hours"),
+    ("monitored_channels", "monitored channels"),
+    ("image_schedule", "image schedule"),
+)
+
+
+async def team_text(store: EventStore, admins: frozenset[str], lukas_id: str) -> str:
+    roster = await read_roster(store)
+    people = [m for m in roster if m.reachable and m.member_id != lukas_id]
+    if not people:
+        return "I don't know the team yet: the member list hasn't been synced from Slack."
+    names = [f"{m.name} (admin)" if m.member_id in admins else m.name for m in people]
+    return f"The team ({len(people)}): " + ", ".join(sorted(names, key=str.lower)) + "."
+
+
+async def status_text(
+    store: EventStore,
+    settings: LiveSettings,
+    switch: ProactiveSwitch,
+    timezone: dt.tzinfo,
+    breaker: str = "chat-model",
+) -> str:
+    current = await settings.current()
+    changes = await settings.latest_changes()
+    lines = ["My settings:"]
+    for key, label in _SETTING_LABELS:
+        change = changes.get(key)
+        source = f" (set by {change.event.by})" if change else ""
+        lines.append(f"• {label}: {current.text_of(key)}{source}")
+    paused = await switch.paused_until()
+    if paused is None:
+        lines.append("• speaking unasked: yes, within active hours")
+    elif paused.year == dt.MAXYEAR:
+        lines.append("• speaking unasked: paused until an admin says resume")
+    else:
+        lines.append(f"• speaking unasked: paused until {_local(paused, timezone)}")
+    tail = await store.read_stream_tail(f"circuit:{breaker}", 1)
+    state = (
+        tail[-1].event.current if tail and isinstance(tail[-1].event, CircuitStateChanged) else None
+    )
+    health = {
+        None: "healthy",
+        "closed": "healthy",
+        "open": "having trouble (I'm using fallback answers)",
+        "half-open": "recovering",
+    }.get(state, state or "healthy")
+    lines.append(f"• AI provider: {health}")
+    return "\n".join(lines)
+
+
+async def stats_text(store: EventStore) -> str:
+    stats, _ = await rebuild(store, EngagementStatsProjection())
+    rate = stats.participation_rate
+    lines = [
+        f"New threads I looked at: {stats.threads_judged}; joined {stats.threads_joined}"
+        + (f" ({rate:.0%})" if rate is not None else "")
+        + f"; reactions: {stats.reactions}.",
+    ]
+    shown = sorted(
+        (m for m in stats.check_ins.values() if m.shown), key=lambda m: (-m.delivered, m.name)
+    )
+    if shown:
+        lines.append("Check-ins: " + ", ".join(f"{m.name} {m.delivered}" for m in shown) + ".")
+    else:
+        lines.append("No check-ins yet.")
+    return "\n".join(lines)
+
+
+def _local(moment: dt.datetime, timezone: dt.tzinfo) -> str:
+    return f"{moment.astimezone(timezone):%a %d %b %H:%M}"

@@ -1,0 +1,45 @@
+"""Requests in the console: the same desk as Slack, with the person at the keyboard as admin."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import pytest
+from drivers.lukas_cli import RunLukas
+from standins.openai_server import OpenAIStandIn
+
+pytestmark = pytest.mark.slow
+
+
+def test_post_remind_and_config_from_the_console(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    env = {"OPENAI_API_KEY": "sk-test-1", "LUKAS_LLM_API_BASE": openai_standin.base_url}
+    lines = [
+        "/post 'Lab meeting moved to 3pm' to #general",
+        "/remind me tomorrow at 9am to water the plants",
+        "/reminders",
+        "/config thread probability to 1.7",
+        "/config thread probability to 0.4",
+        "/frobnicate",
+    ]
+    run = run_lukas("console", "--db", str(db), stdin="\n".join(lines) + "\n", env=env)
+    assert run.returncode == 0, run.stderr
+    blocks = run.stdout.split("\n\n")
+    assert blocks[0] == "[in #general] Lab meeting moved to 3pm"
+    assert blocks[1] == "Posted in #general. ✅"
+    assert blocks[2].startswith("Okay! I'll remind you tomorrow at 09:00: water the plants")
+    assert blocks[3] == "Your reminders:\n1. tomorrow at 09:00, for you: water the plants"
+    assert blocks[4].startswith("I can't set thread probability to '1.7': a probability must")
+    assert blocks[5] == "Done: thread probability is now 0.4 (it was 0.2).\n"
+    assert "Unknown command '/frobnicate'" in run.stderr
+    assert openai_standin.chat_requests() == []  # every line was a documented form
+
+    shown = run_lukas("config", "show", "--db", str(db), env=env).stdout
+    me = getpass.getuser()
+    assert f"LUKAS_THREAD_PROBABILITY=0.4  (changed by console:{me} at " in shown
+    replay = run_lukas("replay", "--db", str(db), env=env).stdout
+    assert f'console:{me} changed LUKAS_THREAD_PROBABILITY from "0.2" to "0.4"' in replay
+    assert "reminder 1" in replay

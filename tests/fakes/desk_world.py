@@ -1,0 +1,111 @@
+"""The request desk wired to fakes: a world where people ask Lukas for things."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import attrs
+
+from fakes.channel_poster import FakeChannel, FakeChannelPoster
+from fakes.chat_model import FakeChatModel
+from fakes.clock import FakeClock
+from fakes.direct_messages import FakeDirectMessages
+from fakes.instances import FakeInstances
+from fakes.roster import FakeRoster
+from fakes.world import World, make_world
+from lukas.application.handle_message import IncomingMessage, Outcome
+from lukas.application.live_settings import LiveSettings, Tunables
+from lukas.application.proactive import ProactiveSwitch
+from lukas.application.requests.desk import RequestDesk
+from lukas.application.requests.intake import RequestIntake
+from lukas.application.requests.reminders import Reminders
+from lukas.application.roster import RosterSync
+from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.roster import Member
+
+# Wednesday 25 November 2026, 10:00 in Berlin.
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+ADMIN = ("UADMIN", "Grace")
+MEMBER = ("U0ADA", "Ada")
+TEAM = [
+    Member("UADMIN", "Grace", "Grace Hopper"),
+    Member("U0ADA", "Ada", "Ada Lovelace"),
+    Member("ULUKAS", "Lukas", "Lukas the Bear"),
+    Member("B1", "Build Bot", "Build Bot", is_bot=True),
+]
+
+
+@attrs.define
+class DeskWorld:
+    world: World
+    settings: LiveSettings
+    switch: ProactiveSwitch
+    reminders: Reminders
+    dms: FakeDirectMessages
+    channels: FakeChannelPoster
+    intake: RequestIntake
+    instances: FakeInstances
+    sequence: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1))
+
+    @property
+    def clock(self) -> FakeClock:
+        return self.world.clock
+
+    def message(self, text: str, who: tuple[str, str] = MEMBER) -> IncomingMessage:
+        return IncomingMessage(
+            conversation=ConversationKey.slack_dm(f"D{who[0][1:]}:1700000000.000001"),
+            author_id=who[0],
+            author_name=who[1],
+            text=text,
+            platform_message_id=f"1700000200.{next(self.sequence):06d}",
+        )
+
+    async def say(self, text: str, who: tuple[str, str] = MEMBER) -> str:
+        """What Lukas answers to `text`, the parser first and then the model, as in Slack."""
+        incoming = self.message(text, who)
+        request = self.intake.recognise(text)
+        outcome: Outcome
+        if request is not None:
+            outcome = await self.intake.carry_out(incoming, request)
+        else:
+            outcome = await self.world.handler.handle(incoming)
+        assert outcome.reply_text is not None, outcome
+        return outcome.reply_text
+
+
+async def make_desk_world(
+    model: FakeChatModel | None = None,
+    *,
+    channels: FakeChannelPoster | None = None,
+    instances: FakeInstances | None = None,
+    world: World | None = None,
+) -> DeskWorld:
+    world = world or make_world(model=model, clock=FakeClock(NOW))
+    await RosterSync(world.store, FakeRoster(TEAM)).sync()
+    instances = instances or FakeInstances("instance-a")
+    settings = LiveSettings(world.store, Tunables(), instances.me)
+    switch = ProactiveSwitch(world.store, world.clock, instances.me)
+    dms = FakeDirectMessages()
+    channels = channels or FakeChannelPoster(
+        FakeChannel("C0GEN", "general"), FakeChannel("C0SEC", "secret", lukas_is_member=False)
+    )
+    reminders = Reminders(
+        store=world.store, clock=world.clock, dms=dms, channels=channels, instances=instances
+    )
+    desk = RequestDesk(
+        store=world.store,
+        clock=world.clock,
+        admins=frozenset({ADMIN[0]}),
+        settings=settings,
+        switch=switch,
+        reminders=reminders,
+        channels=channels,
+        timezone=BERLIN,
+        lukas_id="ULUKAS",
+        instance_id=instances.me,
+    )
+    intake = RequestIntake(desk=desk, handler=world.handler, clock=world.clock, timezone=BERLIN)
+    world.handler.offer_tools(intake)
+    return DeskWorld(world, settings, switch, reminders, dms, channels, intake, instances)
