@@ -69,16 +69,18 @@ class CheckInState:
     pending: RecordedEvent | None = None  # a CheckInWritten with no outcome yet
     last_turn: dict[str, dt.datetime] = attrs.field(factory=dict)
     last_postponement: CheckInPostponed | None = None
+    interval: str | None = None  # the interval the due time was drawn from
 
 
 def check_in_state(recorded: Sequence[RecordedEvent]) -> CheckInState:
     """The schedule folded from the check-in stream's events."""
-    scheduled, due, pending, postponement = False, None, None, None
+    scheduled, due, pending, postponement, interval = False, None, None, None, None
     last_turn: dict[str, dt.datetime] = {}
     for r in recorded:
         event = r.event
         if isinstance(event, CheckInScheduled):
             scheduled, due, postponement = True, _moment(event.due), None
+            interval = event.interval
         elif isinstance(event, CheckInPostponed):
             due, postponement = _moment(event.due), event
         elif isinstance(event, CheckInWritten):
@@ -88,7 +90,18 @@ def check_in_state(recorded: Sequence[RecordedEvent]) -> CheckInState:
             last_turn[event.member_id] = r.recorded_at
             pending = None
     version = recorded[-1].version if recorded else 0
-    return CheckInState(version, scheduled, due, pending, last_turn, postponement)
+    return CheckInState(version, scheduled, due, pending, last_turn, postponement, interval)
+
+
+def _shortened(state: CheckInState, interval: CheckInInterval, now: dt.datetime) -> bool:
+    """An admin shortened the interval, and the due time drawn from the old one is further
+    off than the new one allows: it is drawn again. A longer interval waits for the next."""
+    return (
+        state.due is not None
+        and state.last_postponement is None
+        and state.interval != interval.text
+        and state.due - now > interval.high
+    )
 
 
 def _moment(text: str | None) -> dt.datetime | None:
@@ -146,6 +159,9 @@ class CheckIns:
             await self._append([self._schedule(now, interval)], state.version)
             return now
         if state.due is not None and now < state.due:
+            if _shortened(state, interval, now):
+                await self._append([self._schedule(now, interval)], state.version)
+                return now
             return self._look_again(state.due, now)
         postponement = await self._postponement(now, hours)
         if postponement is not None:

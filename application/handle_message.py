@@ -64,6 +64,8 @@ class IncomingMessage:
     author_name: str
     text: str
     platform_message_id: str
+    # Lukas joined unasked (a new thread he chose to answer): conversation, never a request.
+    unasked: bool = False
 
 
 @attrs.frozen
@@ -152,16 +154,23 @@ class MessageHandler:
         return message_id, bool(decided.events)
 
     async def answer(
-        self, key: ConversationKey, message_id: str, platform_message_id: str
+        self,
+        key: ConversationKey,
+        message_id: str,
+        platform_message_id: str,
+        *,
+        with_tools: bool = True,
     ) -> Outcome:
+        """Answer a recorded message. `with_tools` False: the model may not choose a request
+        (for a message not addressed to Lukas)."""
         self._in_flight.add(message_id)
         try:
-            return await self._answer(key, message_id, platform_message_id)
+            return await self._answer(key, message_id, platform_message_id, with_tools)
         finally:
             self._in_flight.discard(message_id)
 
     async def _answer(
-        self, key: ConversationKey, message_id: str, platform_message_id: str
+        self, key: ConversationKey, message_id: str, platform_message_id: str, with_tools: bool
     ) -> Outcome:
         async with self._locks.hold(key):
             events = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
@@ -175,8 +184,9 @@ class MessageHandler:
                 return Outcome(message_id, duplicate=True)
             await self._channel.show_thinking(key, platform_message_id)
             try:
+                author = _author_of(events, message_id) if with_tools else None
                 command = await self._composer.compose(
-                    message_id, entries, basis.state.last_fallback, _author_of(events, message_id)
+                    message_id, entries, basis.state.last_fallback, author
                 )
                 return await self._record_and_deliver(
                     key, message_id, platform_message_id, command, basis

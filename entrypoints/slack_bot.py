@@ -7,6 +7,7 @@ answers run concurrently across conversations, in order within one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import signal
@@ -256,11 +257,14 @@ async def _receive(
             incoming = await bot.router.incoming(envelope.payload.get("event"))
             if incoming is None:
                 continue
-            if bot.pictures.requests is not None and picture_ask_in(incoming.text):
+            # Only what is said to Lukas can ask him for something; a thread he joined
+            # unasked is conversation.
+            asking = not incoming.unasked
+            if asking and bot.pictures.requests is not None and picture_ask_in(incoming.text):
                 channel, _ = slack_target(incoming.conversation)
                 answering.start_soon(bot.pictures.requests.take, incoming, channel)
                 continue
-            request = bot.intake.recognise(incoming.text)
+            request = bot.intake.recognise(incoming.text) if asking else None
             if request is not None:
                 answering.start_soon(bot.intake.carry_out, incoming, request)
                 continue
@@ -272,8 +276,9 @@ async def _receive(
             )
             continue
         if is_new:
+            answer = functools.partial(bot.handler.answer, with_tools=not incoming.unasked)
             answering.start_soon(
-                bot.handler.answer, incoming.conversation, message_id, incoming.platform_message_id
+                answer, incoming.conversation, message_id, incoming.platform_message_id
             )
     stop.set()
 

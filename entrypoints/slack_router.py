@@ -69,6 +69,7 @@ class SlackRouter:
             level = logging.WARNING if message.reason.startswith("malformed") else logging.DEBUG
             log.log(level, "ignored a Slack event: %s", message.reason)
             return None
+        unasked = False
         if message.is_direct:
             key = await self._sessions.conversation_for(message.channel, message.ts)
         elif message.mentions_me:
@@ -81,6 +82,7 @@ class SlackRouter:
             message.channel, message.ts
         ):
             key = ConversationKey.slack_thread(message.channel, message.ts)
+            unasked = True
         else:
             return None
         text = await to_plain(message.text, self._me.user_id, self._people.name_of)
@@ -90,6 +92,7 @@ class SlackRouter:
             author_name=await self._people.name_of(message.user),
             text=text or "(waves)",
             platform_message_id=message.ts,
+            unasked=unasked,
         )
 
     async def _joins_new_thread(self, channel: str, ts: str) -> bool:

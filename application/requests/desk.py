@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import Literal
 
 import attrs
 
@@ -189,6 +190,7 @@ class RequestDesk:
         if request.due <= self._clock.now():
             return "That time has already passed; pick one in the future?"
         target = request.target
+        kind: Literal["person", "channel"]
         if isinstance(target, Me):
             kind, target_id, name, whom = "person", requester.member_id, requester.name, "you"
         elif isinstance(target, ChannelRef):
@@ -204,7 +206,7 @@ class RequestDesk:
             NewReminder(
                 owner=requester.member_id,
                 owner_name=requester.name,
-                target_kind=kind,  # type: ignore[arg-type]
+                target_kind=kind,
                 target=target_id,
                 target_name=name,
                 due=request.due,

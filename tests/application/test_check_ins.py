@@ -357,3 +357,25 @@ async def test_no_message_received_is_invented_for_lukas_s_opening() -> None:
     await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
     everything = await store.read_all()
     assert not any(isinstance(r.event, MessageReceived) for r in everything)
+
+
+async def test_a_shortened_interval_draws_the_due_time_again() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    lukas = Lukas(await team_store(clock), clock, dms, model=chatty_model(), interval="24h-48h")
+    await lukas.check_ins.tick()
+    await lukas.settings.change("dm_interval", "30m", by="UADMIN")
+    await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=31))
+    assert [person for person, _ in dms.sent] == ["U0ADA"]
+    scheduled = [e for e in await lukas.log() if isinstance(e, CheckInScheduled)]
+    assert [s.interval for s in scheduled] == ["24h-48h", "30m", "30m"]
+
+
+async def test_a_lengthened_interval_keeps_the_due_time_drawn_before() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    lukas = Lukas(await team_store(clock), clock, dms, model=chatty_model(), interval="1h")
+    await lukas.check_ins.tick()
+    await lukas.settings.change("dm_interval", "24h", by="UADMIN")
+    await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
+    assert [person for person, _ in dms.sent] == ["U0ADA"]

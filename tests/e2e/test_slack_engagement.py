@@ -33,7 +33,9 @@ def test_with_probability_one_a_new_thread_gets_a_reply_and_a_reaction(
     openai_standin.script(Reply("Ooh, tell me more! \U0001f43b"))
     env = {**ALWAYS, "LUKAS_THREAD_PROBABILITY": "1.0", "LUKAS_REACTION_PROBABILITY": "1.0"}
     with running_bot(slack_standin, openai_standin, db, env=env):
-        slack_standin.push_event(channel_message("We got the grant!", ts="1700000400.000100"))
+        slack_standin.push_event(
+            channel_message("remind me in 5 minutes to celebrate", ts="1700000400.000100")
+        )
         slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
     [post] = slack_standin.posted_messages()
     assert (post.args["channel"], post.args["thread_ts"]) == ("C0GEN", "1700000400.000100")
@@ -43,13 +45,15 @@ def test_with_probability_one_a_new_thread_gets_a_reply_and_a_reaction(
         if c.args["timestamp"] == "1700000400.000100"
     ]
     assert reactions
+    # A thread Lukas joined unasked is conversation: the model is offered no requests.
+    [request] = openai_standin.chat_requests()
+    assert request.tools is None
     [decision] = decisions(run_lukas, db)
     assert decision["reply"] is True
     assert 0.0 <= float(str(decision["thread_draw"])) < 1.0
-    assert (
-        "new thread C0GEN/1700000400.000100: reply and react"
-        in run_lukas("replay", "--db", str(db)).stdout
-    )
+    replay = run_lukas("replay", "--db", str(db)).stdout
+    assert "new thread C0GEN/1700000400.000100: reply and react" in replay
+    assert "ReminderSet" not in replay  # said to colleagues, not to Lukas
 
 
 def test_with_probability_zero_or_while_paused_lukas_stays_quiet(
