@@ -104,6 +104,13 @@ def _shortened(state: CheckInState, interval: CheckInInterval, now: dt.datetime)
     )
 
 
+def _unquoted(text: str) -> str:
+    for left, right in ('""', "\u201c\u201d", "''"):
+        if len(text) > 1 and text[0] == left and text[-1] == right:
+            return text[1:-1].strip()
+    return text
+
+
 def _moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
@@ -226,7 +233,8 @@ class CheckIns:
         except ChatModelError as error:
             log.warning("no model for a check-in (%s); using the template", error.kind.value)
             return template_check_in(member.name, local), "template"
-        text = completion.text.strip()
+        # Models like to put the message they were asked to write in quotes.
+        text = _unquoted(completion.text.strip())
         if not text:
             return template_check_in(member.name, local), "template"
         return text, f"{completion.provider}:{completion.model}"
@@ -255,7 +263,10 @@ class CheckIns:
         assert isinstance(written, CheckInWritten)
         failed = CheckInFailed(
             member_id=written.member_id,
-            reason="Lukas stopped while sending it; not sent again, so nobody gets it twice",
+            reason=(
+                "no outcome was recorded (Lukas stopped while sending it, or the log could not"
+                " be written); not sent again, so nobody gets it twice"
+            ),
         )
         await self._append([failed, self._schedule(now, interval)], state.version)
         return now

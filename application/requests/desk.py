@@ -156,8 +156,12 @@ class RequestDesk:
         self, request: PostAnnouncement, requester: Requester, request_id: str
     ) -> str:
         where = _channel_label(request.channel)
-        if await self._store.read_stream_tail(_announcement_stream(request_id), 1):
-            return f"Posted in {where}. ✅"  # this request was carried out before a restart
+        done = await self._store.read_stream_tail(_announcement_stream(request_id), 1)
+        if done:  # carried out before a restart: say how it went, post nothing again
+            earlier = done[-1].event
+            if isinstance(earlier, AnnouncementFailed):
+                return f"I couldn't post that in {where} ({earlier.reason})."
+            return f"Posted in {where}. ✅"
         try:
             posted = await self._channels.post_to_channel(request.channel.ref, request.text)
         except NotInChannel:

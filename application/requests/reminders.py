@@ -68,25 +68,25 @@ class ReminderBook:
 
 def reminder_book(recorded: Sequence[RecordedEvent]) -> ReminderBook:
     reminders: dict[str, Reminder] = {}
+
+    def mark(reminder_id: str, status: Status, by: str | None = None) -> None:
+        known = reminders.get(reminder_id)
+        # A cancellation arriving after the reminder fired changes nothing.
+        if known is not None and (status != "cancelled" or known.status == "pending"):
+            reminders[reminder_id] = attrs.evolve(known, status=status, firing_by=by)
+
     for r in recorded:
-        event = r.event
-        if isinstance(event, ReminderSet):
-            reminders[event.reminder_id] = Reminder(event, dt.datetime.fromisoformat(event.due))
-            continue
-        known = reminders.get(getattr(event, "reminder_id", ""))
-        if known is None:
-            continue
-        match event:
-            case ReminderFiring():
-                reminders[known.set.reminder_id] = attrs.evolve(
-                    known, status="firing", firing_by=r.metadata.instance_id
-                )
-            case ReminderDelivered():
-                reminders[known.set.reminder_id] = attrs.evolve(known, status="delivered")
-            case ReminderFailed():
-                reminders[known.set.reminder_id] = attrs.evolve(known, status="failed")
-            case ReminderCancelled() if known.status == "pending":
-                reminders[known.set.reminder_id] = attrs.evolve(known, status="cancelled")
+        match r.event:
+            case ReminderSet() as event:
+                reminders[event.reminder_id] = Reminder(event, dt.datetime.fromisoformat(event.due))
+            case ReminderFiring(reminder_id=reminder_id):
+                mark(reminder_id, "firing", r.metadata.instance_id)
+            case ReminderDelivered(reminder_id=reminder_id):
+                mark(reminder_id, "delivered")
+            case ReminderFailed(reminder_id=reminder_id):
+                mark(reminder_id, "failed")
+            case ReminderCancelled(reminder_id=reminder_id):
+                mark(reminder_id, "cancelled")
     return ReminderBook(recorded[-1].version if recorded else 0, reminders)
 
 

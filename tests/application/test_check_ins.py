@@ -379,3 +379,12 @@ async def test_a_lengthened_interval_keeps_the_due_time_drawn_before() -> None:
     await lukas.settings.change("dm_interval", "24h", by="UADMIN")
     await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
     assert [person for person, _ in dms.sent] == ["U0ADA"]
+
+
+async def test_quotes_the_model_wraps_the_message_in_are_taken_off() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    model = FakeChatModel("\u201cHi Ada! How are the experiments going?\u201d")
+    lukas = Lukas(await team_store(clock), clock, dms, model=model)
+    await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
+    assert dms.sent == [("U0ADA", "Hi Ada! How are the experiments going?")]

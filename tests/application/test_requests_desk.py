@@ -10,6 +10,7 @@ from fakes.desk_world import ADMIN, MEMBER, make_desk_world
 
 from lukas.application.live_settings import CONFIG_STREAM, Tunables
 from lukas.application.ports.chat_model import ToolCall
+from lukas.application.ports.tool_actions import Author
 from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,
@@ -180,3 +181,16 @@ async def test_permissions_hold_when_the_model_asks_for_an_admin_action() -> Non
 async def test_ordinary_chat_still_goes_to_the_model() -> None:
     desk = await make_desk_world(FakeChatModel("Hello Ada! 🐻"))
     assert await desk.say("how are you today?") == "Hello Ada! 🐻"
+
+
+async def test_acting_again_for_the_same_message_posts_nothing_twice() -> None:
+    desk = await make_desk_world()
+    ada = Author("U0ADA", "Ada")
+    general = ToolCall("post_announcement", {"channel": "#general", "text": "hi all"})
+    secret = ToolCall("post_announcement", {"channel": "#secret", "text": "psst"})
+    for _ in range(2):
+        assert await desk.intake.act(general, ada, "message-1") == "Posted in #general. ✅"
+    assert desk.channels.posted == [("C0GEN", "hi all")]
+    await desk.intake.act(secret, ada, "message-2")
+    again = await desk.intake.act(secret, ada, "message-2")
+    assert again == "I couldn't post that in #secret (not in channel)."
