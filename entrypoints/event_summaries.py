@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -178,4 +179,17 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
 
 def summary(event: DomainEvent) -> str:
     """The essential fields of an event, on one line."""
-    return _SUMMARIES[type(event)](event)
+    return _one_line(_SUMMARIES[type(event)](event))
+
+
+def _one_line(text: str) -> str:
+    # Names and reasons come from outside (a display name, a Slack error): a line break in
+    # one must not split an event across lines of `lukas replay`.
+    if text.isprintable():
+        return text  # the usual case, checked at C speed
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in {"Cc", "Zl", "Zp"}
+        else ch
+        for ch in text
+    )
