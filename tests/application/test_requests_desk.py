@@ -194,3 +194,11 @@ async def test_acting_again_for_the_same_message_posts_nothing_twice() -> None:
     await desk.intake.act(secret, ada, "message-2")
     again = await desk.intake.act(secret, ada, "message-2")
     assert again == "I couldn't post that in #secret (not in channel)."
+
+
+async def test_stats_show_threads_reactions_and_check_ins() -> None:
+    desk = await make_desk_world()
+    stats = await desk.say("stats")
+    assert (
+        stats == "New threads I looked at: 0; joined 0; reactions: 0.\nCheck-ins: Ada 0, Grace 0."
+    )

@@ -32,7 +32,7 @@ MEMBER = ("U0ADA", "Ada")
 TEAM = [
     Member("UADMIN", "Grace", "Grace Hopper"),
     Member("U0ADA", "Ada", "Ada Lovelace"),
-    Member("ULUKAS", "Lukas", "Lukas the Bear"),
+    Member("ULUKAS", "Lukas", "Lukas the Bear", is_bot=True),  # as Slack lists a bot user
     Member("B1", "Build Bot", "Build Bot", is_bot=True),
 ]
 
