@@ -183,7 +183,13 @@ async def _pictures(
         return WeeklySchedule.parse(current, timezone)
 
     async with pictures_for_chat(config, environ, chat, db, poster=channel) as maker:
-        requests = PictureRequests(handler=chat.handler, maker=maker, admins=config.admin_users)
+        requests = PictureRequests(
+            handler=chat.handler,
+            maker=maker,
+            admins=config.admin_users,
+            store=chat.store,
+            instance_id=chat.instances.me,
+        )
         target = config.image.channel
         if not target:
             yield _Pictures(None, requests)

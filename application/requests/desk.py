@@ -21,6 +21,7 @@ from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
 from lukas.application.proactive import ProactiveSwitch
+from lukas.application.requests.declined import record_declined
 from lukas.application.requests.help_text import help_text
 from lukas.application.requests.reminders import NewReminder, Reminders
 from lukas.application.requests.team_info import stats_text, status_text, team_text
@@ -29,7 +30,6 @@ from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,
     DomainEvent,
-    RequestDeclined,
 )
 from lukas.domain.requests import (
     SETTING_NAMES,
@@ -53,7 +53,6 @@ from lukas.domain.requests import (
 
 log = logging.getLogger(__name__)
 
-DECLINED_STREAM = "declined-requests"
 _MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 ADMIN_ONLY = (ChangeSetting, PauseProactive, ResumeProactive)
@@ -145,10 +144,12 @@ class RequestDesk:
     async def _decline(self, request: Request, requester: Requester, request_id: str) -> str:
         what = describe(request)
         log.info("%s asked to %s but is not an admin", requester.member_id, what)
-        await self._record(
-            DECLINED_STREAM,
-            RequestDeclined(requester=requester.member_id, request=what, reason="not an admin"),
-            request_id,
+        await record_declined(
+            self._store,
+            requester=requester.member_id,
+            what=what,
+            request_id=request_id,
+            instance_id=self._instance_id,
         )
         return DECLINE.format(name=requester.name, what=what)
 

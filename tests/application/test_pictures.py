@@ -20,7 +20,13 @@ from lukas.application.picture_requests import PictureRequests
 from lukas.application.picture_schedule import WeeklySchedule, post_due_picture
 from lukas.application.ports.chat_model import ChatModelError
 from lukas.application.ports.images import GeneratedImage, ImageFailureKind, ImageGenerationError
-from lukas.domain.events import ImageFailed, ImageGenerated, ImagePosted, ImageRequested
+from lukas.domain.events import (
+    ImageFailed,
+    ImageGenerated,
+    ImagePosted,
+    ImageRequested,
+    RequestDeclined,
+)
 from lukas.domain.failures import FailureKind
 from lukas.domain.images import (
     ADMIN_ONLY_PICTURES,
@@ -182,7 +188,9 @@ async def test_nothing_is_due_before_the_posting_time_and_a_failure_waits_a_week
 async def test_an_admin_asking_in_chat_gets_a_picture_and_others_a_kind_no() -> None:
     setup = Setup(drawn())
     world = make_world(store=setup.store, clock=setup.clock)
-    requests = PictureRequests(handler=world.handler, maker=setup.maker, admins=("UADMIN",))
+    requests = PictureRequests(
+        handler=world.handler, maker=setup.maker, admins=("UADMIN",), store=setup.store
+    )
     asked = attrs.evolve(world.message("draw a picture for the milestone"), author_id="UADMIN")
     outcome = await requests.take(asked, "C0GEN")
     assert isinstance(outcome, PictureOutcome)
@@ -196,4 +204,6 @@ async def test_an_admin_asking_in_chat_gets_a_picture_and_others_a_kind_no() -> 
     assert refused is True
     assert world.channel.sent[-1].text == ADMIN_ONLY_PICTURES
     assert len(setup.generator.prompts) == 1  # nothing drawn for the non-admin
+    declined = [e for e in await setup.events() if isinstance(e, RequestDeclined)]
+    assert [(d.requester, d.request) for d in declined] == [("U1", "ask for a picture")]
     assert await requests.take(world.message("how are you?"), "C0GEN") is False
