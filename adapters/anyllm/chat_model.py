@@ -132,7 +132,9 @@ class AnyLLMChatModel:
             {"role": m.role.value, "content": m.content} for m in messages
         ]
         while True:
-            wanted = request_parameters(self._settings.model_id, self._settings.generation)
+            wanted = request_parameters(
+                self._settings.model_id, self._settings.generation, with_tools=bool(tools)
+            )
             refused = set(self._refused)
             if tools:
                 # "auto" is OpenAI's default with tools, so a provider that refuses it loses

@@ -16,6 +16,9 @@ import attrs
 ReasoningMode = Literal["auto", "yes", "no"]
 
 _REASONING_FAMILIES = re.compile(r"^(gpt-5|o1|o3|o4)([.-]|$)")
+# GPT-5.2 and later refuse function tools with any reasoning effort on Chat Completions;
+# from 5.6 even the default effort counts, so only an explicit "none" is accepted.
+_NO_REASONING_WITH_TOOLS = re.compile(r"^gpt-5\.([2-9]|[1-9][0-9])([.-]|$)")
 
 
 def is_reasoning_model(model: str, mode: ReasoningMode = "auto") -> bool:
@@ -34,12 +37,17 @@ class GenerationSettings:
     reasoning_headroom: int = 2000
 
 
-def request_parameters(model: str, settings: GenerationSettings) -> dict[str, Any]:
+def request_parameters(
+    model: str, settings: GenerationSettings, *, with_tools: bool = False
+) -> dict[str, Any]:
     """The generation parameters to send to `model` (without the ones it has refused)."""
     if is_reasoning_model(model, settings.reasoning):
+        effort = settings.reasoning_effort
+        if with_tools and _NO_REASONING_WITH_TOOLS.match(model.lower()):
+            effort = "none"
         return {
             "max_completion_tokens": settings.max_tokens + settings.reasoning_headroom,
-            "reasoning_effort": settings.reasoning_effort,
+            "reasoning_effort": effort,
         }
     return {
         "temperature": settings.temperature,
