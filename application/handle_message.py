@@ -66,6 +66,9 @@ class IncomingMessage:
     platform_message_id: str
     # Lukas joined unasked (a new thread he chose to answer): conversation, never a request.
     unasked: bool = False
+    # The words as requests are read from them, when the platform's markup says more than
+    # `text` (on Slack, people and channels by id); None: `text` itself.
+    request_text: str | None = None
 
 
 @attrs.frozen

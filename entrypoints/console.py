@@ -130,7 +130,7 @@ async def _converse(console: _Console, lines: AsyncIterator[str], session: Conve
             text=command,
             platform_message_id=f"{sequence}",
         )
-        request = intake.recognise(command)
+        request = intake.recognise(incoming)
         if request is not None:
             await intake.carry_out(incoming, request)
         else:

@@ -270,7 +270,7 @@ async def _receive(
                 channel, _ = slack_target(incoming.conversation)
                 answering.start_soon(bot.pictures.requests.take, incoming, channel)
                 continue
-            request = bot.intake.recognise(incoming.text) if asking else None
+            request = bot.intake.recognise(incoming) if asking else None
             if request is not None:
                 answering.start_soon(bot.intake.carry_out, incoming, request)
                 continue

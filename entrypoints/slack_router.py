@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
-from lukas.adapters.slack.text import to_plain
+from lukas.adapters.slack.text import to_plain, to_request_text
 from lukas.adapters.slack.web import SlackWeb
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.handle_message import IncomingMessage
@@ -93,6 +93,7 @@ class SlackRouter:
             text=text or "(waves)",
             platform_message_id=message.ts,
             unasked=unasked,
+            request_text=to_request_text(message.text, self._me.user_id),
         )
 
     async def _joins_new_thread(self, channel: str, ts: str) -> bool:

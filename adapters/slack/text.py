@@ -33,6 +33,16 @@ async def to_plain(text: str, me: str, name_of: Callable[[str], Awaitable[str]])
     return " ".join(html.unescape(text).split(" ")).strip()
 
 
+def to_request_text(text: str, me: str) -> str:
+    """A Slack message as requests are read from it: like `to_plain`, but other people and
+    channels stay Slack's references by id, which no display name (spaces and all) can
+    blur: "remind <@U0ADA> at 3pm ...", "post 'hi' to <#C0123|general>"."""
+    text = _USER_MENTION.sub(lambda m: "" if m.group(1) == me else f"<@{m.group(1)}>", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
+    return " ".join(html.unescape(text).split(" ")).strip()
+
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)

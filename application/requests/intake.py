@@ -38,9 +38,9 @@ class RequestIntake:
     def tools(self) -> Sequence[Tool]:
         return REQUEST_TOOLS
 
-    def recognise(self, text: str) -> Request | None:
+    def recognise(self, incoming: IncomingMessage) -> Request | None:
         """The request in one of the documented forms, or None for conversation."""
-        return parse_request(text, self._now())
+        return parse_request(incoming.request_text or incoming.text, self._now())
 
     async def carry_out(self, incoming: IncomingMessage, request: Request) -> Outcome:
         """Records the message, does what it asks once, and answers it."""

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lukas.adapters.slack.events import BotIdentity, Ignored, SlackMessage, read_event
-from lukas.adapters.slack.text import split_message, to_mrkdwn, to_plain
+from lukas.adapters.slack.text import split_message, to_mrkdwn, to_plain, to_request_text
 
 ME = BotIdentity(user_id="U0LUKAS", bot_id="B0LUKAS")
 
@@ -86,3 +86,21 @@ def test_long_replies_are_split_at_paragraphs_and_keep_every_word() -> None:
 def test_a_reply_without_boundaries_is_cut_hard() -> None:
     pieces = split_message("x" * 10_000, limit=3_900)
     assert [len(p) for p in pieces] == [3_900, 3_900, 2_200]
+
+
+@pytest.mark.parametrize(
+    ("slack_text", "request_text"),
+    [
+        (
+            "<@U0LUKAS> remind <@U0ADA|ada> at 3pm to send the slides",
+            "remind <@U0ADA> at 3pm to send the slides",
+        ),
+        (
+            "<@U0LUKAS> post 'Fish &amp; chips at 1' to <#C0123|general>",
+            "post 'Fish & chips at 1' to <#C0123|general>",
+        ),
+        ("see <https://example.org|the notes> <!here>", "see the notes @here"),
+    ],
+)
+def test_request_text_keeps_people_and_channels_by_id(slack_text: str, request_text: str) -> None:
+    assert to_request_text(slack_text, "U0LUKAS") == request_text

@@ -59,6 +59,21 @@ def test_an_admin_changes_a_setting_and_a_member_is_declined(
     assert line.startswith("LUKAS_THREAD_PROBABILITY=0.5  (changed by U0ADMIN at ")
 
 
+def test_a_reminder_for_a_teammate_names_them_by_their_slack_id(
+    slack_standin: SlackStandIn, openai_standin: OpenAIStandIn, tmp_path: Path, run_lukas: RunLukas
+) -> None:
+    db = tmp_path / "lukas.db"
+    # A display name with a space: read from the mention's id, not from the words.
+    slack_standin.add_user("U0BOB", "Bob Builder")
+    with running_bot(slack_standin, openai_standin, db):
+        slack_standin.push_event(dm_message("remind <@U0BOB> tomorrow at 9am to order parts"))
+        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+    [answer] = posts_to(slack_standin, "D0ADA")
+    assert answer.startswith("Okay! I'll remind Bob Builder tomorrow at 09:00: order parts")
+    [reminder] = events_of(run_lukas, db, "ReminderSet")
+    assert (reminder["target"], reminder["target_name"]) == ("U0BOB", "Bob Builder")
+
+
 def test_an_announcement_reaches_the_general_channel(
     slack_standin: SlackStandIn, openai_standin: OpenAIStandIn, tmp_path: Path
 ) -> None:

@@ -65,7 +65,7 @@ class DeskWorld:
     async def say(self, text: str, who: tuple[str, str] = MEMBER) -> str:
         """What Lukas answers to `text`, the parser first and then the model, as in Slack."""
         incoming = self.message(text, who)
-        request = self.intake.recognise(text)
+        request = self.intake.recognise(incoming)
         outcome: Outcome
         if request is not None:
             outcome = await self.intake.carry_out(incoming, request)
