@@ -20,10 +20,12 @@ from lukas.application.ports.event_store import (
     EventStore,
     NewEvent,
 )
+from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.engagement import ActiveHours, Draws, EngagementOdds, judge_thread
 from lukas.domain.events import (
     DomainEvent,
     EngagementDecided,
+    MessageReceived,
     ProactivePaused,
     ProactiveResumed,
 )
@@ -119,6 +121,18 @@ class ThreadJudge:
         except ConcurrencyError:
             return None
         return None if result.was_duplicate else decision
+
+    async def keeps_following(self, channel: str, thread_ts: str, key: ConversationKey) -> bool:
+        """Whether Lukas answers a new reply in a thread he is part of: always where he was
+        asked in; where he joined unasked, until the thread gets busy. People talking among
+        themselves in a long thread do not want the bear's word on every message."""
+        if not await self._store.read_stream_tail(f"engagement:{channel}:{thread_ts}", 1):
+            return True  # he was mentioned into this thread
+        said = sum(
+            isinstance(r.event, MessageReceived)
+            for r in await self._store.read_stream(key.stream_id)
+        )
+        return said < self._busy_thread_messages
 
     async def _why_quiet(self, hours: ActiveHours) -> str | None:
         if await self._switch.paused_until() is not None:

@@ -30,8 +30,9 @@ _CLINGING_MARKS = ",.;:!?"  # punctuation stuck to the end of a word: "#general.
 # A channel as Slack sends it: "<#C0123|general>" or "<#C0123>".
 _CHANNEL_LINK = re.compile(r"<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL_NAME = re.compile(r"#(?P<name>[\w.-]+)")
-# A bare channel id: C for channels, G for private channels made before 2021.
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+# A bare channel id: C for channels, G for private channels made before 2021; ids have
+# digits, so "CAMPFIRE" is a name typed in capitals.
+_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
 _BARE_NAME = re.compile(r"[\w.-]+")
 # A member as Slack sends a mention, "<@U0123>" or "<@U0123|ada>" (W: Enterprise Grid).
 _MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")

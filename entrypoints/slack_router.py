@@ -77,7 +77,12 @@ class SlackRouter:
         elif message.thread_ts and await self._has_history(
             key := ConversationKey.slack_thread(message.channel, message.thread_ts)
         ):
-            pass  # a reply in a thread Lukas is part of
+            # A reply in a thread Lukas is part of; one he joined unasked, until it is busy.
+            if self._judge and not await self._judge.keeps_following(
+                message.channel, message.thread_ts, key
+            ):
+                log.debug("left a busy thread alone: %s", key)
+                return None
         elif message.thread_ts is None and await self._joins_new_thread(
             message.channel, message.ts
         ):

@@ -11,9 +11,11 @@ from fakes.clock import FakeClock
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.live_settings import LiveSettings, Tunables
+from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
+from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.engagement import EngagementOdds
-from lukas.domain.events import EngagementDecided
+from lukas.domain.events import EngagementDecided, MessageReceived
 
 pytestmark = pytest.mark.anyio
 
@@ -103,3 +105,44 @@ async def test_a_pause_holds_until_its_time_or_a_resume() -> None:
     assert await switch.paused_until() is not None
     await switch.resume("U0ADMIN")
     assert await switch.paused_until() is None
+
+
+async def said_in_thread(store: InMemoryEventStore, key: ConversationKey, count: int) -> None:
+    for n in range(count):
+        event = MessageReceived(
+            conversation=key,
+            author_id="U1",
+            author_name="Ada",
+            text=f"message {n}",
+            platform_message_id=f"1700000600.{n:06d}",
+            token_count=3,
+        )
+        event_id = f"said-{key.value}-{n}"
+        await store.append(
+            key.stream_id, [NewEvent(event_id, event, EventMetadata(event_id))], None
+        )
+
+
+async def test_a_thread_joined_unasked_is_left_alone_once_busy() -> None:
+    clock = FakeClock(FRIDAY_NOON)
+    store = InMemoryEventStore(clock)
+    judge = judge_for(
+        store, clock, odds=EngagementOdds(1.0, 0.0, busy_thread_messages=3), draws=[0.0]
+    )
+    assert await judge.judge("C1", "1700000600.000000") is not None
+    key = ConversationKey.slack_thread("C1", "1700000600.000000")
+    await said_in_thread(store, key, 2)
+    assert await judge.keeps_following("C1", "1700000600.000000", key)
+    await said_in_thread(store, key, 3)
+    assert not await judge.keeps_following("C1", "1700000600.000000", key)
+
+
+async def test_a_thread_lukas_was_asked_into_is_always_followed() -> None:
+    clock = FakeClock(FRIDAY_NOON)
+    store = InMemoryEventStore(clock)
+    judge = judge_for(
+        store, clock, odds=EngagementOdds(1.0, 0.0, busy_thread_messages=3), draws=[0.0]
+    )
+    key = ConversationKey.slack_thread("C1", "1700000700.000000")
+    await said_in_thread(store, key, 20)
+    assert await judge.keeps_following("C1", "1700000700.000000", key)

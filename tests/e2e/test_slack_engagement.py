@@ -74,3 +74,25 @@ def test_with_probability_zero_or_while_paused_lukas_stays_quiet(
         time.sleep(2)
     assert slack_standin.posted_messages() == []
     assert decisions(run_lukas, db)[-1]["reason"] == "paused by an admin"
+
+
+def test_a_thread_joined_unasked_is_left_alone_once_busy(
+    slack_standin: SlackStandIn, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    env = {**ALWAYS, "LUKAS_THREAD_PROBABILITY": "1.0", "LUKAS_BUSY_THREAD_MESSAGES": "2"}
+    top = "1700000800.000100"
+    with running_bot(slack_standin, openai_standin, db, env=env):
+        slack_standin.push_event(channel_message("Paper accepted!", ts=top))
+        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+        slack_standin.push_event(
+            channel_message("Congrats!", ts="1700000800.000200", thread_ts=top, user="U0BOB")
+        )
+        slack_standin.wait_for_calls("chat.postMessage", 2, timeout=20)
+        # Two messages in the thread now: the next one is between people.
+        slack_standin.push_event(
+            channel_message("Drinks at 6?", ts="1700000800.000300", thread_ts=top, user="U0CY")
+        )
+        time.sleep(2)
+    assert len(slack_standin.posted_messages()) == 2
+    assert len(openai_standin.chat_requests()) == 2
