@@ -101,8 +101,13 @@ class SlackWeb:
     async def post_to_channel(self, channel: str, text: str) -> PostedToChannel:
         """Posts `text` in a channel given by id or name ("general", "#random"); returns the
         channel's id and the first piece's ts. Implements the ChannelPoster port."""
-        found = await self.resolve_channels([channel])
-        channel_id = found.get(channel)
+        bare = channel.strip().removeprefix("#")
+        channel_id: str | None = bare
+        if not _CHANNEL_ID.fullmatch(bare):
+            # A listing that fails says nothing about the channel: that is Slack being busy
+            # (DeliveryError), not "no such channel".
+            name = bare.lower()
+            channel_id = (await self._find_channels({name}, 200, strict=True)).get(name)
         if channel_id is None:
             raise ChannelNotFound(f"no channel {channel!r} that Lukas can see")
         try:
@@ -244,8 +249,11 @@ class SlackWeb:
             if entry in ids or names.get(entry) in found
         }
 
-    async def _find_channels(self, names: set[str], page_size: int) -> dict[str, str]:
-        """Pages through conversations.list until every name is found or the list ends."""
+    async def _find_channels(
+        self, names: set[str], page_size: int, *, strict: bool = False
+    ) -> dict[str, str]:
+        """Pages through conversations.list until every name is found or the list ends.
+        `strict`: a failed listing is a DeliveryError, not names reported missing."""
         found: dict[str, str] = {}
         cursor: str | None = None
         while True:
@@ -257,6 +265,8 @@ class SlackWeb:
                     cursor=cursor,
                 )
             except (SlackApiError, *_NETWORK_ERRORS) as error:
+                if strict:
+                    raise DeliveryError(f"conversations.list: {_describe(error)}") from None
                 # What was found so far is still right; the rest is reported as missing.
                 log.warning("conversations.list failed: %s", _describe(error))
                 return found

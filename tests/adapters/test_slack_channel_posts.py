@@ -199,3 +199,14 @@ async def test_no_failure_shows_the_token(
         assert "test-token-1234" not in text
     # The stand-in did see the token: it was there to leak.
     assert {call.token for call in slack_standin.calls()} == {TOKEN}
+
+
+async def test_a_failed_channel_listing_is_slack_being_busy_not_a_missing_channel(
+    slack_standin: SlackStandIn,
+) -> None:
+    slack_standin.fail("conversations.list", SlackError("internal_error"))
+    with pytest.raises(DeliveryError) as raised:
+        await web(slack_standin).post_to_channel("#general", "Morning!")
+    assert not isinstance(raised.value, ChannelNotFound)
+    assert str(raised.value) == "conversations.list: internal_error"
+    assert slack_standin.posted_messages() == []
