@@ -93,4 +93,8 @@ async def run_roster_sync(
         except RosterUnavailable as error:
             log.warning("could not sync the roster: %s", error)
             wait = min(60.0, every.total_seconds())
+        except Exception:
+            # The log could not be read or written: the bot keeps answering meanwhile.
+            log.warning("the roster sync failed; trying again in a minute", exc_info=True)
+            wait = min(60.0, every.total_seconds())
         await sleep(wait)

@@ -145,6 +145,10 @@ def _engagement(
             await roster.sync()
         except RosterUnavailable as error:
             log.warning("could not sync the roster: %s", error)
+        except Exception:
+            log.warning(
+                "the roster sync failed; check-ins use the roster known so far", exc_info=True
+            )
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run_roster_sync, roster, every, anyio.sleep, every.total_seconds())
             tasks.start_soon(run_check_ins, check_ins, chat.clock, anyio.sleep)

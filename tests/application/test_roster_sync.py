@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fakes.clock import FakeClock
 from fakes.roster import FakeRoster
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.ports.event_store import EventStoreError, RecordedEvent
 from lukas.application.ports.roster import RosterUnavailable
-from lukas.application.roster import ROSTER_STREAM, RosterSync, read_roster
+from lukas.application.roster import ROSTER_STREAM, RosterSync, read_roster, run_roster_sync
 from lukas.domain.events import MemberJoined, MemberLeft, MemberUpdated
 from lukas.domain.roster import Member
 
@@ -105,3 +107,39 @@ async def test_an_empty_listing_is_not_the_whole_team_leaving() -> None:
     with pytest.raises(RosterUnavailable, match="listed nobody"):
         await RosterSync(store, platform).sync()
     assert not any(m.deleted for m in await read_roster(store))
+
+
+class Stop(Exception):
+    """Ends a loop that would run for as long as Lukas does."""
+
+
+class FlakyStore(InMemoryEventStore):
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.failures = 1
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        if self.failures:
+            self.failures -= 1
+            raise EventStoreError("disk I/O error")
+        return await super().read_stream(stream_id, from_version)
+
+
+async def test_the_sync_loop_outlives_an_unavailable_platform_and_a_failing_log() -> None:
+    store = FlakyStore(FakeClock())
+    platform = FakeRoster([ADA])
+    platform.unavailable = True
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            platform.unavailable = False  # back after a minute
+        if len(waits) == 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        await run_roster_sync(RosterSync(store, platform), dt.timedelta(hours=24), sleep, 5.0)
+    # first wait, then: unavailable (a minute), the log failing (a minute), synced (a day)
+    assert waits == [5.0, 60.0, 60.0, 86400.0]
+    assert [m.member_id for m in await read_roster(store)] == ["U1"]
