@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lukas.application.check_ins import CHECK_IN_STREAM, check_in_state
 from lukas.application.live_settings import LiveSettings
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
@@ -52,6 +53,9 @@ async def status_text(
         lines.append("• speaking unasked: paused until an admin says resume")
     else:
         lines.append(f"• speaking unasked: paused until {_local(paused, timezone)}")
+    schedule = check_in_state(await store.read_stream(CHECK_IN_STREAM))
+    if schedule.due is not None:
+        lines.append(f"• next check-in: {_local(schedule.due, timezone)}")
     tail = await store.read_stream_tail(f"circuit:{breaker}", 1)
     state = (
         tail[-1].event.current if tail and isinstance(tail[-1].event, CircuitStateChanged) else None

@@ -8,12 +8,15 @@ import pytest
 from fakes.chat_model import FakeChatModel, FakeReply
 from fakes.desk_world import ADMIN, MEMBER, make_desk_world
 
+from lukas.application.check_ins import CHECK_IN_STREAM
 from lukas.application.live_settings import CONFIG_STREAM, Tunables
 from lukas.application.ports.chat_model import ToolCall
+from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.ports.tool_actions import Author
 from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,
+    CheckInScheduled,
     ConfigurationChanged,
     ProactivePaused,
     ProactiveResumed,
@@ -144,6 +147,7 @@ async def test_status_shows_settings_their_source_and_pause() -> None:
     assert "• thread probability: 0.5 (set by UADMIN)" in status
     assert "• check-in interval: 24h-48h\n" in status
     assert "paused until an admin says resume" in status
+    assert "next check-in" not in status  # none scheduled in this world
     assert "• AI provider: healthy" in status
 
 
@@ -202,3 +206,12 @@ async def test_stats_show_threads_reactions_and_check_ins() -> None:
     assert (
         stats == "New threads I looked at: 0; joined 0; reactions: 0.\nCheck-ins: Ada 0, Grace 0."
     )
+
+
+async def test_status_names_the_next_check_in_in_the_team_s_time() -> None:
+    desk = await make_desk_world()
+    due = CheckInScheduled(due="2026-11-26T09:00:00+00:00", interval="24h", draw=0.0)
+    await desk.world.store.append(
+        CHECK_IN_STREAM, [NewEvent("scheduled-1", due, EventMetadata("scheduled-1"))], 0
+    )
+    assert "• next check-in: Thu 26 Nov 10:00\n" in await desk.say("status")
