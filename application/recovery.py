@@ -17,7 +17,7 @@ from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
 from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
-from lukas.application.projections.projection import rebuild
+from lukas.application.projections.projection import catch_up
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,58 @@ class RecoveryReport:
         return self.answered + self.apologized + self.delivered
 
 
+class Recovery:
+    """Finishes what was left, again and again while Lukas runs (the Slack bot every minute).
+
+    The pending work is folded from the whole log once; each later run folds only the
+    events since the one before, so a long log costs its length once, not once a minute.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        handler: MessageHandler,
+        instances: Instances,
+        clock: Clock,
+        max_age: timedelta,
+    ) -> None:
+        self._store = store
+        self._handler = handler
+        self._instances = instances
+        self._clock = clock
+        self._max_age = max_age
+        self._projection = PendingWorkProjection()
+        self._pending = self._projection.initial()
+        self._position = 0
+
+    async def run(self) -> RecoveryReport:
+        self._pending, self._position = await catch_up(
+            self._store, self._projection, self._pending, self._position
+        )
+        report = RecoveryReport()
+        for item in sorted(self._pending.values(), key=lambda p: p.position):
+            if self._handler.is_busy_with(item.message_id):
+                continue
+            # This process's own leftovers (a delivery Slack refused) are its to retry.
+            if item.owner not in (None, self._instances.me) and self._instances.is_alive(
+                item.owner
+            ):
+                report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
+                continue
+            report = await _finish(item, self._handler, self._clock, self._max_age, report)
+        if report.total or report.left_to_others:
+            log.warning(
+                "recovered after a restart: %d answered, %d apologised for, %d delivered;"
+                " %d left to running instances",
+                report.answered,
+                report.apologized,
+                report.delivered,
+                report.left_to_others,
+            )
+        return report
+
+
 async def recover(
     *,
     store: EventStore,
@@ -42,26 +94,11 @@ async def recover(
     clock: Clock,
     max_age: timedelta,
 ) -> RecoveryReport:
-    pending, _ = await rebuild(store, PendingWorkProjection())
-    report = RecoveryReport()
-    for item in sorted(pending.values(), key=lambda p: p.position):
-        if handler.is_busy_with(item.message_id):
-            continue
-        # This process's own leftovers (a delivery Slack refused) are its to retry.
-        if item.owner not in (None, instances.me) and instances.is_alive(item.owner):
-            report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
-            continue
-        report = await _finish(item, handler, clock, max_age, report)
-    if report.total or report.left_to_others:
-        log.warning(
-            "recovered after a restart: %d answered, %d apologised for, %d delivered;"
-            " %d left to running instances",
-            report.answered,
-            report.apologized,
-            report.delivered,
-            report.left_to_others,
-        )
-    return report
+    """One recovery from the whole log (at start, or from a command)."""
+    recovery = Recovery(
+        store=store, handler=handler, instances=instances, clock=clock, max_age=max_age
+    )
+    return await recovery.run()
 
 
 async def _finish(

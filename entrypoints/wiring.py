@@ -27,7 +27,7 @@ from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
 from lukas.application.ports.token_counter import TokenCounter
-from lukas.application.recovery import RecoveryReport, recover
+from lukas.application.recovery import Recovery, RecoveryReport
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints.config import Config, ConfigError
@@ -199,18 +199,12 @@ class Chat:
     store: EventStore
     instances: Instances
     clock: Clock
-    recovery_max_age: timedelta
+    recovery: Recovery  # kept for the run: each recovery folds only what is new
     model: ChatModel  # with retries and circuit breaker, as the handler uses it
     alerts: AdminAlerts
 
     async def recover(self) -> RecoveryReport:
-        return await recover(
-            store=self.store,
-            handler=self.handler,
-            instances=self.instances,
-            clock=self.clock,
-            max_age=self.recovery_max_age,
-        )
+        return await self.recovery.run()
 
 
 @asynccontextmanager
@@ -249,7 +243,13 @@ async def open_chat(
                     store=store,
                     instances=instances,
                     clock=clock,
-                    recovery_max_age=timedelta(seconds=config.recovery_max_age),
+                    recovery=Recovery(
+                        store=store,
+                        handler=handler,
+                        instances=instances,
+                        clock=clock,
+                        max_age=timedelta(seconds=config.recovery_max_age),
+                    ),
                     model=model,
                     alerts=alerts,
                 )

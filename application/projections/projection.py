@@ -24,7 +24,17 @@ async def rebuild(
     store: EventStore, projection: Projection[State], until_position: int | None = None
 ) -> tuple[State, int]:
     """The projection folded from position 0; returns the state and the last position read."""
-    state, position = projection.initial(), 0
+    return await catch_up(store, projection, projection.initial(), 0, until_position)
+
+
+async def catch_up(
+    store: EventStore,
+    projection: Projection[State],
+    state: State,
+    position: int,
+    until_position: int | None = None,
+) -> tuple[State, int]:
+    """`state`, folded as far as `position`, brought up to date with the events after it."""
     while True:
         batch = await store.read_all(position, until_position, limit=_BATCH)
         for recorded in batch:

@@ -11,7 +11,8 @@ from fakes.instances import FakeInstances
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.recovery import RecoveryReport, recover
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.recovery import Recovery, RecoveryReport, recover
 from lukas.domain.events import DeliveryClaimed, ReplyFailed
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
@@ -111,3 +112,47 @@ async def test_a_claim_by_an_instance_that_died_is_taken_over() -> None:
     last = make_world(store=store, clock=clock, instance_id="instance-c")
     assert (await restart(last, me="instance-c")).delivered == 1
     assert [s.text for s in last.channel.sent] == ["echo: Ada: Help?"]
+
+
+class CountingStore(InMemoryEventStore):
+    """Counts the events handed out by global reads: what a recovery folds."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.folded = 0
+
+    async def read_all(
+        self, from_position: int = 0, until_position: int | None = None, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        read = await super().read_all(from_position, until_position, limit)
+        self.folded += len(read)
+        return read
+
+
+async def test_a_recovery_kept_for_the_run_folds_only_what_is_new_and_misses_nothing() -> None:
+    clock = FakeClock()
+    store = CountingStore(clock)
+    lukas = make_world(store=store, clock=clock, instance_id="instance-b")
+    for n in range(5):
+        await lukas.handler.handle(lukas.message(f"message {n}"))
+    recovery = Recovery(
+        store=store,
+        handler=lukas.handler,
+        instances=FakeInstances(me="instance-b"),
+        clock=clock,
+        max_age=TEN_MINUTES,
+    )
+    assert await recovery.run() == RecoveryReport()
+    everything = store.folded
+    assert everything == len(await store.read_all())  # the whole log, once
+    store.folded = 0
+    assert await recovery.run() == RecoveryReport()
+    assert store.folded == 0
+    # A process that died with a message unanswered, after the last run.
+    dead = make_world(store=store, clock=clock, instance_id="instance-a")
+    await dead.handler.receive(dead.message("Anyone?", conversation="console:other"))
+    store.folded = 0
+    lukas.model.script("Here!")
+    assert (await recovery.run()).answered == 1
+    assert store.folded == 1  # just the new message
+    assert lukas.channel.sent[-1].text == "Here!"
