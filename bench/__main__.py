@@ -28,6 +28,7 @@ BENCHMARKS = (
     "reply",
     "concurrency",
     "context",
+    "recovery",
     "rebuild",
 )
 
@@ -55,6 +56,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import context_build
 
             return context_build.run
+        case "recovery":
+            from bench import recovery_rounds
+
+            return recovery_rounds.run
         case "rebuild":
             from bench import projection_rebuild
 
