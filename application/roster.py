@@ -19,18 +19,24 @@ from lukas.application.ports.event_store import (
     NewEvent,
 )
 from lukas.application.ports.roster import RosterSource, RosterUnavailable
+from lukas.application.projections.roster import ROSTER_STREAM, RosterProjection
 from lukas.domain.events import DomainEvent
 from lukas.domain.roster import Member, fold_roster, roster_changes
 
+__all__ = ["ROSTER_STREAM", "RosterSync", "read_roster", "run_roster_sync"]
+
 log = logging.getLogger(__name__)
 
-ROSTER_STREAM = "roster"
 _ROUNDS = 3
 
 
 async def read_roster(store: EventStore) -> list[Member]:
     """Everyone Lukas knows of, in the order they first joined, leavers included."""
-    return list(fold_roster(r.event for r in await store.read_stream(ROSTER_STREAM)).values())
+    projection = RosterProjection()
+    roster = projection.initial()
+    for recorded in await store.read_stream(ROSTER_STREAM):
+        roster = projection.evolve(roster, recorded)
+    return list(roster.values())
 
 
 class RosterSync:

@@ -23,8 +23,10 @@ from lukas.application.ports.event_store import RecordedEvent
 from lukas.application.projections.context_windows import ContextWindowsProjection
 from lukas.application.projections.conversation_history import HistoryEntry, history_from
 from lukas.application.projections.conversation_list import ConversationListProjection
+from lukas.application.projections.engagement_stats import EngagementStatsProjection
 from lukas.application.projections.pending_work import PendingWorkProjection
 from lukas.application.projections.projection import LiveProjection, Projection, rebuild
+from lukas.application.projections.roster import RosterProjection
 from lukas.application.projections.usage_stats import UsageStatsProjection
 from lukas.domain.context_window import (
     ContextLimits,
@@ -44,6 +46,8 @@ PROJECTIONS: dict[str, Callable[[], Projection[Any]]] = {
     "context windows": lambda: ContextWindowsProjection(keep=MAX_PAIRS + 1),
     "pending work": PendingWorkProjection,
     "usage stats": UsageStatsProjection,
+    "engagement stats": EngagementStatsProjection,
+    "roster": RosterProjection,
 }
 
 
