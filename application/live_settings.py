@@ -232,23 +232,23 @@ class LiveSettings:
 
     async def _refresh(self) -> None:
         tail = await self._store.read_stream_tail(CONFIG_STREAM, 1)
-        version = tail[-1].version if tail else 0
-        if version == self._version:
-            return
-        self._fold(await self._store.read_stream(CONFIG_STREAM), version)
+        if (tail[-1].version if tail else 0) != self._version:
+            self._fold(await self._store.read_stream(CONFIG_STREAM))
 
-    def _fold(self, recorded: list[RecordedEvent], version: int) -> None:
+    def _fold(self, recorded: list[RecordedEvent]) -> None:
         current, changes = self.defaults, {}
         for r in recorded:
             event = r.event
-            key = (
-                _KEY_OF_ENV.get(event.setting) if isinstance(event, ConfigurationChanged) else None
-            )
-            if key is None or not isinstance(event, ConfigurationChanged):
+            if not isinstance(event, ConfigurationChanged):
+                continue
+            key = _KEY_OF_ENV.get(event.setting)
+            if key is None:
                 continue
             try:
                 current = with_change(current, key, validated(key, event.new_value))
             except SettingRejected:
                 continue  # a value this version no longer accepts keeps the one before
             changes[key] = RecordedChange(event, r.recorded_at)
+        # The version of what was folded: the expected version of the next change.
+        version = recorded[-1].version if recorded else 0
         self._current, self._changes, self._version = current, changes, version
