@@ -11,7 +11,6 @@ from lukas.application.dm_sessions import DmSessions
 from lukas.application.live_settings import LiveSettings, SettingsSource, Tunables
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
-from lukas.domain.engagement import ActiveHours, ActiveHoursError
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.domain.roster import Member
 from lukas.entrypoints.config import Config, ConfigError
@@ -19,7 +18,6 @@ from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.wiring import Chat, system_random, token_counter
 
 __all__ = [
-    "active_hours",
     "check_ins",
     "live_settings",
     "pause_end",
@@ -30,13 +28,6 @@ __all__ = [
 
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
-
-
-def active_hours(config: Config) -> ActiveHours:
-    try:
-        return ActiveHours.parse(config.active_hours)
-    except ActiveHoursError as error:
-        raise ConfigError(f"LUKAS_ACTIVE_HOURS: {error}") from None
 
 
 def tunables(config: Config) -> Tunables:
