@@ -18,6 +18,9 @@ ReasoningMode = Literal["auto", "yes", "no"]
 _REASONING_FAMILIES = re.compile(r"^(gpt-5|o1|o3|o4)([.-]|$)")
 # GPT-5.2 and later refuse function tools with any reasoning effort on Chat Completions;
 # from 5.6 even the default effort counts, so only an explicit "none" is accepted.
+# A tool call's arguments are written in the visible budget: an announcement cut off at
+# 150 tokens would be JSON that does not parse, and the call would be lost.
+TOOL_CALL_TOKENS = 600
 _NO_REASONING_WITH_TOOLS = re.compile(r"^gpt-5\.([2-9]|[1-9][0-9])([.-]|$)")
 
 
@@ -51,6 +54,8 @@ def request_parameters(
         }
     return {
         "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
+        "max_tokens": max(settings.max_tokens, TOOL_CALL_TOKENS)
+        if with_tools
+        else settings.max_tokens,
         "reasoning_effort": None,
     }

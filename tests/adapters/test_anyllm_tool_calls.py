@@ -322,3 +322,17 @@ async def test_the_circuit_breaker_offers_the_tools_it_was_given(
 def test_a_tool_name_a_provider_would_refuse_is_refused_at_once(name: str) -> None:
     with pytest.raises(ValueError, match="a tool's name"):
         Tool(name=name, description="", parameters={"type": "object"})
+
+
+async def test_a_classic_model_gets_room_for_a_tool_call_only_when_tools_are_offered(
+    adapter_for: Callable[..., AnyLLMChatModel], openai_standin: OpenAIStandIn
+) -> None:
+    openai_standin.script(Reply("", tool_calls=[CALL_MOVED]), Reply("Just words."))
+    adapter = adapter_for("openai:gpt-4.1-mini")
+    await adapter.complete(MESSAGES, TOOLS)
+    await adapter.complete(MESSAGES)
+    sent = [
+        r.body.get("max_tokens", r.body.get("max_completion_tokens"))
+        for r in openai_standin.chat_requests()
+    ]
+    assert sent == [600, 150]
