@@ -33,6 +33,21 @@ from lukas.domain.events import (
 PAUSE_STREAM = "proactive"
 
 
+def engagement_stream(channel: str, ts: str) -> str:
+    """Where the judgement of the new top-level message `ts` in `channel` is kept."""
+    return f"engagement:{channel}:{ts}"
+
+
+async def joined_unasked(store: EventStore, key: ConversationKey, platform_message_id: str) -> bool:
+    """Whether the message opens a thread Lukas joined unasked: said to colleagues, not
+    to him, so conversation, never a request."""
+    kind, _, rest = key.value.partition(":")
+    channel, _, thread_ts = rest.partition(":")
+    if kind != "slack-thread" or platform_message_id != thread_ts:
+        return False
+    return bool(await store.read_stream_tail(engagement_stream(channel, thread_ts), 1))
+
+
 class ProactiveSwitch:
     """Admins pause and resume Lukas's unasked messages; the log remembers."""
 
@@ -91,7 +106,7 @@ class ThreadJudge:
         self, channel: str, ts: str, replies_so_far: int = 0
     ) -> EngagementDecided | None:
         """The decision for a new top-level message; None if it was judged before."""
-        stream = f"engagement:{channel}:{ts}"
+        stream = engagement_stream(channel, ts)
         current = await self._settings.current()
         odds = EngagementOdds(
             thread_probability=current.thread_probability,
@@ -126,7 +141,7 @@ class ThreadJudge:
         """Whether Lukas answers a new reply in a thread he is part of: always where he was
         asked in; where he joined unasked, until the thread gets busy. People talking among
         themselves in a long thread do not want the bear's word on every message."""
-        if not await self._store.read_stream_tail(f"engagement:{channel}:{thread_ts}", 1):
+        if not await self._store.read_stream_tail(engagement_stream(channel, thread_ts), 1):
             return True  # he was mentioned into this thread
         said = sum(
             isinstance(r.event, MessageReceived)

@@ -16,6 +16,7 @@ from lukas.application.handle_message import MessageHandler
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
+from lukas.application.proactive import joined_unasked
 from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
 from lukas.application.projections.projection import catch_up
 
@@ -73,7 +74,7 @@ class Recovery:
             ):
                 report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
                 continue
-            report = await _finish(item, self._handler, self._clock, self._max_age, report)
+            report = await self._finish(item, report)
         if report.total or report.left_to_others:
             log.warning(
                 "recovered after a restart: %d answered, %d apologised for, %d delivered;"
@@ -84,6 +85,25 @@ class Recovery:
                 report.left_to_others,
             )
         return report
+
+    async def _finish(self, item: PendingMessage, report: RecoveryReport) -> RecoveryReport:
+        handler = self._handler
+        if item.outcome is not None:
+            outcome = await handler.deliver_recorded(
+                item.key, item.message_id, item.platform_message_id, item.outcome
+            )
+            return attrs.evolve(report, delivered=report.delivered + int(outcome.delivered))
+        if self._clock.now() - item.received_at <= self._max_age:
+            # A thread Lukas joined unasked stays conversation after a restart too.
+            unasked = await joined_unasked(self._store, item.key, item.platform_message_id)
+            await handler.answer(
+                item.key, item.message_id, item.platform_message_id, with_tools=not unasked
+            )
+            return attrs.evolve(report, answered=report.answered + 1)
+        await handler.apologize(
+            item.key, item.message_id, item.platform_message_id, item.received_at
+        )
+        return attrs.evolve(report, apologized=report.apologized + 1)
 
 
 async def recover(
@@ -99,22 +119,3 @@ async def recover(
         store=store, handler=handler, instances=instances, clock=clock, max_age=max_age
     )
     return await recovery.run()
-
-
-async def _finish(
-    item: PendingMessage,
-    handler: MessageHandler,
-    clock: Clock,
-    max_age: timedelta,
-    report: RecoveryReport,
-) -> RecoveryReport:
-    if item.outcome is not None:
-        outcome = await handler.deliver_recorded(
-            item.key, item.message_id, item.platform_message_id, item.outcome
-        )
-        return attrs.evolve(report, delivered=report.delivered + int(outcome.delivered))
-    if clock.now() - item.received_at <= max_age:
-        await handler.answer(item.key, item.message_id, item.platform_message_id)
-        return attrs.evolve(report, answered=report.answered + 1)
-    await handler.apologize(item.key, item.message_id, item.platform_message_id, item.received_at)
-    return attrs.evolve(report, apologized=report.apologized + 1)

@@ -7,13 +7,17 @@ from datetime import timedelta
 import anyio
 import pytest
 from fakes.clock import FakeClock
+from fakes.desk_world import make_desk_world
 from fakes.instances import FakeInstances
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.handle_message import IncomingMessage
+from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.recovery import Recovery, RecoveryReport, recover
-from lukas.domain.events import DeliveryClaimed, ReplyFailed
+from lukas.application.requests.tools import REQUEST_TOOLS
+from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.events import DeliveryClaimed, EngagementDecided, ReplyFailed
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
 
@@ -156,3 +160,43 @@ async def test_a_recovery_kept_for_the_run_folds_only_what_is_new_and_misses_not
     assert (await recovery.run()).answered == 1
     assert store.folded == 1  # just the new message
     assert lukas.channel.sent[-1].text == "Here!"
+
+
+async def test_recovery_keeps_a_thread_joined_unasked_free_of_requests() -> None:
+    desk = await make_desk_world()
+    world = desk.world
+    judge_stream = "engagement:C0GEN:1700000900.000100"
+    decided = EngagementDecided(
+        channel="C0GEN",
+        ts="1700000900.000100",
+        thread_probability=1.0,
+        thread_draw=0.0,
+        reply=True,
+        reaction_probability=0.0,
+        reaction_draw=0.5,
+        reaction=None,
+        reason="reply: draw 0.000 < 1.0",
+    )
+    await world.store.append(judge_stream, [NewEvent("j", decided, EventMetadata("j"))], 0)
+    unasked = IncomingMessage(
+        conversation=ConversationKey.slack_thread("C0GEN", "1700000900.000100"),
+        author_id="U0ADA",
+        author_name="Ada",
+        text="remind me in 5 minutes to celebrate",
+        platform_message_id="1700000900.000100",
+        unasked=True,
+    )
+    dead = make_world(store=world.store, clock=world.clock, instance_id="instance-a")
+    await dead.handler.receive(unasked)  # then that process died
+    asked = desk.message("how are you?")
+    await dead.handler.receive(asked)
+    report = await recover(
+        store=world.store,
+        handler=world.handler,
+        instances=FakeInstances(me="instance-b"),
+        clock=world.clock,
+        max_age=TEN_MINUTES,
+    )
+    assert report.answered == 2
+    offers = [{tool.name for tool in offer} for offer in world.model.tool_offers]
+    assert sorted(len(names) for names in offers) == [0, len(REQUEST_TOOLS)]
