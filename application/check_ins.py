@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 import attrs
 
@@ -27,11 +27,16 @@ from lukas.application.ports.event_store import (
     EventMetadata,
     EventStore,
     NewEvent,
-    RecordedEvent,
 )
 from lukas.application.ports.instances import Instances
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.proactive import ProactiveSwitch
+from lukas.application.projections.check_in_schedule import (
+    CHECK_IN_STREAM,
+    CheckInState,
+    check_in_state,
+    moment,
+)
 from lukas.application.roster import read_roster
 from lukas.domain.check_ins import (
     CheckInInterval,
@@ -55,42 +60,9 @@ from lukas.domain.roster import Member
 
 log = logging.getLogger(__name__)
 
-CHECK_IN_STREAM = "check-ins"
 # How often a waiting schedule looks again: a pause, a resume or a new interval is noticed
 # within this long.
 POLL = dt.timedelta(seconds=60)
-
-
-@attrs.frozen
-class CheckInState:
-    version: int = 0
-    scheduled: bool = False
-    due: dt.datetime | None = None  # None once scheduled: postponed until resumed
-    pending: RecordedEvent | None = None  # a CheckInWritten with no outcome yet
-    last_turn: dict[str, dt.datetime] = attrs.field(factory=dict)
-    last_postponement: CheckInPostponed | None = None
-    interval: str | None = None  # the interval the due time was drawn from
-
-
-def check_in_state(recorded: Sequence[RecordedEvent]) -> CheckInState:
-    """The schedule folded from the check-in stream's events."""
-    scheduled, due, pending, postponement, interval = False, None, None, None, None
-    last_turn: dict[str, dt.datetime] = {}
-    for r in recorded:
-        event = r.event
-        if isinstance(event, CheckInScheduled):
-            scheduled, due, postponement = True, _moment(event.due), None
-            interval = event.interval
-        elif isinstance(event, CheckInPostponed):
-            due, postponement = _moment(event.due), event
-        elif isinstance(event, CheckInWritten):
-            pending = r
-        elif isinstance(event, CheckInDelivered | CheckInFailed):
-            # A failed turn is still a turn: someone who cannot get DMs must not block the rest.
-            last_turn[event.member_id] = r.recorded_at
-            pending = None
-    version = recorded[-1].version if recorded else 0
-    return CheckInState(version, scheduled, due, pending, last_turn, postponement, interval)
 
 
 def _shortened(state: CheckInState, interval: CheckInInterval, now: dt.datetime) -> bool:
@@ -109,10 +81,6 @@ def _unquoted(text: str) -> str:
         if len(text) > 1 and text[0] == left and text[-1] == right:
             return text[1:-1].strip()
     return text
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
 
 
 @attrs.frozen
@@ -174,7 +142,7 @@ class CheckIns:
         if postponement is not None:
             if postponement != state.last_postponement:
                 await self._append([postponement], state.version)
-            return self._look_again(_moment(postponement.due), now)
+            return self._look_again(moment(postponement.due), now)
         await self._check_in(state, now, interval)
         return now
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lukas.application.check_ins import CHECK_IN_STREAM, check_in_state
 from lukas.application.live_settings import LiveSettings
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
+from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM, check_in_state
 from lukas.application.projections.engagement_stats import EngagementStatsProjection
 from lukas.application.projections.projection import rebuild
 from lukas.application.roster import read_roster

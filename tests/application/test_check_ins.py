@@ -16,13 +16,14 @@ from fakes.roster import FakeRoster
 from fakes.token_counter import FakeTokenCounter
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.check_ins import CHECK_IN_STREAM, CheckIns, CheckInSettings
+from lukas.application.check_ins import CheckIns, CheckInSettings
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, Tunables
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.proactive import ProactiveSwitch
+from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
 from lukas.application.projections.conversation_history import history_from
 from lukas.application.roster import RosterSync
 from lukas.domain.context_window import ContextMessage, Role

@@ -8,11 +8,11 @@ import pytest
 from fakes.chat_model import FakeChatModel, FakeReply
 from fakes.desk_world import ADMIN, MEMBER, make_desk_world
 
-from lukas.application.check_ins import CHECK_IN_STREAM
 from lukas.application.live_settings import CONFIG_STREAM, Tunables
 from lukas.application.ports.chat_model import ToolCall
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.ports.tool_actions import Author
+from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
 from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,
