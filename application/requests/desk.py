@@ -95,7 +95,10 @@ class RequestDesk:
         self._instance_id = instance_id
 
     async def handle(self, request: Request, requester: Requester, request_id: str) -> str:
-        """Does what was asked (once per `request_id`) and returns Lukas's answer."""
+        """Does what was asked and returns Lukas's answer. Announcements, reminders and
+        refusals happen once per `request_id` (the asking message), however often it is
+        carried out; a setting asked for again is in force already, and a pause repeated is
+        one more harmless event."""
         if isinstance(request, ADMIN_ONLY) and requester.member_id not in self._admins:
             return await self._decline(request, requester, request_id)
         match request:
