@@ -66,8 +66,11 @@ class ReminderBook:
         return sum(1 for r in self.reminders.values() if r.set.owner == owner)
 
 
-def reminder_book(recorded: Sequence[RecordedEvent]) -> ReminderBook:
-    reminders: dict[str, Reminder] = {}
+def reminder_book(
+    recorded: Sequence[RecordedEvent], before: ReminderBook | None = None
+) -> ReminderBook:
+    """The book `before` (if any) with `recorded`, the events after it, folded in."""
+    reminders: dict[str, Reminder] = dict(before.reminders) if before else {}
 
     def mark(reminder_id: str, status: Status, by: str | None = None) -> None:
         known = reminders.get(reminder_id)
@@ -87,7 +90,8 @@ def reminder_book(recorded: Sequence[RecordedEvent]) -> ReminderBook:
                 mark(reminder_id, "failed")
             case ReminderCancelled(reminder_id=reminder_id):
                 mark(reminder_id, "cancelled")
-    return ReminderBook(recorded[-1].version if recorded else 0, reminders)
+    version = recorded[-1].version if recorded else (before.version if before else 0)
+    return ReminderBook(version, reminders)
 
 
 @attrs.frozen(kw_only=True)
@@ -125,6 +129,7 @@ class Reminders:
         self._instances = instances
         # Created by run(), inside the event loop; set() wakes it to look at a new reminder.
         self._woken: anyio.Event | None = None
+        self._known: ReminderBook | None = None
 
     async def set(self, new: NewReminder, request_id: str) -> ReminderSet:
         """Records the reminder; `request_id` (the asking message's id) makes it once-only."""
@@ -235,7 +240,14 @@ class Reminders:
         return (await self._dms.send_direct(reminder.target, text)).message_id
 
     async def _book(self) -> ReminderBook:
-        return reminder_book(await self._store.read_stream(REMINDER_STREAM))
+        # Only the events since the book this process last read: the stream keeps every
+        # reminder ever set, and the loop looks at it every few seconds.
+        known = self._known
+        start = known.version + 1 if known else 1
+        book = reminder_book(await self._store.read_stream(REMINDER_STREAM, start), known)
+        if known is None or book.version >= known.version:
+            self._known = book
+        return book
 
     async def _append(self, event: DomainEvent, version: int | None, *about: str) -> bool:
         event_id = derive_event_id("reminders", event.TYPE, *about, str(version))

@@ -11,7 +11,7 @@ from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 
 from lukas.application.identity import derive_event_id
-from lukas.application.ports.event_store import EventMetadata, NewEvent
+from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.requests.reminders import POLL, REMINDER_STREAM, NewReminder, Reminders
 from lukas.domain.events import (
     ReminderCancelled,
@@ -174,3 +174,29 @@ async def test_the_next_look_is_when_the_next_reminder_falls_due_or_a_poll() -> 
     desk.clock.advance(10)
     await desk.reminders.tick()
     assert await desk.reminders.tick() == desk.clock.now() + POLL
+
+
+async def test_each_round_reads_only_the_reminder_events_since_the_last() -> None:
+    desk = await make_desk_world()
+    for n in range(3):
+        await desk.say(f"remind me in {n + 1} hours to stretch")
+    store = desk.world.store
+    read_from: list[int] = []
+    original = store.read_stream
+
+    async def counting(stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        if stream_id == REMINDER_STREAM:
+            read_from.append(from_version)
+        return await original(stream_id, from_version)
+
+    store.read_stream = counting  # type: ignore[method-assign]
+    await desk.reminders.tick()
+    await desk.reminders.tick()
+    # The book was read before the third reminder was appended: that one, then nothing.
+    assert read_from == [3, 4]
+    desk.clock.advance(3600)
+    await desk.reminders.tick()  # fires the first: claim and delivery, versions 4 and 5
+    await desk.reminders.tick()
+    await desk.reminders.tick()
+    assert read_from[2:] == [4, 4, 6]  # never again from the start
+    assert desk.dms.sent == [("U0ADA", "⏰ Reminder: stretch")]
