@@ -26,6 +26,7 @@ from lukas.application.ports.event_store import (
 from lukas.domain.check_ins import CheckInInterval
 from lukas.domain.engagement import ActiveHours, ActiveHoursError
 from lukas.domain.events import ConfigurationChanged
+from lukas.domain.requests import channel_reference, is_channel_id
 
 CONFIG_STREAM = "configuration"
 _ROUNDS = 3
@@ -42,9 +43,6 @@ TUNABLE_ENV: Mapping[str, str] = {
 }
 _KEY_OF_ENV = {env: key for key, env in TUNABLE_ENV.items()}
 _QUOTES = "'\"\u2018\u2019\u201c\u201d"
-# Slack's ids are upper case with digits; "CAMPFIRE" is a name typed in capitals.
-_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
-_CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 
 
 class SettingRejected(ValueError):
@@ -130,16 +128,10 @@ def _channels(value: str) -> str:
 
 def _channel_entry(entry: str) -> str:
     """A channel id as it is, or a name as "#name"."""
-    # Slack's own markup for a channel: <#C0123|general> or <#C0123>.
-    markup = re.fullmatch(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", entry)
-    if markup:
-        return markup.group(1)
-    if _CHANNEL_ID.fullmatch(entry):
-        return entry
-    name = entry.removeprefix("#").lower()
-    if not _CHANNEL_NAME.fullmatch(name):
+    reference = channel_reference(entry)
+    if reference is None:
         raise SettingRejected(f"{entry!r} is not a channel name or id")
-    return f"#{name}"
+    return reference if is_channel_id(reference) else f"#{reference}"
 
 
 _VALIDATORS: Mapping[str, Callable[[str], str]] = {

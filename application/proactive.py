@@ -41,11 +41,10 @@ def engagement_stream(channel: str, ts: str) -> str:
 async def joined_unasked(store: EventStore, key: ConversationKey, platform_message_id: str) -> bool:
     """Whether the message opens a thread Lukas joined unasked: said to colleagues, not
     to him, so conversation, never a request."""
-    kind, _, rest = key.value.partition(":")
-    channel, _, thread_ts = rest.partition(":")
-    if kind != "slack-thread" or platform_message_id != thread_ts:
+    thread = key.thread
+    if thread is None or platform_message_id != thread[1]:
         return False
-    return bool(await store.read_stream_tail(engagement_stream(channel, thread_ts), 1))
+    return bool(await store.read_stream_tail(engagement_stream(*thread), 1))
 
 
 class ProactiveSwitch:

@@ -48,6 +48,15 @@ class ConversationKey:
         return _key_of_stream(stream_id)
 
     @property
+    def thread(self) -> tuple[str, str] | None:
+        """The channel and thread ts of a Slack thread conversation; None for the others."""
+        kind, _, rest = self.value.partition(":")
+        if kind != "slack-thread":
+            return None
+        channel, _, thread_ts = rest.partition(":")
+        return channel, thread_ts
+
+    @property
     def stream_id(self) -> str:
         return _STREAM_PREFIX + self.value
 

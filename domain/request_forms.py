@@ -110,6 +110,10 @@ def channel_ref(token: str, *, bare: bool) -> str | None:
     return None
 
 
+def is_channel_id(token: str) -> bool:
+    return _CHANNEL_ID.fullmatch(token) is not None
+
+
 def person_ref(token: str) -> str | None:
     """A member id from a mention, or a name as typed after "@"."""
     token = token.rstrip(_CLINGING_MARKS)

@@ -206,7 +206,7 @@ def _reminder(said: _Said, now: dt.datetime) -> Request | None:
     if parts is None or isinstance(parts, forms.Problem):
         return _unclear("remind", parts)
     whom, body = parts
-    target = _target(whom)
+    target = reminder_target(whom)
     if target is None:
         return None  # "remind him that ...": said about someone, not asked of Lukas
     try:
@@ -223,7 +223,18 @@ def _reminder(said: _Said, now: dt.datetime) -> Request | None:
     return SetReminder(target=target, due=due, text=text)
 
 
-def _target(whom: str) -> ReminderTarget | None:
+def is_channel_id(text: str) -> bool:
+    """Slack's channel ids are upper case with digits; "CAMPFIRE" is a name in capitals."""
+    return forms.is_channel_id(text)
+
+
+def channel_reference(token: str) -> str | None:
+    """A channel id (from Slack's markup, or bare), or a lower-case name with or without "#"."""
+    return forms.channel_ref(token, bare=True)
+
+
+def reminder_target(whom: str) -> ReminderTarget | None:
+    """Who a reminder is for: "me", a mention or "@name", or a channel link or "#name"."""
     if whom.rstrip(",.;:!?").lower() == "me":
         return Me()
     if (person := forms.person_ref(whom)) is not None:

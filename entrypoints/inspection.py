@@ -14,7 +14,7 @@ from lukas.application.projections.engagement_stats import (
     EngagementStats,
     EngagementStatsProjection,
 )
-from lukas.application.projections.projection import rebuild
+from lukas.application.projections.projection import Both, rebuild
 from lukas.application.projections.usage_stats import UsageStatsProjection
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.event_summaries import summary
@@ -137,7 +137,10 @@ async def list_conversations(store: EventStore, out: TextIO) -> int:
 
 
 async def show_stats(store: EventStore, out: TextIO) -> None:
-    stats, _ = await rebuild(store, UsageStatsProjection())
+    # One pass over the log for both tables.
+    (stats, engagement), _ = await rebuild(
+        store, Both(UsageStatsProjection(), EngagementStatsProjection())
+    )
     header = (
         f"{'day':<10}  {'provider/model':<24} {'msgs':>5} {'replies':>7} {'fallbk':>6}"
         f" {'tokens':>8} {'images':>6} {'failed':>6} {'posted':>6} {'cost $':>8}"
@@ -152,7 +155,6 @@ async def show_stats(store: EventStore, out: TextIO) -> None:
             f" {row.cost_usd:>8.3f}\n"
         )
     out.write(f"total spent on pictures: ${total:.3f}\n")
-    engagement, _ = await rebuild(store, EngagementStatsProjection())
     out.write("\n" + engagement_report(engagement))
 
 
@@ -164,8 +166,8 @@ def engagement_report(stats: EngagementStats) -> str:
         f" (participation {'-' if rate is None else f'{rate:.0%}'}), reactions: {stats.reactions}",
         "check-ins per member:",
     ]
-    shown = [(key, m) for key, m in stats.check_ins.items() if m.shown]
-    for member_id, member in sorted(shown, key=lambda item: (-item[1].delivered, item[1].name)):
+    shown = stats.members_shown()
+    for member_id, member in shown:
         failed = f" ({member.failed} failed)" if member.failed else ""
         lines.append(f"  {member.name} ({member_id}): {member.delivered}{failed}")
     if not shown:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lukas.application.check_ins import CheckIns, CheckInSettings
@@ -13,6 +12,7 @@ from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.domain.roster import Member
+from lukas.domain.when import WhenError, parse_duration, parse_when
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.wiring import Chat, system_random, token_counter
@@ -25,9 +25,6 @@ __all__ = [
     "timezone_of",
     "tunables",
 ]
-
-_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
 def tunables(config: Config) -> Tunables:
@@ -99,10 +96,16 @@ def member_zone(member: Member) -> dt.tzinfo | None:
 
 
 def pause_end(text: str, now: dt.datetime, timezone: dt.tzinfo) -> dt.datetime:
-    """`--until` as a duration (30m, 2h, 1d) or a local date and time (2026-12-01 09:00)."""
-    match = _DURATION.match(text.strip().lower())
-    if match:
-        return now + dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    """`--until` as a duration (30m, 2h, 1d), or a time as people say it in Slack
+    ("tomorrow 9am", "2026-12-01 09:00"), or an ISO date and time with its offset."""
+    try:
+        return now + parse_duration(text)
+    except WhenError:
+        pass
+    try:
+        return parse_when(text, now.astimezone(timezone))
+    except WhenError:
+        pass
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:

@@ -7,7 +7,6 @@ split. Blank lines inside a reply are dropped there, or one reply would read as 
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import TextIO
 
@@ -15,9 +14,9 @@ from lukas.application.ports.announcements import PostedToChannel
 from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.direct_messages import SentDirect
 from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.requests import is_channel_id
 
 # Slack's ids are upper case with digits; "CAMPFIRE" is a name typed in capitals.
-_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
 
 
 class ConsoleChannel:
@@ -42,7 +41,7 @@ class ConsoleChannel:
         return SentDirect(channel=f"console-dm:{person_id}", message_id=self._next_id())
 
     async def post_to_channel(self, channel: str, text: str) -> PostedToChannel:
-        name = channel if _CHANNEL_ID.fullmatch(channel) else f"#{channel.removeprefix('#')}"
+        name = channel if is_channel_id(channel) else f"#{channel.removeprefix('#')}"
         self._write(f"in {name}", text)
         return PostedToChannel(channel=name, message_id=self._next_id())
 

@@ -51,12 +51,11 @@ _SLACKBOT = "USLACKBOT"
 
 def slack_target(conversation: ConversationKey) -> tuple[str, str | None]:
     """The channel to post in and the thread to post under, for a Slack conversation."""
+    if (thread := conversation.thread) is not None:
+        return thread
     kind, _, rest = conversation.value.partition(":")
     if kind == "slack-dm":
         return rest.split(":")[0], None
-    if kind == "slack-thread":
-        channel, _, thread_ts = rest.partition(":")
-        return channel, thread_ts
     raise DeliveryError(f"{conversation} is not a Slack conversation")
 
 

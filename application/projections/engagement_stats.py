@@ -35,6 +35,11 @@ class EngagementStats:
     reactions: int = 0
     check_ins: dict[str, MemberCheckIns] = attrs.field(factory=dict)
 
+    def members_shown(self) -> list[tuple[str, MemberCheckIns]]:
+        """Members on the team or ever checked in with, most check-ins first."""
+        shown = [(key, m) for key, m in self.check_ins.items() if m.shown]
+        return sorted(shown, key=lambda item: (-item[1].delivered, item[1].name))
+
     @property
     def participation_rate(self) -> float | None:
         """The share of new threads Lukas joined; None before any was judged."""

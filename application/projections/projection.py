@@ -11,6 +11,8 @@ from typing import Generic, Protocol, TypeVar
 from lukas.application.ports.event_store import EventStore, RecordedEvent
 
 State = TypeVar("State")
+First = TypeVar("First")
+Second = TypeVar("Second")
 _BATCH = 1000
 
 
@@ -42,6 +44,23 @@ async def catch_up(
             position = recorded.position
         if len(batch) < _BATCH:
             return state, position
+
+
+class Both(Generic[First, Second]):
+    """Two projections folded side by side, so one pass over the log serves both."""
+
+    def __init__(self, first: Projection[First], second: Projection[Second]) -> None:
+        self._first = first
+        self._second = second
+
+    def initial(self) -> tuple[First, Second]:
+        return self._first.initial(), self._second.initial()
+
+    def evolve(self, state: tuple[First, Second], recorded: RecordedEvent) -> tuple[First, Second]:
+        return (
+            self._first.evolve(state[0], recorded),
+            self._second.evolve(state[1], recorded),
+        )
 
 
 class LiveProjection(Generic[State]):

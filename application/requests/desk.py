@@ -49,6 +49,7 @@ from lukas.domain.requests import (
     ShowStatus,
     ShowTeam,
     Unclear,
+    is_channel_id,
 )
 
 log = logging.getLogger(__name__)
@@ -302,4 +303,4 @@ def _announcement_stream(request_id: str) -> str:
 
 def _channel_label(channel: ChannelRef) -> str:
     ref = channel.ref
-    return f"<#{ref}>" if re.fullmatch(r"[CG][A-Z0-9]{2,}", ref) else f"#{ref.removeprefix('#')}"
+    return f"<#{ref}>" if is_channel_id(ref) else f"#{ref.removeprefix('#')}"

@@ -78,9 +78,7 @@ async def stats_text(store: EventStore) -> str:
         + (f" ({rate:.0%})" if rate is not None else "")
         + f"; reactions: {stats.reactions}.",
     ]
-    shown = sorted(
-        (m for m in stats.check_ins.values() if m.shown), key=lambda m: (-m.delivered, m.name)
-    )
+    shown = [member for _, member in stats.members_shown()]
     if shown:
         lines.append("Check-ins: " + ", ".join(f"{m.name} {m.delivered}" for m in shown) + ".")
     else:

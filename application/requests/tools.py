@@ -7,7 +7,6 @@ makes, and runs through the same desk: permission checks, validation, use cases.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +31,8 @@ from lukas.domain.requests import (
     ShowStatus,
     ShowTeam,
     Unclear,
+    is_channel_id,
+    reminder_target,
     setting_key,
 )
 from lukas.domain.when import WhenError, parse_when
@@ -166,16 +167,14 @@ def _reminder(args: Mapping[str, Any], now: dt.datetime) -> Request:
 
 
 def _target(who: str) -> ReminderTarget:
+    """As the parser reads a target, and what a model writes besides: "myself", a bare
+    channel id, a name without "@"."""
     text = who.strip()
-    if text.lower() in {"me", "myself", "i"}:
+    if text.lower() in {"myself", "i"}:
         return Me()
-    if person := re.fullmatch(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", text):
-        return PersonRef(person.group(1))
-    if channel := re.fullmatch(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", text):
-        return ChannelRef(channel.group(1))
-    if text.startswith("#"):
-        return ChannelRef(text[1:].lower())
-    if re.fullmatch(r"[CG][A-Z0-9]{2,}", text):
+    if (target := reminder_target(text)) is not None:
+        return target
+    if is_channel_id(text):
         return ChannelRef(text)
     return PersonRef(text.removeprefix("@"))
 

@@ -11,7 +11,6 @@ import pytest
 from lukas.application.ports.chat_model import ToolCall
 from lukas.application.requests.tools import REQUEST_TOOLS, request_from_tool_call
 from lukas.domain.requests import (
-    HELP_TOPICS,
     CancelReminder,
     ChangeSetting,
     ChannelRef,
@@ -126,4 +125,3 @@ def test_every_tool_offered_is_understood_and_schemas_are_objects() -> None:
         # An offered tool never falls through to the "unknown tool" answer.
         request = request_from_tool_call(ToolCall(tool.name, {}), NOW)
         assert request != ShowHelp(None) or tool.name == "show_help"
-    assert set(HELP_TOPICS) >= {"post", "remind"}
