@@ -7,20 +7,32 @@ upgraded each time they are read, one schema version at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import cattrs
+from cattrs.strategies import configure_tagged_union
 
 from lukas.application.ports.event_store import EventMetadata, UnknownEventTypeError
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, DomainEvent
+from lukas.domain.requests import ReminderTarget, Request
 
 JsonObject = dict[str, Any]
 # (event type, schema version) -> a function from that version's data to the next version's.
 Upcaster = Callable[[JsonObject], JsonObject]
-UPCASTERS: Mapping[tuple[str, int], Upcaster] = {}
+
+
+def _message_route_v1_to_v2(data: JsonObject) -> JsonObject:
+    # Before routes were recorded, every recorded message went to the model, tools offered.
+    return {**data, "route": {"kind": "addressed", "request": None}}
+
+
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
+    ("MessageReceived", 1): _message_route_v1_to_v2,
+}
 
 
 class CorruptEventError(UnknownEventTypeError):
@@ -31,7 +43,33 @@ def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_unstructure_hook(ConversationKey, lambda key: key.value)
     converter.register_structure_hook(ConversationKey, lambda value, _type: ConversationKey(value))
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    converter.register_structure_hook(dt.datetime, _datetime)
+    # A recorded request says which kind it is, by class name, next to its fields.
+    configure_tagged_union(ReminderTarget, converter, tag_name="kind")
+    configure_tagged_union(Request, converter, tag_name="kind")
+    # A route without a request holds None: the optional union needs its own hooks.
+    optional_request = Request | None
+    converter.register_unstructure_hook(
+        optional_request,
+        lambda request: None if request is None else converter.unstructure(request, Request),
+    )
+    converter.register_structure_hook(
+        optional_request,
+        lambda value, _type: (
+            None if value is None else converter.structure(value, Request)  # type: ignore[arg-type]
+        ),
+    )
     return converter
+
+
+def _datetime(value: object, _type: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {value!r} has no UTC offset")
+    return moment
 
 
 def _dumps(value: object) -> str:

@@ -39,6 +39,7 @@ class ReplyComposer:
         alerts: AdminAlerts | None = None,
         credentials_hint: str = "the provider's API key",
         fallbacks: tuple[str, ...] = FALLBACK_RESPONSES,
+        actions: ToolActions | None = None,
     ) -> None:
         self._model = model
         self._counter = counter
@@ -48,11 +49,7 @@ class ReplyComposer:
         self._alerts = alerts
         self._credentials_hint = credentials_hint
         self._fallbacks = fallbacks
-        self._actions: ToolActions | None = None
-
-    def offer(self, actions: ToolActions) -> None:
-        """Lets the model ask for `actions` from now on. Set after wiring, since what the
-        actions need (the platform, the log) is wired after the composer."""
+        # What the model may choose to do instead of answering; None: it only answers.
         self._actions = actions
 
     async def compose(

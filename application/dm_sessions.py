@@ -8,7 +8,7 @@ agree on it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lukas.application.handle_message import ConversationBusyError
 from lukas.application.identity import derive_event_id
@@ -36,8 +36,12 @@ class DmSessions:
         self._idle = idle
         self._instance_id = instance_id
 
-    async def conversation_for(self, channel: str, ts: str) -> ConversationKey:
-        """The conversation a DM with timestamp `ts` in `channel` belongs to."""
+    async def conversation_for(
+        self, channel: str, ts: str, at: datetime | None = None
+    ) -> ConversationKey:
+        """The conversation a DM with timestamp `ts` in `channel` belongs to. `at`: when it
+        arrived, if it is read later than that (after a restart); else now."""
+        now = at or self._clock.now()
         index = f"dm-sessions:{channel}"
         for _ in range(3):
             tail = await self._store.read_stream_tail(index, 1)
@@ -45,7 +49,7 @@ class DmSessions:
                 current = tail[-1].event.conversation
                 last = await self._store.read_stream_tail(current.stream_id, 1)
                 latest = (last or tail)[-1].recorded_at
-                if self._clock.now() - latest <= self._idle:
+                if now - latest <= self._idle:
                     return current
             key = ConversationKey.slack_dm(f"{channel}:{ts}")
             version = tail[-1].version if tail else 0

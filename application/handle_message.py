@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import anyio
 import attrs
 
 from lukas.application.compose_reply import ReplyComposer
@@ -30,7 +31,7 @@ from lukas.application.ports.event_store import (
     RecordedEvent,
 )
 from lukas.application.ports.token_counter import TokenCounter
-from lukas.application.ports.tool_actions import Author, ToolActions
+from lukas.application.ports.tool_actions import Author
 from lukas.application.projections.conversation_history import history_from
 from lukas.domain import conversation
 from lukas.domain.context_window import as_spoken
@@ -45,6 +46,7 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
+from lukas.domain.routing import Route
 
 log = logging.getLogger(__name__)
 
@@ -120,21 +122,22 @@ class MessageHandler:
         # Messages this process has taken and not finished; recovery leaves them alone.
         self._in_flight: set[str] = set()
 
-    def offer_tools(self, actions: ToolActions) -> None:
-        """Lets the model choose among `actions` when it answers (ReplyComposer.offer)."""
-        self._composer.offer(actions)
-
     def is_busy_with(self, message_id: str) -> bool:
         return message_id in self._in_flight
 
     async def handle(self, incoming: IncomingMessage) -> Outcome:
-        message_id, is_new = await self.receive(incoming)
+        """Record a message said to Lukas as conversation and answer it with the model.
+        (Inbound decides the route of what people say; this is the conversation route.)"""
+        message_id, is_new = await self.receive(incoming, Route.addressed())
         if not is_new:
             return Outcome(message_id, duplicate=True)
         return await self.answer(incoming.conversation, message_id, incoming.platform_message_id)
 
-    async def receive(self, incoming: IncomingMessage) -> tuple[str, bool]:
-        """Record the message. Returns its event id and whether it was new."""
+    async def receive(
+        self, incoming: IncomingMessage, route: Route, *, cause: str | None = None
+    ) -> tuple[str, bool]:
+        """Record the message and its route. Returns its event id and whether it was new.
+        `cause`: the id of the platform delivery it was read from, if recorded apart."""
         message_id = message_event_id(incoming.conversation, incoming.platform_message_id)
         command = ReceiveMessage(
             conversation=incoming.conversation,
@@ -143,11 +146,12 @@ class MessageHandler:
             text=incoming.text,
             platform_message_id=incoming.platform_message_id,
             token_count=self._counter.count(as_spoken(incoming.author_name, incoming.text)),
+            route=route,
         )
         self._in_flight.add(message_id)  # before the append: recovery must never see it free
         try:
             decided = await self._decide_and_append(
-                incoming.conversation, command, message_id, self._metadata(message_id)
+                incoming.conversation, command, message_id, self._metadata(message_id, cause)
             )
         except BaseException:
             self._in_flight.discard(message_id)
@@ -196,16 +200,6 @@ class MessageHandler:
                 )
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
-
-    async def reply_directly(self, incoming: IncomingMessage, text: str, reason: str) -> Outcome:
-        """Record the message and answer it with `text` Lukas decided on without the model
-        (a command's confirmation or refusal); `reason` names the command in the log."""
-        message_id, is_new = await self.receive(incoming)
-        if not is_new:
-            return Outcome(message_id, duplicate=True)
-        return await self.answer_directly(
-            incoming.conversation, message_id, incoming.platform_message_id, text, reason
-        )
 
     async def answer_directly(
         self,
@@ -305,19 +299,22 @@ class MessageHandler:
     ) -> Outcome:
         text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
         failure = outcome.kind if isinstance(outcome, ReplyFailed) else None
-        try:
-            posted_id = await self._channel.send_reply(key, platform_message_id, text)
-        except DeliveryError as error:
-            log.warning("reply for %s not delivered (kept for later): %s", key, error)
-            return Outcome(message_id, reply_text=text, failure=failure, delivered=False)
-        await self._decide_and_append(
-            key,
-            RecordDelivery(message_id=message_id, platform_message_id=posted_id),
-            delivery_event_id(message_id),
-            self._metadata(message_id, outcome_event_id(message_id)),
-            whole_stream=whole_stream,
-            basis=basis,
-        )
+        # Shielded from a stop: a reply posted but not recorded as delivered would be
+        # posted again by the next start.
+        with anyio.CancelScope(shield=True):
+            try:
+                posted_id = await self._channel.send_reply(key, platform_message_id, text)
+            except DeliveryError as error:
+                log.warning("reply for %s not delivered (kept for later): %s", key, error)
+                return Outcome(message_id, reply_text=text, failure=failure, delivered=False)
+            await self._decide_and_append(
+                key,
+                RecordDelivery(message_id=message_id, platform_message_id=posted_id),
+                delivery_event_id(message_id),
+                self._metadata(message_id, outcome_event_id(message_id)),
+                whole_stream=whole_stream,
+                basis=basis,
+            )
         return Outcome(message_id, reply_text=text, failure=failure, delivered=True)
 
     def _metadata(self, correlation_id: str, causation_id: str | None = None) -> EventMetadata:

@@ -60,6 +60,8 @@ class PictureRequest:
     requester: str | None = None
     post_to: str | None = None
     period: Period | None = None
+    # The message that asked, so carrying the request out again draws nothing new.
+    request_id: str | None = None
 
 
 @attrs.frozen
@@ -106,11 +108,12 @@ class PictureMaker:
         theme = request.theme or season_for(today, self._hemisphere)
         occasion = request.occasion or occasion_for(today)
         prompt = image_prompt(theme, occasion)
-        stream = (
-            f"image-period:{request.period}"
-            if request.period
-            else f"image-request:{now:%Y%m%dT%H%M%S.%f}-{request.requester or 'cli'}"
-        )
+        if request.period:
+            stream = f"image-period:{request.period}"
+        elif request.request_id:
+            stream = f"image-request:{request.request_id}"
+        else:
+            stream = f"image-request:{now:%Y%m%dT%H%M%S.%f}-{request.requester or 'cli'}"
         writer = _StreamWriter(self._store, stream, self._instance_id)
         asked = ImageRequested(
             prompt=prompt,

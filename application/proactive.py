@@ -38,15 +38,6 @@ def engagement_stream(channel: str, ts: str) -> str:
     return f"engagement:{channel}:{ts}"
 
 
-async def joined_unasked(store: EventStore, key: ConversationKey, platform_message_id: str) -> bool:
-    """Whether the message opens a thread Lukas joined unasked: said to colleagues, not
-    to him, so conversation, never a request."""
-    thread = key.thread
-    if thread is None or platform_message_id != thread[1]:
-        return False
-    return bool(await store.read_stream_tail(engagement_stream(*thread), 1))
-
-
 class ProactiveSwitch:
     """Admins pause and resume Lukas's unasked messages; the log remembers."""
 
@@ -135,6 +126,12 @@ class ThreadJudge:
         except ConcurrencyError:
             return None
         return None if result.was_duplicate else decision
+
+    async def decision_for(self, channel: str, ts: str) -> EngagementDecided | None:
+        """The judgement recorded for a new top-level message, if it was judged."""
+        recorded = await self._store.read_stream(engagement_stream(channel, ts))
+        first = recorded[0].event if recorded else None
+        return first if isinstance(first, EngagementDecided) else None
 
     async def keeps_following(self, channel: str, thread_ts: str, key: ConversationKey) -> bool:
         """Whether Lukas answers a new reply in a thread he is part of: always where he was

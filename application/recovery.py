@@ -1,4 +1,5 @@
-"""After a crash or restart: answer what was left unanswered, deliver what was left undelivered.
+"""After a crash or restart: read what was delivered but not read, carry out the recorded
+route of what was left unanswered, deliver what was left undelivered.
 
 Work whose owner (the process that recorded its last step) is still running is left to it.
 Everything else is finished here, each item once: outcomes and delivery claims are appended
@@ -8,16 +9,21 @@ with expected versions, so two processes recovering together cannot both act.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
 from lukas.application.handle_message import MessageHandler
+from lukas.application.inbound import Inbound, RecordedMessage
+from lukas.application.inbox import Inbox
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
-from lukas.application.proactive import joined_unasked
-from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
+from lukas.application.projections.pending_work import (
+    PendingInbound,
+    PendingMessage,
+    PendingWorkProjection,
+)
 from lukas.application.projections.projection import catch_up
 
 log = logging.getLogger(__name__)
@@ -25,6 +31,7 @@ log = logging.getLogger(__name__)
 
 @attrs.frozen
 class RecoveryReport:
+    read: int = 0  # deliveries read into a conversation (or found not to be for Lukas)
     answered: int = 0
     apologized: int = 0
     delivered: int = 0
@@ -32,7 +39,7 @@ class RecoveryReport:
 
     @property
     def total(self) -> int:
-        return self.answered + self.apologized + self.delivered
+        return self.read + self.answered + self.apologized + self.delivered
 
 
 class Recovery:
@@ -40,6 +47,8 @@ class Recovery:
 
     The pending work is folded from the whole log once; each later run folds only the
     events since the one before, so a long log costs its length once, not once a minute.
+    Without an `inbox` (the console), platform deliveries are left for the bot that reads
+    them.
     """
 
     def __init__(
@@ -47,12 +56,16 @@ class Recovery:
         *,
         store: EventStore,
         handler: MessageHandler,
+        inbound: Inbound,
         instances: Instances,
         clock: Clock,
         max_age: timedelta,
+        inbox: Inbox | None = None,
     ) -> None:
         self._store = store
         self._handler = handler
+        self._inbound = inbound
+        self._inbox = inbox
         self._instances = instances
         self._clock = clock
         self._max_age = max_age
@@ -61,30 +74,60 @@ class Recovery:
         self._position = 0
 
     async def run(self) -> RecoveryReport:
+        report = RecoveryReport()
+        if self._inbox is not None:
+            report = await self._read_deliveries(self._inbox, report)
         self._pending, self._position = await catch_up(
             self._store, self._projection, self._pending, self._position
         )
-        report = RecoveryReport()
-        for item in sorted(self._pending.values(), key=lambda p: p.position):
+        for item in sorted(self._pending.messages.values(), key=lambda p: p.position):
             if self._handler.is_busy_with(item.message_id):
                 continue
-            # This process's own leftovers (a delivery Slack refused) are its to retry.
-            if item.owner not in (None, self._instances.me) and self._instances.is_alive(
-                item.owner
-            ):
+            if self._owned_by_another(item.owner):
                 report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
                 continue
             report = await self._finish(item, report)
         if report.total or report.left_to_others:
             log.warning(
-                "recovered after a restart: %d answered, %d apologised for, %d delivered;"
+                "recovered: %d deliveries read, %d answered, %d apologised for, %d delivered;"
                 " %d left to running instances",
+                report.read,
                 report.answered,
                 report.apologized,
                 report.delivered,
                 report.left_to_others,
             )
         return report
+
+    async def _read_deliveries(self, inbox: Inbox, report: RecoveryReport) -> RecoveryReport:
+        """Deliveries first, in the order they came: what they become is pending work
+        that the rest of this run finishes."""
+        self._pending, self._position = await catch_up(
+            self._store, self._projection, self._pending, self._position
+        )
+        waiting = sorted(self._pending.inbound.values(), key=lambda p: p.position)
+        for item in waiting:
+            if inbox.is_busy_with(item.delivery.event_id):
+                continue
+            if self._owned_by_another(item.owner):
+                report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
+                continue
+            if await self._read(inbox, item):
+                report = attrs.evolve(report, read=report.read + 1)
+        return report
+
+    async def _read(self, inbox: Inbox, item: PendingInbound) -> bool:
+        try:
+            await inbox.settle(item.delivery)
+        except Exception:
+            # Recorded as InboundFailed by the inbox; the next run tries again.
+            log.warning("could not read delivery %s", item.delivery.event_id, exc_info=True)
+            return False
+        return True
+
+    def _owned_by_another(self, owner: str | None) -> bool:
+        # This process's own leftovers (a delivery Slack refused) are its to retry.
+        return owner not in (None, self._instances.me) and self._instances.is_alive(owner)
 
     async def _finish(self, item: PendingMessage, report: RecoveryReport) -> RecoveryReport:
         handler = self._handler
@@ -93,11 +136,16 @@ class Recovery:
                 item.key, item.message_id, item.platform_message_id, item.outcome
             )
             return attrs.evolve(report, delivered=report.delivered + int(outcome.delivered))
-        if self._clock.now() - item.received_at <= self._max_age:
-            # A thread Lukas joined unasked stays conversation after a restart too.
-            unasked = await joined_unasked(self._store, item.key, item.platform_message_id)
-            await handler.answer(
-                item.key, item.message_id, item.platform_message_id, with_tools=not unasked
+        if self._is_recent(item.received_at):
+            await self._inbound.carry_out(
+                RecordedMessage(
+                    conversation=item.key,
+                    message_id=item.message_id,
+                    platform_message_id=item.platform_message_id,
+                    author_id=item.author_id,
+                    author_name=item.author_name,
+                    route=item.route,
+                )
             )
             return attrs.evolve(report, answered=report.answered + 1)
         await handler.apologize(
@@ -105,17 +153,5 @@ class Recovery:
         )
         return attrs.evolve(report, apologized=report.apologized + 1)
 
-
-async def recover(
-    *,
-    store: EventStore,
-    handler: MessageHandler,
-    instances: Instances,
-    clock: Clock,
-    max_age: timedelta,
-) -> RecoveryReport:
-    """One recovery from the whole log (at start, or from a command)."""
-    recovery = Recovery(
-        store=store, handler=handler, instances=instances, clock=clock, max_age=max_age
-    )
-    return await recovery.run()
+    def _is_recent(self, received_at: datetime) -> bool:
+        return self._clock.now() - received_at <= self._max_age

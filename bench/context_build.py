@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 import attrs
-from fakes.chat_channel import FakeChatChannel
 from fakes.chat_model import FakeChatModel
 
 from bench.common import Options, median, progress, scratch_dir
+from bench.composed import composed
 from bench.reply_overhead import incoming
 from bench.report import Figure, Target
 from bench.seed import exchange_rows, seed
@@ -43,7 +43,7 @@ from lukas.domain.context_window import ContextLimits
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints.config import Config
-from lukas.entrypoints.wiring import build_message_handler, token_counter
+from lukas.entrypoints.wiring import token_counter
 
 NAME = "context building"
 SHORT = ConversationKey("slack-dm:D0SHORT")
@@ -103,7 +103,7 @@ async def _measure(
 ) -> tuple[dict[ConversationKey, list[float]], dict[ConversationKey, list[float]], int]:
     config = Config()
     counter = token_counter(config)
-    # Built as build_message_handler builds the handler's own, so tail size and limits match.
+    # Built as compose builds the handler's own, so tail size and limits match.
     builder = ContextBuilder.for_prompt(
         PERSONA_SYSTEM_PROMPT,
         counter.count(PERSONA_SYSTEM_PROMPT),
@@ -111,16 +111,14 @@ async def _measure(
     )
     store = await SqliteEventStore.open(path, SystemClock(), create=False)
     try:
-        handler = build_message_handler(
+        handler = composed(
             config,
             store=store,
             model=FakeChatModel(),
-            channel=FakeChatChannel(),
             counter=counter,
             clock=SystemClock(),
             draw=random.Random(3).random,
-            instance_id="bench",
-        )
+        ).handler
         build_times: dict[ConversationKey, list[float]] = {SHORT: [], LONG: []}
         for _ in range(builds):
             for key in (SHORT, LONG):

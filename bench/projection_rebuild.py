@@ -165,7 +165,7 @@ async def _measure(path: Path) -> tuple[Reading, Reading, Reading, dict[str, int
     folded = {
         "conversations": len(conversations),
         "context window entries kept": sum(len(entries) for entries in windows.values()),
-        "pending messages at the end": len(pending),
+        "pending messages at the end": len(pending.messages),
     }
     # A live state would make every collection during the second baseline walk it.
     del state, conversations, windows, pending

@@ -14,25 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from pathlib import Path
 
-from fakes.chat_channel import FakeChatChannel
 from fakes.chat_model import FakeChatModel
-from fakes.instances import FakeInstances
 from fakes.token_counter import FakeTokenCounter
 
 from bench.common import Options, median, progress, scratch_dir
+from bench.composed import composed
 from bench.report import Figure, Target
 from bench.seed import exchange_rows, interleaved, seed
 from lukas.adapters.event_codec import EventCodec
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.handle_message import IncomingMessage
-from lukas.application.recovery import Recovery
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config
-from lukas.entrypoints.wiring import build_message_handler
 
 NAME = "periodic recovery"
 _ROUNDS = 5
@@ -76,23 +72,15 @@ async def _measure(path: Path) -> tuple[float, list[float], int]:
     clock = SystemClock()
     store = await SqliteEventStore.open(path, clock, create=False)
     try:
-        handler = build_message_handler(
-            Config(),
+        lukas = composed(
+            Config(recovery_max_age=600),
             store=store,
             model=FakeChatModel(),
-            channel=FakeChatChannel(),
             counter=FakeTokenCounter(),
             clock=clock,
             draw=lambda: 0.0,
-            instance_id="bench",
         )
-        recovery = Recovery(
-            store=store,
-            handler=handler,
-            instances=FakeInstances("bench"),
-            clock=clock,
-            max_age=timedelta(minutes=10),
-        )
+        handler, recovery = lukas.handler, lukas.recovery
         started = time.perf_counter()
         report = await recovery.run()
         first = time.perf_counter() - started

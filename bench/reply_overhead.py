@@ -33,6 +33,7 @@ import attrs
 from fakes.chat_channel import FakeChatChannel
 
 from bench.common import Options, median, percentile, progress, scratch_dir
+from bench.composed import composed
 from bench.report import Figure, Target
 from bench.standin_process import StandInProcess
 from lukas.adapters.sqlite.event_store import SqliteEventStore
@@ -50,7 +51,6 @@ from lukas.domain.context_window import ContextMessage
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config, LLMConfig
 from lukas.entrypoints.wiring import (
-    build_message_handler,
     choose_chat_model,
     resilient,
     token_counter,
@@ -74,6 +74,7 @@ class Recording:
     def __init__(self, inner: ChatModel) -> None:
         self.inner = inner
         self.last: Sequence[ContextMessage] = ()
+        self.last_tools: Sequence[Tool] = ()
 
     @property
     def name(self) -> str:
@@ -82,7 +83,7 @@ class Recording:
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
-        self.last = messages
+        self.last, self.last_tools = messages, tools
         return await self.inner.complete(messages, tools)
 
 
@@ -167,13 +168,13 @@ class Wired:
 
 
 async def wire(store: EventStore, config: Config, instance_id: str = "bench") -> Wired:
-    """The handler as `open_chat` builds it, minus the instance lock files."""
+    """The handler as `open_lukas` builds it, minus the instance lock files."""
     clock = SystemClock()
     choice = await choose_chat_model(config, {"OPENAI_API_KEY": FAKE_KEY})
     recorder = CircuitRecorder(store, clock, instance_id)
     recording = Recording(resilient(choice.model, config, clock, recorder))
     channel = FakeChatChannel()
-    handler = build_message_handler(
+    lukas = composed(
         config,
         store=store,
         model=recording,
@@ -184,7 +185,7 @@ async def wire(store: EventStore, config: Config, instance_id: str = "bench") ->
         instance_id=instance_id,
         credentials_hint=choice.credentials_hint,
     )
-    return Wired(handler, recording, choice.model, channel)
+    return Wired(lukas.handler, recording, choice.model, channel)
 
 
 async def close_model(model: ChatModel) -> None:
@@ -268,7 +269,7 @@ async def _measure(
             if not outcome.delivered or outcome.failure is not None:
                 raise RuntimeError(f"message {number} got no model reply: {outcome}")
             began = time.perf_counter()
-            await wired.model.complete(wired.recording.last)
+            await wired.model.complete(wired.recording.last, wired.recording.last_tools)
             direct_seconds = time.perf_counter() - began
             if number >= warmup:
                 handled.append(handle_seconds)

@@ -32,6 +32,7 @@ from lukas.domain.events import (
     Usage,
 )
 from lukas.domain.failures import FailureKind
+from lukas.domain.routing import Route
 
 Row = tuple[str, str, int, str, int, str, str, str]  # as the INSERT below takes them
 
@@ -109,6 +110,7 @@ def exchange_rows(
             text=user_text,
             platform_message_id=platform_id,
             token_count=len(user_text) // 4 + 2,
+            route=Route.addressed(),
         )
         outcome: DomainEvent
         if number % 50 == 49:

@@ -13,45 +13,16 @@ import attrs
 
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
-    AdminAlerted,
-    AnnouncementFailed,
-    AnnouncementPosted,
-    CheckInDelivered,
-    CheckInFailed,
-    CheckInOpened,
-    CheckInPostponed,
-    CheckInScheduled,
-    CheckInSkipped,
-    CheckInWritten,
-    CircuitStateChanged,
-    ConfigurationChanged,
-    ConversationStarted,
     DeliveryClaimed,
     DomainEvent,
-    EngagementDecided,
-    ImageFailed,
-    ImageGenerated,
-    ImagePosted,
-    ImageRequested,
-    MemberJoined,
-    MemberLeft,
-    MemberUpdated,
     MessageReceived,
-    PersonNamed,
-    ProactivePaused,
-    ProactiveResumed,
-    ReminderCancelled,
-    ReminderDelivered,
-    ReminderFailed,
-    ReminderFiring,
-    ReminderSet,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
-    RequestDeclined,
     Usage,
 )
 from lukas.domain.failures import FailureKind
+from lukas.domain.routing import Route
 
 
 @attrs.frozen
@@ -75,6 +46,7 @@ class ReceiveMessage:
     text: str
     platform_message_id: str
     token_count: int
+    route: Route
 
 
 @attrs.frozen(kw_only=True)
@@ -130,6 +102,7 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
                     text=command.text,
                     platform_message_id=command.platform_message_id,
                     token_count=command.token_count,
+                    route=command.route,
                 )
             ]
         case RecordReply():
@@ -193,39 +166,8 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
             )
         case ReplyDelivered():
             return attrs.evolve(state, delivered=state.delivered | {event.reply_to})
-        case (
-            DeliveryClaimed()
-            | CircuitStateChanged()
-            | AdminAlerted()
-            | PersonNamed()
-            | ConversationStarted()
-            | ImageRequested()
-            | ImageGenerated()
-            | ImageFailed()
-            | ImagePosted()
-            | EngagementDecided()
-            | ProactivePaused()
-            | ProactiveResumed()
-            | MemberJoined()
-            | MemberUpdated()
-            | MemberLeft()
-            | CheckInScheduled()
-            | CheckInPostponed()
-            | CheckInWritten()
-            | CheckInDelivered()
-            | CheckInFailed()
-            | CheckInSkipped()
-            | CheckInOpened()
-            | ConfigurationChanged()
-            | RequestDeclined()
-            | AnnouncementPosted()
-            | AnnouncementFailed()
-            | ReminderSet()
-            | ReminderCancelled()
-            | ReminderFiring()
-            | ReminderDelivered()
-            | ReminderFailed()
-        ):
+        case _:
+            # Other streams' events, and claims, change nothing the rules ask about.
             return state
 
 

@@ -57,6 +57,15 @@ class ConversationKey:
         return channel, thread_ts
 
     @property
+    def platform_channel(self) -> str | None:
+        """The Slack channel (a DM's or a thread's) the conversation is in; None in a
+        console."""
+        kind, _, rest = self.value.partition(":")
+        if kind not in ("slack-dm", "slack-thread"):
+            return None
+        return rest.partition(":")[0]
+
+    @property
     def stream_id(self) -> str:
         return _STREAM_PREFIX + self.value
 

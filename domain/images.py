@@ -56,9 +56,6 @@ ADMIN_ONLY_PICTURES = (
     "I'd love to draw for you! \U0001f43b Pictures are something only the team's admins can"
     " ask me for, though - maybe ask one of them?"
 )
-PICTURE_COMING = (
-    "On it - sharpening my crayons \U0001f43b\U0001f58d\ufe0f Your picture is on its way!"
-)
 CAPTIONS: dict[str | None, str] = {
     "autumn": "Leaves are falling and so is my energy for anything but cocoa \U0001f43b\U0001f342",
     "winter": "Bundled up and ready for a cozy week, team! \U0001f43b\u2744\ufe0f",

@@ -17,6 +17,7 @@ from typing import TypeAlias
 import attrs
 
 from lukas.domain import request_forms as forms
+from lukas.domain.images import picture_ask_in
 from lukas.domain.when import WhenError, find_when, parse_when
 
 HELP_TOPICS = ("post", "remind", "team", "settings", "pause")
@@ -107,6 +108,14 @@ class ResumeProactive:
     pass
 
 
+@attrs.frozen
+class DrawPicture:
+    """A bear picture, now: "draw a picture for the milestone". Admins only (it costs)."""
+
+    theme: str | None = None
+    occasion: str | None = None
+
+
 @attrs.frozen(kw_only=True)
 class Unclear:
     """Looked like a command but could not be read; `problem` says what would work."""
@@ -127,6 +136,7 @@ Request: TypeAlias = (
     | ChangeSetting
     | PauseProactive
     | ResumeProactive
+    | DrawPicture
     | Unclear
 )
 
@@ -135,6 +145,9 @@ def parse_request(text: str, now: dt.datetime) -> Request | None:
     """The command `text` asks for, or None for ordinary conversation."""
     if len(text) > MAX_COMMAND_CHARACTERS:
         return None
+    # Before the other forms: "post a picture" is a picture, not an announcement.
+    if (ask := picture_ask_in(text)) is not None:
+        return DrawPicture(ask.theme, ask.occasion)
     said = _Said.of(text)
     if not said.core:
         only_question_marks = bool(said.lead) and not said.lead.strip("?")

@@ -101,7 +101,8 @@ async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
-    from lukas.entrypoints.proactivity import pause_end, timezone_of
+    from lukas.entrypoints.pictures import timezone_of
+    from lukas.entrypoints.proactivity import pause_end
 
     clock = SystemClock()
     until = (
@@ -154,7 +155,7 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
 
 async def _recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
     """Admins' changes in the log, by environment variable; none if there is no log yet."""
-    from lukas.entrypoints.proactivity import tunables
+    from lukas.entrypoints.bootstrap import tunables
 
     if not await anyio.Path(db).exists():
         return {}

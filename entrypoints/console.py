@@ -17,14 +17,11 @@ from lukas.adapters.console.channel import ConsoleChannel
 from lukas.adapters.console.terminal import TerminalInput
 from lukas.application.handle_message import IncomingMessage
 from lukas.application.make_picture import PictureRequest
-from lukas.application.requests.intake import RequestIntake
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.images import THEMES
-from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import pictures_for_chat
-from lukas.entrypoints.proactivity import live_settings
-from lukas.entrypoints.request_desk import requests_for_chat
-from lukas.entrypoints.wiring import Chat, open_chat
+from lukas.entrypoints.bootstrap import Lukas
+from lukas.entrypoints.config import Config
+from lukas.entrypoints.wiring import Platform, open_lukas
 
 HELP = (
     "Chatting with Lukas. /reset starts a new conversation, /image [theme] draws a picture,"
@@ -55,47 +52,41 @@ async def run_console(
     interactive = stdin.isatty() and stdout.isatty()
     channel = ConsoleChannel(stdout, stderr, interactive=interactive)
     user = getpass.getuser()
-    async with open_chat(config, db, environ, channel) as chat:
-        if chat.notice:
-            channel.notice(chat.notice)
+    platform = Platform(
+        channel=channel,
+        announcements=channel,
+        dms=channel,
+        lukas_id="lukas",
+        # In a terminal the person at the keyboard runs Lukas: they are an admin.
+        extra_admins=(f"console:{user}",),
+    )
+    async with open_lukas(config, db, environ, platform) as opened:
+        lukas = opened.lukas
+        if opened.notice:
+            channel.notice(opened.notice)
         # What a crash left behind is finished before anything new is read.
-        await chat.recover()
-        requests = requests_for_chat(
-            config,
-            chat,
-            settings=live_settings(config, chat),
-            channels=channel,
-            dms=channel,
-            lukas_id="lukas",
-            # In a terminal the person at the keyboard runs Lukas: they are an admin.
-            admins=(*config.admin_users, f"console:{user}"),
-        )
-        session = new_session(user, chat.clock.now())
+        await lukas.recovery.run()
+        session = new_session(user, lukas.clock.now())
         if interactive:
             channel.notice(f"{HELP} (conversation {session})")
-        console = _Console(config, db, environ, chat, channel, requests.intake, user)
         lines = TerminalInput(stdin, interactive=interactive).lines()
         async with anyio.create_task_group() as background:
-            background.start_soon(requests.reminders.run)
-            await _converse(console, lines, session)
+            background.start_soon(lukas.reminders.run)
+            await _converse(_Console(lukas, channel, user, opened.no_pictures), lines, session)
             background.cancel_scope.cancel()
     return 0
 
 
 @attrs.frozen
 class _Console:
-    config: Config
-    db: Path
-    environ: Mapping[str, str]
-    chat: Chat
+    lukas: Lukas
     channel: ConsoleChannel
-    intake: RequestIntake
     user: str
+    no_pictures: str | None
 
 
 async def _converse(console: _Console, lines: AsyncIterator[str], session: ConversationKey) -> None:
-    config, db, environ, chat = console.config, console.db, console.environ, console.chat
-    channel, intake, user = console.channel, console.intake, console.user
+    lukas, channel, user = console.lukas, console.channel, console.user
     sequence = 0
     async for line in lines:
         text = line.strip()
@@ -104,37 +95,27 @@ async def _converse(console: _Console, lines: AsyncIterator[str], session: Conve
         if text == "/quit":
             break
         if text == "/reset":
-            session = new_session(user, chat.clock.now())
+            session = new_session(user, lukas.clock.now())
             channel.notice(f"Started a new conversation ({session}).")
             continue
         if text == "/image" or text.startswith("/image "):
-            await _draw(
-                config,
-                db,
-                environ,
-                chat=chat,
-                channel=channel,
-                argument=text.removeprefix("/image"),
-                user=user,
-            )
+            await _draw(console, argument=text.removeprefix("/image"))
             continue
-        command = as_request_text(text)
-        if command is None:
+        said = as_request_text(text)
+        if said is None:
             channel.notice(f"Unknown command {text.split()[0]!r}. {HELP}")
             continue
         sequence += 1
-        incoming = IncomingMessage(
-            conversation=session,
-            author_id=f"console:{user}",
-            author_name=user,
-            text=command,
-            platform_message_id=f"{sequence}",
+        # The same way in as a Slack message: recorded with its route, then carried out.
+        await lukas.inbound.take(
+            IncomingMessage(
+                conversation=session,
+                author_id=f"console:{user}",
+                author_name=user,
+                text=said,
+                platform_message_id=f"{sequence}",
+            )
         )
-        request = intake.recognise(incoming)
-        if request is not None:
-            await intake.carry_out(incoming, request)
-        else:
-            await chat.handler.handle(incoming)
 
 
 def as_request_text(line: str) -> str | None:
@@ -149,28 +130,18 @@ def as_request_text(line: str) -> str | None:
     return line[1:] if word in _REQUEST_COMMANDS else None
 
 
-async def _draw(
-    config: Config,
-    db: Path,
-    environ: Mapping[str, str],
-    *,
-    chat: Chat,
-    channel: ConsoleChannel,
-    argument: str,
-    user: str,
-) -> None:
+async def _draw(console: _Console, *, argument: str) -> None:
+    lukas, channel = console.lukas, console.channel
     theme = argument.strip().lower() or None
     if theme is not None and theme not in THEMES:
         channel.notice(f"Themes I can draw: {', '.join(sorted(THEMES))}.")
         return
-    try:
-        async with pictures_for_chat(config, environ, chat, db, poster=None) as maker:
-            outcome = await maker.make(
-                PictureRequest(trigger="request", theme=theme, requester=f"console:{user}")
-            )
-    except ConfigError as error:
-        channel.notice(f"No picture: {error}")
+    if lukas.pictures is None:
+        channel.notice(f"No picture: {console.no_pictures}")
         return
+    outcome = await lukas.pictures.make(
+        PictureRequest(trigger="request", theme=theme, requester=f"console:{console.user}")
+    )
     if outcome.file:
         channel.notice(f"{outcome.caption} (picture saved at {outcome.file})")
     else:

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from lukas.domain.events import (
     AdminAlerted,
     AnnouncementFailed,
@@ -28,6 +30,9 @@ from lukas.domain.events import (
     ImageGenerated,
     ImagePosted,
     ImageRequested,
+    InboundFailed,
+    InboundIgnored,
+    InboundReceived,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
@@ -61,8 +66,18 @@ def _short(event_id: str) -> str:
 def _message(e: MessageReceived) -> str:
     return (
         f"{e.author_name} ({e.author_id}) said {quote(e.text)}"
-        f" [{e.token_count} tokens, platform id {e.platform_message_id}]"
+        f" [{e.token_count} tokens, platform id {e.platform_message_id}; {e.route.describe()}]"
     )
+
+
+def _inbound(e: InboundReceived) -> str:
+    where = (
+        "a DM"
+        if e.is_direct
+        else f"{e.channel}" + (f" thread {e.thread_ts}" if e.thread_ts else "")
+    )
+    mention = ", mentioning Lukas" if e.mentions_me else ""
+    return f"{e.platform} delivered {e.ts} from {e.author_id} in {where}{mention}: {quote(e.text)}"
 
 
 def _reply(e: ReplyGenerated) -> str:
@@ -116,6 +131,11 @@ def _engagement(e: EngagementDecided) -> str:
 
 _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
     MessageReceived: _message,
+    InboundReceived: _inbound,
+    InboundIgnored: lambda e: f"delivery {_short(e.received)} is not for Lukas: {e.reason}",
+    InboundFailed: lambda e: (
+        f"delivery {_short(e.received)} could not be read (attempt {e.attempt}): {e.reason}"
+    ),
     ReplyGenerated: _reply,
     ReplyFailed: _failed,
     ReplyDelivered: lambda e: f"delivered reply to {_short(e.reply_to)} as {e.platform_message_id}",
@@ -178,8 +198,15 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
 
 
 def summary(event: DomainEvent) -> str:
-    """The essential fields of an event, on one line."""
-    return _one_line(_SUMMARIES[type(event)](event))
+    """The essential fields of an event, on one line; every field, for a type that has
+    no summary of its own yet."""
+    summarise = _SUMMARIES.get(type(event))
+    if summarise is None:
+        fields = ", ".join(
+            f"{field.name}={getattr(event, field.name)!r}" for field in attrs.fields(type(event))
+        )
+        return _one_line(f"{event.TYPE}: {fields}")
+    return _one_line(summarise(event))
 
 
 def _one_line(text: str) -> str:

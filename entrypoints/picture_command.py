@@ -7,11 +7,14 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from lukas.adapters.filesystem.image_files import ImageDirectory
 from lukas.adapters.system_clock import SystemClock
-from lukas.application.make_picture import PictureRequest
+from lukas.application.make_picture import PictureMaker, PictureRequest
+from lukas.application.picture_caption import Captioner
 from lukas.application.ports.images import ImagePoster
+from lukas.domain.images import Hemisphere
 from lukas.entrypoints.config import Config
-from lukas.entrypoints.pictures import picture_maker
+from lukas.entrypoints.pictures import open_image_generator, timezone_of
 from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 
@@ -29,16 +32,19 @@ async def make_picture_now(
     async with open_store(db, create=True) as store:
         choice = await choose_chat_model(config, environ)
         try:
-            async with picture_maker(
-                config,
-                environ,
-                store=store,
-                db=db,
-                clock=clock,
-                poster=poster,
-                chat_model=choice.model,
-                alerts=None,
-            ) as maker:
+            async with open_image_generator(config, environ) as generator:
+                # No chat here, so no admin alerts: a failure is printed and recorded.
+                maker = PictureMaker(
+                    store=store,
+                    generator=generator,
+                    files=ImageDirectory(db.with_name(db.name + ".pictures")),
+                    poster=poster,
+                    captioner=Captioner(choice.model),
+                    clock=clock,
+                    timezone=timezone_of(config),
+                    hemisphere=Hemisphere(config.image.hemisphere),
+                    price_override=config.image.price_usd,
+                )
                 outcome = await maker.make(
                     PictureRequest(
                         trigger="request",

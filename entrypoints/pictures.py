@@ -1,25 +1,15 @@
-"""Wires the picture use case: the image model, where pictures are kept, where they go."""
+"""Pictures' configuration read for the wiring: time zone, schedule, the image model."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lukas.adapters.filesystem.image_files import ImageDirectory
-from lukas.application.admin_alerts import AdminAlerts
-from lukas.application.make_picture import PictureMaker
-from lukas.application.picture_caption import Captioner
 from lukas.application.picture_schedule import ScheduleError, WeeklySchedule
-from lukas.application.ports.chat_model import ChatModel
-from lukas.application.ports.clock import Clock
-from lukas.application.ports.event_store import EventStore
-from lukas.application.ports.images import ImagePoster
-from lukas.domain.images import Hemisphere
+from lukas.application.ports.images import ImageGenerator
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
-from lukas.entrypoints.wiring import Chat
 
 
 def timezone_of(config: Config) -> ZoneInfo:
@@ -48,18 +38,10 @@ def image_key(config: Config, environ: Mapping[str, str]) -> str:
 
 
 @asynccontextmanager
-async def picture_maker(
-    config: Config,
-    environ: Mapping[str, str],
-    *,
-    store: EventStore,
-    db: Path,
-    clock: Clock,
-    poster: ImagePoster | None,
-    chat_model: ChatModel | None,
-    alerts: AdminAlerts | None,
-    instance_id: str | None = None,
-) -> AsyncIterator[PictureMaker]:
+async def open_image_generator(
+    config: Config, environ: Mapping[str, str]
+) -> AsyncIterator[ImageGenerator]:
+    """The configured image model, with the seed's retries; closed when the block ends."""
     from lukas.adapters.openai_images.generator import ImageSettings, OpenAIImageGenerator
     from lukas.adapters.openai_images.retrying import RetryingImageGenerator
 
@@ -75,39 +57,6 @@ async def picture_maker(
         secrets=secret_values(environ),
     )
     try:
-        yield PictureMaker(
-            store=store,
-            generator=RetryingImageGenerator(generator),
-            files=ImageDirectory(db.with_name(db.name + ".pictures")),
-            poster=poster,
-            captioner=Captioner(chat_model),
-            clock=clock,
-            timezone=timezone_of(config),
-            hemisphere=Hemisphere(image.hemisphere),
-            price_override=image.price_usd,
-            alerts=alerts,
-            instance_id=instance_id,
-        )
+        yield RetryingImageGenerator(generator)
     finally:
         await generator.aclose()
-
-
-def pictures_for_chat(
-    config: Config,
-    environ: Mapping[str, str],
-    chat: Chat,
-    db: Path,
-    poster: ImagePoster | None,
-) -> AbstractAsyncContextManager[PictureMaker]:
-    """Pictures made alongside a running chat: its store, clock, model for captions, alerts."""
-    return picture_maker(
-        config,
-        environ,
-        store=chat.store,
-        db=db,
-        clock=chat.clock,
-        poster=poster,
-        chat_model=chat.model,
-        alerts=chat.alerts,
-        instance_id=chat.instances.me,
-    )

@@ -1,48 +1,44 @@
 """`lukas slack`: Lukas in a Slack workspace over Socket Mode.
 
-Routes each Slack event to a conversation (a DM session, or the thread of a mention) and
-hands it to the same use cases as the console. Envelopes are acknowledged on arrival;
-answers run concurrently across conversations, in order within one.
+Each envelope is recorded in the log before it is acknowledged (Inbox.record); then, in
+arrival order, it is read into its conversation (Inbox.settle), and the recorded route is
+carried out (Inbound.carry_out), concurrently across conversations, in order within one.
+A stop (SIGINT, SIGTERM) stops taking envelopes, gives replies in flight a few seconds,
+and leaves the rest recorded for the next start to finish.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import anyio
-import attrs
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from lukas.adapters.slack.events import BotIdentity
-from lukas.adapters.slack.socket import Envelope, socket_mode_envelopes
-from lukas.adapters.slack.web import SlackWeb, slack_target
-from lukas.application.check_ins import CheckIns, run_check_ins
-from lukas.application.dm_sessions import DmSessions
-from lukas.application.handle_message import MessageHandler
-from lukas.application.live_settings import LiveSettings
-from lukas.application.people import PeopleDirectory
-from lukas.application.picture_requests import PictureRequests
+from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
+from lukas.adapters.slack.reading import SlackText
+from lukas.adapters.slack.socket import Envelope, socket_mode_connection
+from lukas.adapters.slack.web import SlackWeb
+from lukas.application.check_ins import run_check_ins
+from lukas.application.inbox import Inbox
 from lukas.application.picture_schedule import WeeklySchedule, run_schedule
 from lukas.application.ports.roster import RosterUnavailable
-from lukas.application.requests.intake import RequestIntake
-from lukas.application.roster import RosterSync, run_roster_sync
-from lukas.domain.images import picture_ask_in
+from lukas.application.projections.pending_work import Delivery
+from lukas.application.roster import run_roster_sync
+from lukas.domain.events import InboundReceived
+from lukas.entrypoints.bootstrap import Lukas, Reading
 from lukas.entrypoints.config import Config, ConfigError
-from lukas.entrypoints.pictures import image_key, pictures_for_chat, timezone_of, weekly_schedule
-from lukas.entrypoints.proactivity import check_ins, live_settings, thread_judge
-from lukas.entrypoints.request_desk import requests_for_chat
-from lukas.entrypoints.slack_router import MonitoredChannels, SlackRouter
-from lukas.entrypoints.wiring import Chat, open_chat
+from lukas.entrypoints.pictures import timezone_of, weekly_schedule
+from lukas.entrypoints.wiring import Platform, open_lukas
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +47,13 @@ _TOKEN_SHAPES = {
     "SLACK_APP_TOKEN": re.compile(r"^xapp-[A-Za-z0-9-]{10,}$"),
 }
 RECOVERY_INTERVAL = 60.0
-SHUTDOWN_GRACE = 30.0
+# Replies in flight when a stop comes get this long; what is left is recorded and is
+# finished by the next start.
+SHUTDOWN_GRACE = 5.0
+# Deliveries recorded and waiting to be read; beyond this, recovery reads them.
+_WAITING = 10_000
+
+Task = Callable[[], Coroutine[Any, Any, None]]
 
 
 class TokenError(ConfigError):
@@ -86,59 +88,136 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
     except SlackApiError as error:
         raise TokenError(f"Slack refused SLACK_BOT_TOKEN: {error.response.get('error')}") from None
     me = BotIdentity(user_id=str(auth["user_id"]), bot_id=str(auth.get("bot_id") or ""))
-    channel = SlackWeb(web)
-    async with open_chat(config, db, environ, channel) as chat:
-        if chat.notice:
-            log.warning("%s", chat.notice)
-        settings = live_settings(config, chat)
-        people = PeopleDirectory(store=chat.store, lookup=channel, clock=chat.clock)
-        sessions = DmSessions(
-            chat.store, chat.clock, timedelta(hours=config.dm_idle_hours), chat.instances.me
-        )
-        router = SlackRouter(
-            me,
-            chat.store,
-            people,
-            sessions,
-            judge=thread_judge(config, chat, settings),
-            monitored=MonitoredChannels(settings, channel),
-            web=channel,
-        )
-        requests = requests_for_chat(
-            config,
-            chat,
-            settings=settings,
-            channels=channel,
-            dms=channel,
-            lukas_id=me.user_id,
-            admins=config.admin_users,
-        )
-        await chat.recover()
+    slack = SlackWeb(web)
+    platform = Platform(
+        channel=slack,
+        announcements=slack,
+        dms=slack,
+        lukas_id=me.user_id,
+        image_poster=slack,
+        reading=Reading(
+            text=SlackText(me.user_id),
+            people=slack,
+            channels=slack,
+            reactions=slack,
+            roster=slack,
+        ),
+    )
+    async with open_lukas(config, db, environ, platform) as opened:
+        lukas = opened.lukas
+        if opened.notice:
+            log.warning("%s", opened.notice)
+        if opened.no_pictures:
+            log.warning("no pictures: %s", opened.no_pictures)
+        assert lukas.inbox is not None  # composed with a Reading
+        await lukas.recovery.run()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        engage = _engagement(
-            RosterSync(chat.store, channel, chat.instances.me),
-            check_ins(
-                config,
-                chat,
-                messages=channel,
-                sessions=sessions,
-                lukas_id=me.user_id,
-                settings=settings,
-            ),
-            timedelta(hours=config.roster_sync_hours),
-            chat,
-        )
-        async with _pictures(config, db, environ, chat, channel, settings=settings) as pictures:
-            bot = _Bot(router, chat.handler, pictures, requests.intake)
-            tasks = [engage, requests.reminders.run]
-            await _serve(chat, bot, app_token, web, background=tasks)
+        background = [
+            lambda: _recover_periodically(lukas),
+            lukas.reminders.run,
+            *_engagement(lukas, timedelta(hours=config.roster_sync_hours)),
+            *_picture_schedule(config, lukas),
+        ]
+        await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)
     return 0
 
 
-def _engagement(
-    roster: RosterSync, check_ins: CheckIns, every: timedelta, chat: Chat
-) -> Callable[[], Coroutine[Any, Any, None]]:
-    """The roster synced now and daily, and check-ins on schedule once it is known."""
+class _Bot:
+    """Takes Slack's envelopes: records each, reads it into its conversation, answers."""
+
+    def __init__(self, me: BotIdentity, lukas: Lukas, inbox: Inbox) -> None:
+        self.me = me
+        self.lukas = lukas
+        self.inbox = inbox
+        self._waiting, self.deliveries = anyio.create_memory_object_stream[Delivery](_WAITING)
+
+    async def accept(self, envelope: Envelope) -> bool:
+        """Record what needs recording; True once it is safe to acknowledge."""
+        if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
+            log.debug("ignored a %s envelope", envelope.type)
+            return True
+        message = read_event(envelope.payload.get("event"), self.me)
+        if isinstance(message, Ignored):
+            # Malformed input is worth a look; edits, bots and joins are everyday noise.
+            level = logging.WARNING if message.reason.startswith("malformed") else logging.DEBUG
+            log.log(level, "ignored a Slack event: %s", message.reason)
+            return True
+        received = InboundReceived(
+            platform="slack",
+            channel=message.channel,
+            ts=message.ts,
+            thread_ts=message.thread_ts,
+            author_id=message.user,
+            text=message.text,
+            is_direct=message.is_direct,
+            mentions_me=message.mentions_me,
+        )
+        # Raises if the log cannot be written: then Slack must send the envelope again.
+        delivery = await self.inbox.record(received)
+        if delivery is not None:
+            try:
+                self._waiting.send_nowait(delivery)
+            except anyio.WouldBlock:
+                log.warning("many messages waiting; recovery reads %s", delivery.event_id)
+        return True
+
+    def stop_taking(self) -> None:
+        self._waiting.close()
+
+
+async def _read_and_answer(
+    bot: _Bot, deliveries: MemoryObjectReceiveStream[Delivery], answering: TaskGroup
+) -> None:
+    """Deliveries read in the order they came; each route carried out concurrently."""
+    async for delivery in deliveries:
+        try:
+            message = await bot.inbox.settle(delivery)
+        except Exception:
+            # Recorded as InboundFailed: recovery tries again within a minute.
+            log.warning("could not read Slack message %s", delivery.event_id, exc_info=True)
+            continue
+        if message is not None:
+            answering.start_soon(bot.lukas.inbound.carry_out, message)
+
+
+async def _serve(bot: _Bot, app_token: str, web: AsyncWebClient, background: list[Task]) -> None:
+    async with anyio.create_task_group() as tasks:
+        for task in background:
+            tasks.start_soon(task)
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with anyio.create_task_group() as answering:
+                reading = anyio.CancelScope()
+
+                async def read() -> None:
+                    with reading:
+                        await _read_and_answer(bot, bot.deliveries, answering)
+
+                answering.start_soon(read)
+                async with socket_mode_connection(app_token, web, bot.accept):
+                    await _first_signal(signals)
+                # No new envelopes now. What is recorded but not read, or not answered
+                # within the grace, is finished by the next start (Recovery).
+                bot.stop_taking()
+                reading.cancel()
+                answering.cancel_scope.deadline = anyio.current_time() + SHUTDOWN_GRACE
+        tasks.cancel_scope.cancel()
+
+
+async def _first_signal(signals: Any) -> None:
+    async for received in signals:
+        log.warning(
+            "received %s: replies in flight get %g s; the rest is recorded for the next start",
+            received.name,
+            SHUTDOWN_GRACE,
+        )
+        return
+
+
+def _engagement(lukas: Lukas, every: timedelta) -> list[Task]:
+    """The roster synced now and every `every`; check-ins on schedule once it is known."""
+    roster, check_ins = lukas.roster, lukas.check_ins
+    if roster is None or check_ins is None:
+        return []
 
     async def run() -> None:
         try:
@@ -151,153 +230,41 @@ def _engagement(
             )
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(run_roster_sync, roster, every, anyio.sleep, every.total_seconds())
-            tasks.start_soon(run_check_ins, check_ins, chat.clock, anyio.sleep)
+            tasks.start_soon(run_check_ins, check_ins, lukas.clock, anyio.sleep)
 
-    return run
-
-
-@attrs.frozen
-class _Pictures:
-    schedule: Callable[[], Coroutine[Any, Any, None]] | None  # the weekly task, if a channel is set
-    requests: PictureRequests | None  # admins asking in chat
+    return [run]
 
 
-@asynccontextmanager
-async def _pictures(
-    config: Config,
-    db: Path,
-    environ: Mapping[str, str],
-    chat: Chat,
-    channel: SlackWeb,
-    *,
-    settings: LiveSettings,
-) -> AsyncIterator[_Pictures]:
-    """Pictures on schedule and on request, or neither when no image key is configured."""
-    try:
-        image_key(config, environ)
-        weekly_schedule(config)
-    except ConfigError as error:
-        log.warning("no pictures: %s", error)
-        yield _Pictures(None, None)
-        return
+def _picture_schedule(config: Config, lukas: Lukas) -> list[Task]:
+    """The weekly picture, when there are pictures and a channel for them."""
+    maker, target = lukas.pictures, config.image.channel
+    if maker is None or not target:
+        return []
+    weekly_schedule(config)  # a bad schedule stops the start, with the reason
     timezone = timezone_of(config)
 
     async def schedule() -> WeeklySchedule:
-        current = (await settings.current()).image_schedule
+        current = (await lukas.settings.current()).image_schedule
         return WeeklySchedule.parse(current, timezone)
 
-    async with pictures_for_chat(config, environ, chat, db, poster=channel) as maker:
-        requests = PictureRequests(
-            handler=chat.handler,
+    async def run() -> None:
+        await run_schedule(
+            schedule=schedule,
             maker=maker,
-            admins=config.admin_users,
-            store=chat.store,
-            instance_id=chat.instances.me,
+            store=lukas.store,
+            clock=lukas.clock,
+            channel=target,
+            sleep=anyio.sleep,
         )
-        target = config.image.channel
-        if not target:
-            yield _Pictures(None, requests)
-            return
 
-        async def run() -> None:
-            await run_schedule(
-                schedule=schedule,
-                maker=maker,
-                store=chat.store,
-                clock=chat.clock,
-                channel=target,
-                sleep=anyio.sleep,
-            )
-
-        yield _Pictures(run, requests)
+    return [run]
 
 
-@attrs.frozen
-class _Bot:
-    router: SlackRouter
-    handler: MessageHandler
-    pictures: _Pictures
-    intake: RequestIntake
-
-
-async def _serve(
-    chat: Chat,
-    bot: _Bot,
-    app_token: str,
-    web: AsyncWebClient,
-    *,
-    background: list[Callable[[], Coroutine[Any, Any, None]]],
-) -> None:
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(_recover_periodically, chat)
-        for task in background:
-            tasks.start_soon(task)
-        if bot.pictures.schedule is not None:
-            tasks.start_soon(bot.pictures.schedule)
-        async with anyio.create_task_group() as answering:
-            async with socket_mode_envelopes(app_token, web) as envelopes:
-                with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                    stop = anyio.Event()
-                    tasks.start_soon(_wait_for_signal, signals, stop)
-                    async with anyio.create_task_group() as receiving:
-                        receiving.start_soon(_receive, envelopes, bot, answering, stop)
-                        await stop.wait()
-                        receiving.cancel_scope.cancel()
-            # No new events now; in-flight replies get a grace period to finish.
-            answering.cancel_scope.deadline = anyio.current_time() + SHUTDOWN_GRACE
-        tasks.cancel_scope.cancel()
-
-
-async def _wait_for_signal(signals: Any, stop: anyio.Event) -> None:
-    async for received in signals:
-        log.warning("received %s: finishing replies in flight, then stopping", received.name)
-        stop.set()
-        return
-
-
-async def _receive(
-    envelopes: Any, bot: _Bot, answering: anyio.abc.TaskGroup, stop: anyio.Event
-) -> None:
-    async for envelope in envelopes:
-        assert isinstance(envelope, Envelope)
-        if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
-            log.debug("ignored a %s envelope", envelope.type)
-            continue
-        try:
-            incoming = await bot.router.incoming(envelope.payload.get("event"))
-            if incoming is None:
-                continue
-            # Only what is said to Lukas can ask him for something; a thread he joined
-            # unasked is conversation.
-            asking = not incoming.unasked
-            if asking and bot.pictures.requests is not None and picture_ask_in(incoming.text):
-                channel, _ = slack_target(incoming.conversation)
-                answering.start_soon(bot.pictures.requests.take, incoming, channel)
-                continue
-            request = bot.intake.recognise(incoming) if asking else None
-            if request is not None:
-                answering.start_soon(bot.intake.carry_out, incoming, request)
-                continue
-            # Recorded here, in arrival order; answered concurrently with other conversations.
-            message_id, is_new = await bot.handler.receive(incoming)
-        except Exception:
-            log.warning(
-                "could not take a Slack event (envelope %s)", envelope.envelope_id, exc_info=True
-            )
-            continue
-        if is_new:
-            answer = functools.partial(bot.handler.answer, with_tools=not incoming.unasked)
-            answering.start_soon(
-                answer, incoming.conversation, message_id, incoming.platform_message_id
-            )
-    stop.set()
-
-
-async def _recover_periodically(chat: Chat) -> None:
-    """Delivers what could not be delivered (Slack was down) once it can be."""
+async def _recover_periodically(lukas: Lukas) -> None:
+    """Reads and answers what was left (a failed read, Slack down), once it can be."""
     while True:
         await anyio.sleep(RECOVERY_INTERVAL)
         try:
-            await chat.recover()
+            await lukas.recovery.run()
         except Exception:
             log.warning("periodic recovery failed", exc_info=True)

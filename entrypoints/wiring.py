@@ -1,35 +1,32 @@
-"""The composition root: builds the real adapters from configuration and hands them to the
-use cases. Nothing is wired at import time; tests build the same use cases with fakes."""
+"""The real adapters, chosen from configuration, and handed to the composition root
+(bootstrap.compose). Nothing is wired at import time; tests compose the same use cases
+with fakes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
-from lukas.application.admin_alerts import AdminAlerts
 from lukas.application.circuit_events import CircuitRecorder
-from lukas.application.compose_reply import ReplyComposer
-from lukas.application.context import ContextBuilder
-from lukas.application.handle_message import MessageHandler
 from lukas.application.offline_model import OfflineChatModel
+from lukas.application.ports.announcements import ChannelPoster
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
-from lukas.application.ports.event_store import EventStore
-from lukas.application.ports.instances import Instances
-from lukas.application.ports.token_counter import TokenCounter
-from lukas.application.recovery import Recovery, RecoveryReport
-from lukas.domain.context_window import ContextLimits
-from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.application.ports.direct_messages import DirectMessages
+from lukas.application.ports.images import ImagePoster
+from lukas.domain.roster import Member
+from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
 
@@ -137,126 +134,100 @@ def resilient(
     )
 
 
-def admin_alerts(
-    config: Config,
-    store: EventStore,
-    channel: ChatChannel,
-    clock: Clock,
-    instance_id: str | None,
-) -> AdminAlerts:
-    return AdminAlerts(
-        store=store,
-        channel=channel,
-        clock=clock,
-        admins=config.admin_users,
-        instance_id=instance_id,
-    )
+@attrs.frozen
+class Platform:
+    """What a front end brings: where Lukas speaks, and who he is there."""
 
-
-def build_message_handler(
-    config: Config,
-    *,
-    store: EventStore,
-    model: ChatModel,
-    channel: ChatChannel,
-    counter: TokenCounter,
-    clock: Clock,
-    draw: Callable[[], float],
-    instance_id: str | None = None,
-    credentials_hint: str = "the provider's API key",
-    alerts: AdminAlerts | None = None,
-) -> MessageHandler:
-    limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
-    context = ContextBuilder.for_prompt(
-        PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
-    )
-    alerts = alerts or admin_alerts(config, store, channel, clock, instance_id)
-    composer = ReplyComposer(
-        model=model,
-        counter=counter,
-        clock=clock,
-        context=context,
-        random=draw,
-        alerts=alerts,
-        credentials_hint=credentials_hint,
-    )
-    return MessageHandler(
-        store=store,
-        composer=composer,
-        channel=channel,
-        counter=counter,
-        context=context,
-        instance_id=instance_id,
-    )
+    channel: ChatChannel
+    announcements: ChannelPoster
+    dms: DirectMessages
+    lukas_id: str
+    extra_admins: tuple[str, ...] = ()
+    image_poster: ImagePoster | None = None
+    reading: Reading | None = None
 
 
 @attrs.frozen
-class Chat:
-    """Everything a chat front end (console, Slack) needs, wired and running."""
-
-    handler: MessageHandler
-    notice: str | None
-    store: EventStore
-    instances: Instances
-    clock: Clock
-    recovery: Recovery  # kept for the run: each recovery folds only what is new
-    model: ChatModel  # with retries and circuit breaker, as the handler uses it
-    alerts: AdminAlerts
-
-    async def recover(self) -> RecoveryReport:
-        return await self.recovery.run()
+class Opened:
+    lukas: Lukas
+    notice: str | None  # one line for stderr when Lukas is not using the configured model
+    no_pictures: str | None  # why there are no pictures, when there are none
 
 
 @asynccontextmanager
-async def open_chat(
-    config: Config, db: Path, environ: Mapping[str, str], channel: ChatChannel
-) -> AsyncIterator[Chat]:
-    """Opens the store first (a wrong --db should be the only complaint), then the rest."""
+async def open_lukas(
+    config: Config, db: Path, environ: Mapping[str, str], platform: Platform
+) -> AsyncIterator[Opened]:
+    """The real adapters, chosen from configuration, composed into Lukas. Opens the store
+    first: a wrong --db should be the only complaint."""
     from lukas.adapters.locks.instance_locks import FileLockInstances
+    from lukas.entrypoints.pictures import timezone_of
 
     clock = SystemClock()
     instance_id = uuid.uuid4().hex[:12]
+    timezone = timezone_of(config)
     async with open_store(db, create=True) as store:
         with FileLockInstances.start(
             db.with_name(db.name + ".instances"), instance_id
         ) as instances:
             choice = await choose_chat_model(config, environ)
             recorder = CircuitRecorder(store, clock, instance_id)
-            model = resilient(choice.model, config, clock, recorder)
-            alerts = admin_alerts(config, store, channel, clock, instance_id)
-            handler = build_message_handler(
-                config,
-                store=store,
-                model=model,
-                channel=channel,
-                counter=token_counter(config),
-                clock=clock,
-                draw=system_random(),
-                instance_id=instance_id,
-                credentials_hint=choice.credentials_hint,
-                alerts=alerts,
-            )
-            try:
-                yield Chat(
-                    handler=handler,
-                    notice=choice.notice,
+            async with _images(config, db, environ, platform.image_poster) as images:
+                adapters = Adapters(
                     store=store,
-                    instances=instances,
                     clock=clock,
-                    recovery=Recovery(
-                        store=store,
-                        handler=handler,
-                        instances=instances,
-                        clock=clock,
-                        max_age=timedelta(seconds=config.recovery_max_age),
-                    ),
-                    model=model,
-                    alerts=alerts,
+                    instances=instances,
+                    model=resilient(choice.model, config, clock, recorder),
+                    counter=token_counter(config),
+                    draw=system_random(),
+                    channel=platform.channel,
+                    announcements=platform.announcements,
+                    dms=platform.dms,
+                    timezone=timezone,
+                    lukas_id=platform.lukas_id,
+                    extra_admins=platform.extra_admins,
+                    credentials_hint=choice.credentials_hint,
+                    images=None if isinstance(images, str) else images,
+                    reading=platform.reading,
+                    zone_of=member_zone,
                 )
-            finally:
-                aclose = getattr(choice.model, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                try:
+                    yield Opened(
+                        compose(config, adapters),
+                        choice.notice,
+                        images if isinstance(images, str) else None,
+                    )
+                finally:
+                    aclose = getattr(choice.model, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
+
+
+@asynccontextmanager
+async def _images(
+    config: Config, db: Path, environ: Mapping[str, str], poster: ImagePoster | None
+) -> AsyncIterator[Images | str]:
+    """The image model and where pictures are kept; or why there are no pictures."""
+    from lukas.adapters.filesystem.image_files import ImageDirectory
+    from lukas.entrypoints.pictures import image_key, open_image_generator
+
+    try:
+        image_key(config, environ)
+    except ConfigError as error:
+        yield str(error)
+        return
+    async with open_image_generator(config, environ) as generator:
+        yield Images(generator, ImageDirectory(db.with_name(db.name + ".pictures")), poster)
+
+
+def member_zone(member: Member) -> dt.tzinfo | None:
+    """The member's own time zone from their profile, if it names one this system knows."""
+    if not member.timezone:
+        return None
+    try:
+        return ZoneInfo(member.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def token_counter(config: Config) -> TiktokenCounter:

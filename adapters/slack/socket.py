@@ -1,20 +1,21 @@
-"""Slack's Socket Mode through slack-sdk's asyncio client: envelopes in, acknowledged at once.
+"""Slack's Socket Mode through slack-sdk's asyncio client: each envelope handed over, in
+the order it arrived, and acknowledged only once it was taken.
 
-Slack redelivers an envelope that is not acknowledged within 3 seconds, so each one is
-acknowledged before any work, once it is safely queued for the bot. slack-sdk reconnects by
-itself after a `disconnect` message or a dropped socket.
+Slack redelivers an envelope that is not acknowledged within 3 seconds (three times, over
+a few minutes), and never one that was. So the acknowledgement waits for `accept`, which
+records the envelope durably; if that fails, the envelope is left for Slack to send again.
+slack-sdk reconnects by itself after a `disconnect` message or a dropped socket.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -22,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
 
-# Enough for a burst; beyond it envelopes go unacknowledged and Slack sends them again later.
+# Envelopes waiting to be taken; beyond this, they go unacknowledged and Slack resends them.
 _QUEUE = 1000
 
 
@@ -34,11 +35,17 @@ class Envelope:
     retry_attempt: int
 
 
+# Takes an envelope (records it); True to acknowledge it, False to leave it for Slack to
+# send again. An exception counts as False.
+Accept = Callable[[Envelope], Awaitable[bool]]
+
+
 @asynccontextmanager
-async def socket_mode_envelopes(
-    app_token: str, web_client: AsyncWebClient, *, ping_interval: float = 10.0
-) -> AsyncIterator[MemoryObjectReceiveStream[Envelope]]:
-    """Connects, and yields the envelopes in the order they arrive until the block ends."""
+async def socket_mode_connection(
+    app_token: str, web_client: AsyncWebClient, accept: Accept, *, ping_interval: float = 10.0
+) -> AsyncIterator[None]:
+    """Connected while the block runs; every envelope goes through `accept`, one at a time
+    in arrival order, then is acknowledged. Leaving the block stops taking envelopes."""
     send, receive = anyio.create_memory_object_stream[Envelope](_QUEUE)
     # Built here, inside the running loop: slack-sdk's aiohttp client binds to it.
     client = SocketModeClient(
@@ -59,16 +66,38 @@ async def socket_mode_envelopes(
             log.warning(
                 "too many events waiting; leaving %s for Slack to resend", request.envelope_id
             )
-            return
         except anyio.ClosedResourceError:
-            return  # shutting down: unacknowledged, so Slack sends it again to the next run
-        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+            pass  # stopping: unacknowledged, so Slack sends it again to the next run
+
+    async def take_in_order() -> None:
+        async for envelope in receive:
+            try:
+                taken = await accept(envelope)
+            except Exception:
+                log.exception("could not take envelope %s", envelope.envelope_id)
+                taken = False
+            if not taken:
+                log.warning(
+                    "envelope %s left unacknowledged: Slack sends it again", envelope.envelope_id
+                )
+                continue
+            try:
+                await client.send_socket_mode_response(
+                    SocketModeResponse(envelope_id=envelope.envelope_id)
+                )
+            except Exception:
+                # Taken, so recorded: a redelivery is recognised and absorbed.
+                log.warning("could not acknowledge %s", envelope.envelope_id, exc_info=True)
 
     client.socket_mode_request_listeners.append(on_request)  # type: ignore[arg-type]
-    await client.connect()  # type: ignore[no-untyped-call]
-    try:
-        yield receive
-    finally:
-        send.close()
-        with anyio.CancelScope(shield=True):
-            await client.close()  # type: ignore[no-untyped-call]
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(take_in_order)
+        await client.connect()  # type: ignore[no-untyped-call]
+        try:
+            yield
+        finally:
+            send.close()
+            with anyio.CancelScope(shield=True):
+                await client.close()  # type: ignore[no-untyped-call]
+            # An envelope taken but not yet acknowledged is sent again and found recorded.
+            tasks.cancel_scope.cancel()

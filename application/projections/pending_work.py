@@ -1,4 +1,5 @@
-"""Messages not yet answered and replies not yet delivered: what a restart must finish."""
+"""What a restart must finish: platform deliveries not yet read into a conversation,
+messages not yet answered, replies not yet delivered."""
 
 from __future__ import annotations
 
@@ -10,11 +11,34 @@ from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     DeliveryClaimed,
+    InboundFailed,
+    InboundIgnored,
+    InboundReceived,
     MessageReceived,
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
 )
+from lukas.domain.routing import Route
+
+
+@attrs.frozen
+class Delivery:
+    """A platform's delivery as recorded in the inbox."""
+
+    event_id: str
+    received: InboundReceived
+    received_at: datetime
+    failures: int = 0  # earlier attempts to read it that failed
+
+
+@attrs.frozen
+class PendingInbound:
+    """A delivery recorded (and acknowledged) but not yet read into a conversation."""
+
+    delivery: Delivery
+    position: int
+    owner: str | None
 
 
 @attrs.frozen
@@ -26,35 +50,61 @@ class PendingMessage:
     received_at: datetime
     # The process that recorded the newest step, which is the one expected to finish it.
     owner: str | None
+    author_id: str
+    author_name: str
+    route: Route
     outcome: ReplyGenerated | ReplyFailed | None = None
 
 
-# Updated in place by the fold: pending items are few, the log may be long.
-PendingWork = dict[str, PendingMessage]
+@attrs.define
+class PendingWork:
+    """Updated in place by the fold: pending items are few, the log may be long."""
+
+    messages: dict[str, PendingMessage] = attrs.Factory(dict)
+    inbound: dict[str, PendingInbound] = attrs.Factory(dict)
 
 
 class PendingWorkProjection:
     def initial(self) -> PendingWork:
-        return {}
+        return PendingWork()
 
     def evolve(self, state: PendingWork, recorded: RecordedEvent) -> PendingWork:
         event = recorded.event
         owner = recorded.metadata.instance_id
+        messages, inbound = state.messages, state.inbound
         match event:
+            case InboundReceived():
+                delivery = Delivery(recorded.event_id, event, recorded.recorded_at)
+                inbound[recorded.event_id] = PendingInbound(delivery, recorded.position, owner)
+            case InboundFailed() if event.received in inbound:
+                pending = inbound[event.received]
+                delivery = attrs.evolve(pending.delivery, failures=event.attempt)
+                inbound[event.received] = attrs.evolve(pending, delivery=delivery, owner=owner)
+            case InboundIgnored():
+                inbound.pop(event.received, None)
             case MessageReceived():
-                state[recorded.event_id] = PendingMessage(
+                # Read from a recorded delivery: that delivery is settled, and the message
+                # is as old as the delivery (it may have been read long after a crash).
+                cause = recorded.metadata.causation_id
+                read_from = inbound.pop(cause, None) if cause is not None else None
+                messages[recorded.event_id] = PendingMessage(
                     key=event.conversation,
                     message_id=recorded.event_id,
                     platform_message_id=event.platform_message_id,
                     position=recorded.position,
-                    received_at=recorded.recorded_at,
+                    received_at=(
+                        read_from.delivery.received_at if read_from else recorded.recorded_at
+                    ),
                     owner=owner,
+                    author_id=event.author_id,
+                    author_name=event.author_name,
+                    route=event.route,
                 )
-            case ReplyGenerated() | ReplyFailed() if event.reply_to in state:
-                pending = state[event.reply_to]
-                state[event.reply_to] = attrs.evolve(pending, outcome=event, owner=owner)
-            case DeliveryClaimed() if event.reply_to in state:
-                state[event.reply_to] = attrs.evolve(state[event.reply_to], owner=owner)
+            case ReplyGenerated() | ReplyFailed() if event.reply_to in messages:
+                message = messages[event.reply_to]
+                messages[event.reply_to] = attrs.evolve(message, outcome=event, owner=owner)
+            case DeliveryClaimed() if event.reply_to in messages:
+                messages[event.reply_to] = attrs.evolve(messages[event.reply_to], owner=owner)
             case ReplyDelivered():
-                state.pop(event.reply_to, None)
+                messages.pop(event.reply_to, None)
         return state

@@ -16,6 +16,7 @@ import attrs
 
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, SettingRejected
+from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
 from lukas.application.ports.announcements import ChannelNotFound, ChannelPoster, NotInChannel
 from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.clock import Clock
@@ -26,16 +27,19 @@ from lukas.application.requests.help_text import help_text
 from lukas.application.requests.reminders import NewReminder, Reminders
 from lukas.application.requests.team_info import stats_text, status_text, team_text
 from lukas.application.roster import read_roster
+from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,
     DomainEvent,
 )
+from lukas.domain.images import ADMIN_ONLY_PICTURES
 from lukas.domain.requests import (
     SETTING_NAMES,
     CancelReminder,
     ChangeSetting,
     ChannelRef,
+    DrawPicture,
     ListReminders,
     Me,
     PauseProactive,
@@ -56,7 +60,8 @@ log = logging.getLogger(__name__)
 
 _MEMBER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
-ADMIN_ONLY = (ChangeSetting, PauseProactive, ResumeProactive)
+ADMIN_ONLY = (ChangeSetting, PauseProactive, ResumeProactive, DrawPicture)
+NO_PICTURES = "I can't draw here: no image model is set up for me (see the README on pictures). 🐻"
 DECLINE = (
     "Sorry, {name}, only Lukas's admins can {what}. 🐻 I've noted that you asked; an admin"
     " can do it for you."
@@ -67,6 +72,8 @@ DECLINE = (
 class Requester:
     member_id: str
     name: str
+    # Where they asked: a picture goes there.
+    conversation: ConversationKey | None = None
 
 
 class RequestDesk:
@@ -83,6 +90,7 @@ class RequestDesk:
         timezone: dt.tzinfo,
         lukas_id: str,
         instance_id: str | None = None,
+        pictures: PictureMaker | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -94,6 +102,7 @@ class RequestDesk:
         self._timezone = timezone
         self._lukas_id = lukas_id
         self._instance_id = instance_id
+        self._pictures = pictures  # None: no image model configured
 
     async def handle(self, request: Request, requester: Requester, request_id: str) -> str:
         """Does what was asked and returns Lukas's answer. Announcements, reminders and
@@ -113,6 +122,8 @@ class RequestDesk:
                 return await self._cancel_reminder(request, requester)
             case ChangeSetting() | PauseProactive() | ResumeProactive():
                 return await self._administer(request, requester)
+            case DrawPicture():
+                return await self._draw(request, requester, request_id)
             case ShowTeam() | ShowStatus() | ShowStats() | ShowHelp() | Unclear():
                 return await self._inform(request)
 
@@ -155,7 +166,25 @@ class RequestDesk:
             request_id=request_id,
             instance_id=self._instance_id,
         )
+        if isinstance(request, DrawPicture):
+            return ADMIN_ONLY_PICTURES
         return DECLINE.format(name=requester.name, what=what)
+
+    async def _draw(self, request: DrawPicture, requester: Requester, request_id: str) -> str:
+        if self._pictures is None:
+            return NO_PICTURES
+        where = requester.conversation.platform_channel if requester.conversation else None
+        outcome = await self._pictures.make(
+            PictureRequest(
+                trigger="request",
+                theme=request.theme,
+                occasion=request.occasion,
+                requester=requester.member_id,
+                post_to=where,
+                request_id=request_id,
+            )
+        )
+        return _picture_answer(outcome)
 
     async def _announce(
         self, request: PostAnnouncement, requester: Requester, request_id: str
@@ -292,8 +321,25 @@ def describe(request: Request) -> str:
             return "pause my check-ins and thread replies"
         case ResumeProactive():
             return "resume my check-ins and thread replies"
+        case DrawPicture():
+            return "ask for a picture"
         case _:
             return type(request).__name__
+
+
+def _picture_answer(outcome: PictureOutcome) -> str:
+    if outcome.skipped:  # carried out again after a restart: one picture per request
+        return "I've drawn that one already. 🐻"
+    if outcome.failure is not None and outcome.file is None:
+        return (
+            f"My crayons let me down this time ({outcome.failure}). `lukas replay` says why;"
+            " try again later? 🐻"
+        )
+    if outcome.failure is not None:
+        return f"I drew it but couldn't post it ({outcome.failure}); it is kept at {outcome.file}."
+    if outcome.posted_as is not None:
+        return f"There you go! {outcome.caption or ''}".strip()
+    return f"{outcome.caption} (picture saved at {outcome.file})"
 
 
 def _announcement_stream(request_id: str) -> str:

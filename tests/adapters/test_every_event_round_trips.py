@@ -6,6 +6,7 @@ it is added to EVENT_CLASSES; a field type this builder does not know fails loud
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from typing import Any
 
@@ -16,6 +17,8 @@ from lukas.adapters.event_codec import EventCodec
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, DomainEvent, Usage
 from lukas.domain.failures import FailureKind
+from lukas.domain.requests import PersonRef, SetReminder
+from lukas.domain.routing import Route, RouteKind
 from lukas.entrypoints.event_summaries import summary
 
 _SIMPLE: dict[Any, Any] = {
@@ -27,6 +30,14 @@ _SIMPLE: dict[Any, Any] = {
     Usage: Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3),
     FailureKind: FailureKind.PROVIDER,
     tuple[str, ...]: ("U0ADA", "U0BOB"),
+    Route: Route(
+        RouteKind.REQUEST,
+        SetReminder(
+            target=PersonRef("U0ADA"),
+            due=dt.datetime(2026, 12, 3, 15, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            text="stretch",
+        ),
+    ),
 }
 
 
@@ -74,3 +85,14 @@ def test_every_event_has_a_one_line_summary(event_class: type[DomainEvent]) -> N
 def test_event_types_are_unique() -> None:
     types = [c.TYPE for c in EVENT_CLASSES]
     assert len(types) == len(set(types))
+
+
+def test_a_type_without_a_summary_of_its_own_gets_a_line_of_its_fields() -> None:
+    @attrs.frozen(kw_only=True)
+    class Brandnew:
+        TYPE: typing.ClassVar[str] = "Brandnew"
+        SCHEMA_VERSION: typing.ClassVar[int] = 1
+        what: str
+
+    line = summary(Brandnew(what="a\nb"))  # type: ignore[arg-type]
+    assert line == "Brandnew: what='a\\nb'"

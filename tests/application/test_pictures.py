@@ -14,12 +14,12 @@ from fakes.images import FakeImageFiles, FakeImagePoster
 from fakes.world import make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
+from lukas.application.make_picture import PictureMaker, PictureRequest
 from lukas.application.picture_caption import Captioner
-from lukas.application.picture_requests import PictureRequests
 from lukas.application.picture_schedule import WeeklySchedule, post_due_picture
 from lukas.application.ports.chat_model import ChatModelError
 from lukas.application.ports.images import GeneratedImage, ImageFailureKind, ImageGenerationError
+from lukas.application.requests.desk import NO_PICTURES, Requester
 from lukas.domain.events import (
     ImageFailed,
     ImageGenerated,
@@ -31,10 +31,11 @@ from lukas.domain.failures import FailureKind
 from lukas.domain.images import (
     ADMIN_ONLY_PICTURES,
     CAPTIONS,
-    PICTURE_COMING,
     THEMES,
     Period,
 )
+from lukas.domain.requests import DrawPicture
+from lukas.entrypoints.bootstrap import Images
 
 pytestmark = pytest.mark.anyio
 
@@ -186,24 +187,41 @@ async def test_nothing_is_due_before_the_posting_time_and_a_failure_waits_a_week
 
 
 async def test_an_admin_asking_in_chat_gets_a_picture_and_others_a_kind_no() -> None:
-    setup = Setup(drawn())
-    world = make_world(store=setup.store, clock=setup.clock)
-    requests = PictureRequests(
-        handler=world.handler, maker=setup.maker, admins=("UADMIN",), store=setup.store
+    setup = Setup(drawn(), caption="Milestone bear! \U0001f43b")
+    world = make_world(
+        store=setup.store,
+        clock=setup.clock,
+        model=setup.model,  # it writes the caption
+        images=Images(setup.generator, setup.files, setup.poster),
     )
-    asked = attrs.evolve(world.message("draw a picture for the milestone"), author_id="UADMIN")
-    outcome = await requests.take(asked, "C0GEN")
-    assert isinstance(outcome, PictureOutcome)
-    assert outcome.posted_as is not None
-    assert setup.poster.posted[0][0] == "C0GEN"
+    thread = "slack-thread:C0GEN:1700000000.000100"
+    asked = attrs.evolve(
+        world.message("draw a picture for the milestone", thread), author_id="UADMIN"
+    )
+    outcome = await world.lukas.inbound.take(asked)
+    assert outcome.reply_text == "There you go! Milestone bear! \U0001f43b"
+    assert setup.poster.posted[0][0] == "C0GEN"  # where it was asked
     requested = [e for e in await setup.events() if isinstance(e, ImageRequested)]
     assert [(r.occasion, r.requester) for r in requested] == [("milestone", "UADMIN")]
-    assert world.channel.sent[-1].text == PICTURE_COMING
+    assert world.channel.sent[-1].text == outcome.reply_text
 
-    refused = await requests.take(world.message("draw a picture"), "C0GEN")
-    assert refused is True
-    assert world.channel.sent[-1].text == ADMIN_ONLY_PICTURES
+    # Carried out again (a redelivery, or recovery after a crash): no second picture.
+    again = await world.lukas.desk.handle(
+        DrawPicture(occasion="milestone"), Requester("UADMIN", "Grace"), outcome.message_id
+    )
+    assert again == "I've drawn that one already. 🐻"
+    assert len(setup.generator.prompts) == 1
+
+    refused = await world.lukas.inbound.take(world.message("draw a picture", thread))
+    assert refused.reply_text == ADMIN_ONLY_PICTURES
     assert len(setup.generator.prompts) == 1  # nothing drawn for the non-admin
     declined = [e for e in await setup.events() if isinstance(e, RequestDeclined)]
     assert [(d.requester, d.request) for d in declined] == [("U1", "ask for a picture")]
-    assert await requests.take(world.message("how are you?"), "C0GEN") is False
+
+
+async def test_without_an_image_model_a_picture_ask_is_answered_plainly() -> None:
+    world = make_world()
+    asked = attrs.evolve(world.message("draw a picture"), author_id="UADMIN")
+    outcome = await world.lukas.inbound.take(asked)
+    assert outcome.reply_text == NO_PICTURES
+    assert world.model.calls == []  # the model was never asked

@@ -16,6 +16,7 @@ from lukas.application.proactive import ProactiveSwitch, ThreadJudge
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.engagement import EngagementOdds
 from lukas.domain.events import EngagementDecided, MessageReceived
+from lukas.domain.routing import Route
 
 pytestmark = pytest.mark.anyio
 
@@ -116,6 +117,7 @@ async def said_in_thread(store: InMemoryEventStore, key: ConversationKey, count:
             text=f"message {n}",
             platform_message_id=f"1700000600.{n:06d}",
             token_count=3,
+            route=Route.addressed(),
         )
         event_id = f"said-{key.value}-{n}"
         await store.append(

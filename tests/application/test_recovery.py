@@ -7,17 +7,17 @@ from datetime import timedelta
 import anyio
 import pytest
 from fakes.clock import FakeClock
-from fakes.desk_world import make_desk_world
+from fakes.desk_world import NOW, make_desk_world
 from fakes.instances import FakeInstances
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.handle_message import IncomingMessage
-from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
-from lukas.application.recovery import Recovery, RecoveryReport, recover
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.recovery import Recovery, RecoveryReport
 from lukas.application.requests.tools import REQUEST_TOOLS
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import DeliveryClaimed, EngagementDecided, ReplyFailed
+from lukas.domain.events import DeliveryClaimed, ReplyFailed
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
 
@@ -29,10 +29,16 @@ TEN_MINUTES = timedelta(minutes=10)
 async def restart(
     world: World, me: str = "instance-b", alive: tuple[str, ...] = ()
 ) -> RecoveryReport:
-    return await recover(
+    return await recovery_of(world, FakeInstances(me=me, alive=alive)).run()
+
+
+def recovery_of(world: World, instances: FakeInstances) -> Recovery:
+    """A new process's recovery: the world's use cases, run as instance `instances.me`."""
+    return Recovery(
         store=world.store,
         handler=world.handler,
-        instances=FakeInstances(me=me, alive=alive),
+        inbound=world.lukas.inbound,
+        instances=instances,
         clock=world.clock,
         max_age=TEN_MINUTES,
     )
@@ -46,7 +52,7 @@ def crashed_world() -> tuple[World, InMemoryEventStore, FakeClock]:
 
 async def test_an_unanswered_message_is_answered_once_after_a_restart() -> None:
     before, store, clock = crashed_world()
-    await before.handler.receive(before.message("Are you there?"))  # then the process died
+    await before.lukas.inbound.record(before.message("Are you there?"))  # then the process died
     clock.advance(60)
     after = make_world(store=store, clock=clock, instance_id="instance-b")
     after.model.script("I'm back!")
@@ -58,7 +64,7 @@ async def test_an_unanswered_message_is_answered_once_after_a_restart() -> None:
 
 async def test_an_old_unanswered_message_gets_an_apology() -> None:
     before, store, clock = crashed_world()
-    await before.handler.receive(before.message("Hello?"))
+    await before.lukas.inbound.record(before.message("Hello?"))
     clock.advance(11 * 60)
     after = make_world(store=store, clock=clock, instance_id="instance-b")
     assert (await restart(after)).apologized == 1
@@ -84,7 +90,7 @@ async def test_a_generated_but_undelivered_reply_is_delivered_once() -> None:
 
 async def test_work_of_a_running_instance_is_left_to_it() -> None:
     before, store, clock = crashed_world()
-    await before.handler.receive(before.message("Still being answered"))
+    await before.lukas.inbound.record(before.message("Still being answered"))
     other = make_world(store=store, clock=clock, instance_id="instance-b")
     report = await restart(other, alive=("instance-a",))
     assert report == RecoveryReport(left_to_others=1)
@@ -95,7 +101,7 @@ async def test_two_instances_recovering_together_deliver_once() -> None:
     before, store, clock = crashed_world()
     before.channel.refuse_next = 1
     await before.handler.handle(before.message("Help?"))
-    await before.handler.receive(before.message("And this?"))
+    await before.lukas.inbound.record(before.message("And this?"))
     worlds = [make_world(store=store, clock=clock, instance_id=f"i{n}") for n in range(2)]
     async with anyio.create_task_group() as group:
         for n, world in enumerate(worlds):
@@ -139,13 +145,7 @@ async def test_a_recovery_kept_for_the_run_folds_only_what_is_new_and_misses_not
     lukas = make_world(store=store, clock=clock, instance_id="instance-b")
     for n in range(5):
         await lukas.handler.handle(lukas.message(f"message {n}"))
-    recovery = Recovery(
-        store=store,
-        handler=lukas.handler,
-        instances=FakeInstances(me="instance-b"),
-        clock=clock,
-        max_age=TEN_MINUTES,
-    )
+    recovery = recovery_of(lukas, FakeInstances(me="instance-b"))
     assert await recovery.run() == RecoveryReport()
     everything = store.folded
     assert everything == len(await store.read_all())  # the whole log, once
@@ -154,7 +154,7 @@ async def test_a_recovery_kept_for_the_run_folds_only_what_is_new_and_misses_not
     assert store.folded == 0
     # A process that died with a message unanswered, after the last run.
     dead = make_world(store=store, clock=clock, instance_id="instance-a")
-    await dead.handler.receive(dead.message("Anyone?", conversation="console:other"))
+    await dead.lukas.inbound.record(dead.message("Anyone?", conversation="console:other"))
     store.folded = 0
     lukas.model.script("Here!")
     assert (await recovery.run()).answered == 1
@@ -162,22 +162,11 @@ async def test_a_recovery_kept_for_the_run_folds_only_what_is_new_and_misses_not
     assert lukas.channel.sent[-1].text == "Here!"
 
 
-async def test_recovery_keeps_a_thread_joined_unasked_free_of_requests() -> None:
+async def test_recovery_carries_out_the_recorded_route() -> None:
+    """A thread Lukas joined unasked stays free of requests, a request is carried out
+    without the model, and conversation said to him is answered with the tools offered."""
     desk = await make_desk_world()
     world = desk.world
-    judge_stream = "engagement:C0GEN:1700000900.000100"
-    decided = EngagementDecided(
-        channel="C0GEN",
-        ts="1700000900.000100",
-        thread_probability=1.0,
-        thread_draw=0.0,
-        reply=True,
-        reaction_probability=0.0,
-        reaction_draw=0.5,
-        reaction=None,
-        reason="reply: draw 0.000 < 1.0",
-    )
-    await world.store.append(judge_stream, [NewEvent("j", decided, EventMetadata("j"))], 0)
     unasked = IncomingMessage(
         conversation=ConversationKey.slack_thread("C0GEN", "1700000900.000100"),
         author_id="U0ADA",
@@ -187,16 +176,14 @@ async def test_recovery_keeps_a_thread_joined_unasked_free_of_requests() -> None
         unasked=True,
     )
     dead = make_world(store=world.store, clock=world.clock, instance_id="instance-a")
-    await dead.handler.receive(unasked)  # then that process died
-    asked = desk.message("how are you?")
-    await dead.handler.receive(asked)
-    report = await recover(
-        store=world.store,
-        handler=world.handler,
-        instances=FakeInstances(me="instance-b"),
-        clock=world.clock,
-        max_age=TEN_MINUTES,
-    )
-    assert report.answered == 2
+    await dead.lukas.inbound.record(unasked)  # then that process died
+    await dead.lukas.inbound.record(desk.message("how are you?"))
+    await dead.lukas.inbound.record(desk.message("remind me in 5 minutes to stretch"))
+    world.clock.advance(60)  # the request is carried out as read then, not now
+    report = await recovery_of(world, FakeInstances(me="instance-b")).run()
+    assert report.answered == 3
     offers = [{tool.name for tool in offer} for offer in world.model.tool_offers]
     assert sorted(len(names) for names in offers) == [0, len(REQUEST_TOOLS)]
+    [reminder] = await desk.reminders.pending_for("U0ADA")
+    assert reminder.set.text == "stretch"
+    assert reminder.due == NOW + timedelta(minutes=5)

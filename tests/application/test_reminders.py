@@ -150,10 +150,8 @@ async def test_a_refused_delivery_is_recorded_and_not_retried() -> None:
 async def test_a_redelivered_request_sets_one_reminder() -> None:
     desk = await make_desk_world()
     incoming = desk.message("remind me in 5 minutes to breathe")
-    request = desk.intake.recognise(incoming)
-    assert request is not None
-    await desk.intake.carry_out(incoming, request)
-    again = await desk.intake.carry_out(incoming, request)
+    await desk.lukas.inbound.take(incoming)
+    again = await desk.lukas.inbound.take(incoming)
     assert again.duplicate
     assert await kinds(desk.world.store) == [ReminderSet]
 

@@ -193,10 +193,10 @@ async def test_acting_again_for_the_same_message_posts_nothing_twice() -> None:
     general = ToolCall("post_announcement", {"channel": "#general", "text": "hi all"})
     secret = ToolCall("post_announcement", {"channel": "#secret", "text": "psst"})
     for _ in range(2):
-        assert await desk.intake.act(general, ada, "message-1") == "Posted in #general. ✅"
+        assert await desk.tools.act(general, ada, "message-1") == "Posted in #general. ✅"
     assert desk.channels.posted == [("C0GEN", "hi all")]
-    await desk.intake.act(secret, ada, "message-2")
-    again = await desk.intake.act(secret, ada, "message-2")
+    await desk.tools.act(secret, ada, "message-2")
+    again = await desk.tools.act(secret, ada, "message-2")
     assert again == "I couldn't post that in #secret (not in channel)."
 
 

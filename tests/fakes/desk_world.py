@@ -14,15 +14,15 @@ from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 from fakes.roster import FakeRoster
 from fakes.world import World, make_world
-from lukas.application.handle_message import IncomingMessage, Outcome
-from lukas.application.live_settings import LiveSettings, Tunables
+from lukas.application.handle_message import IncomingMessage
+from lukas.application.live_settings import LiveSettings
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.requests.desk import RequestDesk
-from lukas.application.requests.intake import RequestIntake
+from lukas.application.requests.model_requests import ModelRequests
 from lukas.application.requests.reminders import Reminders
 from lukas.application.roster import RosterSync
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.roster import Member
+from lukas.entrypoints.bootstrap import Lukas
 
 # Wednesday 25 November 2026, 10:00 in Berlin.
 BERLIN = dt.timezone(dt.timedelta(hours=1))
@@ -40,18 +40,43 @@ TEAM = [
 @attrs.define
 class DeskWorld:
     world: World
-    settings: LiveSettings
-    switch: ProactiveSwitch
-    reminders: Reminders
-    dms: FakeDirectMessages
-    channels: FakeChannelPoster
-    intake: RequestIntake
-    instances: FakeInstances
     sequence: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1))
 
     @property
     def clock(self) -> FakeClock:
         return self.world.clock
+
+    @property
+    def lukas(self) -> Lukas:
+        return self.world.lukas
+
+    @property
+    def settings(self) -> LiveSettings:
+        return self.lukas.settings
+
+    @property
+    def switch(self) -> ProactiveSwitch:
+        return self.lukas.switch
+
+    @property
+    def reminders(self) -> Reminders:
+        return self.lukas.reminders
+
+    @property
+    def dms(self) -> FakeDirectMessages:
+        return self.world.dms
+
+    @property
+    def channels(self) -> FakeChannelPoster:
+        return self.world.announcements
+
+    @property
+    def instances(self) -> FakeInstances:
+        return self.world.instances
+
+    @property
+    def tools(self) -> ModelRequests:
+        return ModelRequests(desk=self.lukas.desk, clock=self.clock, timezone=BERLIN)
 
     def message(self, text: str, who: tuple[str, str] = MEMBER) -> IncomingMessage:
         return IncomingMessage(
@@ -63,14 +88,8 @@ class DeskWorld:
         )
 
     async def say(self, text: str, who: tuple[str, str] = MEMBER) -> str:
-        """What Lukas answers to `text`, the parser first and then the model, as in Slack."""
-        incoming = self.message(text, who)
-        request = self.intake.recognise(incoming)
-        outcome: Outcome
-        if request is not None:
-            outcome = await self.intake.carry_out(incoming, request)
-        else:
-            outcome = await self.world.handler.handle(incoming)
+        """What Lukas answers to `text`: the one way in, as in Slack and the console."""
+        outcome = await self.lukas.inbound.take(self.message(text, who))
         assert outcome.reply_text is not None, outcome
         return outcome.reply_text
 
@@ -82,30 +101,16 @@ async def make_desk_world(
     instances: FakeInstances | None = None,
     world: World | None = None,
 ) -> DeskWorld:
-    world = world or make_world(model=model, clock=FakeClock(NOW))
-    await RosterSync(world.store, FakeRoster(TEAM)).sync()
-    instances = instances or FakeInstances("instance-a")
-    settings = LiveSettings(world.store, Tunables(), instances.me)
-    switch = ProactiveSwitch(world.store, world.clock, instances.me)
-    dms = FakeDirectMessages()
-    channels = channels or FakeChannelPoster(
-        FakeChannel("C0GEN", "general"), FakeChannel("C0SEC", "secret", lukas_is_member=False)
-    )
-    reminders = Reminders(
-        store=world.store, clock=world.clock, dms=dms, channels=channels, instances=instances
-    )
-    desk = RequestDesk(
-        store=world.store,
-        clock=world.clock,
-        admins=frozenset({ADMIN[0]}),
-        settings=settings,
-        switch=switch,
-        reminders=reminders,
-        channels=channels,
+    world = world or make_world(
+        model=model,
+        clock=FakeClock(NOW),
+        admins=(ADMIN[0],),
         timezone=BERLIN,
-        lukas_id="ULUKAS",
-        instance_id=instances.me,
+        instances=instances,
+        announcements=channels
+        or FakeChannelPoster(
+            FakeChannel("C0GEN", "general"), FakeChannel("C0SEC", "secret", lukas_is_member=False)
+        ),
     )
-    intake = RequestIntake(desk=desk, handler=world.handler, clock=world.clock, timezone=BERLIN)
-    world.handler.offer_tools(intake)
-    return DeskWorld(world, settings, switch, reminders, dms, channels, intake, instances)
+    await RosterSync(world.store, FakeRoster(TEAM)).sync()
+    return DeskWorld(world)

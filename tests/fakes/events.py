@@ -7,6 +7,7 @@ import itertools
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered
+from lukas.domain.routing import Route
 
 _ids = itertools.count(1)
 
@@ -19,6 +20,7 @@ def message(text: str = "hello", conversation: str = "console:test") -> MessageR
         text=text,
         platform_message_id=f"m{next(_ids)}",
         token_count=len(text.split()),
+        route=Route.addressed(),
     )
 
 

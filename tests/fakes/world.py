@@ -1,39 +1,48 @@
-"""A message handler wired to in-memory fakes of every port."""
+"""Lukas composed by the same root as in production, from in-memory fakes of every port."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 
 import attrs
 
+from fakes.channel_poster import FakeChannel, FakeChannelPoster
 from fakes.chat_channel import FakeChatChannel
 from fakes.chat_model import FakeChatModel
 from fakes.clock import FakeClock
+from fakes.direct_messages import FakeDirectMessages
+from fakes.instances import FakeInstances
 from fakes.token_counter import FakeTokenCounter
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.admin_alerts import AdminAlerts
-from lukas.application.compose_reply import ReplyComposer
-from lukas.application.context import ContextBuilder
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.ports.chat_model import ChatModel
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
+from lukas.entrypoints.config import Config
 
 
 @attrs.define
 class World:
-    """A message handler wired to in-memory fakes of every port."""
+    """Lukas wired to in-memory fakes of every port."""
 
     store: InMemoryEventStore
     model: FakeChatModel
     channel: FakeChatChannel
     clock: FakeClock
     counter: FakeTokenCounter
-    handler: MessageHandler
+    lukas: Lukas
     limits: ContextLimits
     next_id: Callable[[], str]
+    announcements: FakeChannelPoster
+    dms: FakeDirectMessages
+    instances: FakeInstances
+
+    @property
+    def handler(self) -> MessageHandler:
+        return self.lukas.handler
 
     def message(self, text: str, conversation: str = "console:test") -> IncomingMessage:
         return IncomingMessage(
@@ -54,6 +63,12 @@ def make_world(
     clock: FakeClock | None = None,
     admins: tuple[str, ...] = ("UADMIN",),
     instance_id: str = "instance-a",
+    instances: FakeInstances | None = None,
+    announcements: FakeChannelPoster | None = None,
+    timezone: dt.tzinfo = dt.UTC,
+    images: Images | None = None,
+    reading: Reading | None = None,
+    config: Config | None = None,
 ) -> World:
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
@@ -61,29 +76,31 @@ def make_world(
     counter = FakeTokenCounter()
     limits = limits or ContextLimits()
     random_draws = itertools.cycle(draws or [0.0])
-    builder = ContextBuilder.for_prompt(
-        PERSONA_SYSTEM_PROMPT, counter.count(PERSONA_SYSTEM_PROMPT), limits
-    )
     chat_model = model or FakeChatModel()
-    alerts = AdminAlerts(
-        store=store, channel=channel, clock=clock, admins=admins, instance_id=instance_id
+    instances = instances or FakeInstances(instance_id)
+    announcements = announcements or FakeChannelPoster(FakeChannel("C0GEN", "general"))
+    dms = FakeDirectMessages()
+    config = config or Config(
+        history_pairs=limits.max_pairs, context_tokens=limits.max_tokens, admin_users=admins
     )
-    composer = ReplyComposer(
-        model=chat_model,
-        counter=counter,
-        clock=clock,
-        context=builder,
-        random=lambda: next(random_draws),
-        alerts=alerts,
-        credentials_hint="FAKE_API_KEY",
-    )
-    handler = MessageHandler(
-        store=store,
-        composer=composer,
-        channel=channel,
-        counter=counter,
-        context=builder,
-        instance_id=instance_id,
+    lukas = compose(
+        config,
+        Adapters(
+            store=store,
+            clock=clock,
+            instances=instances,
+            model=chat_model,
+            counter=counter,
+            draw=lambda: next(random_draws),
+            channel=channel,
+            announcements=announcements,
+            dms=dms,
+            timezone=timezone,
+            lukas_id="ULUKAS",
+            credentials_hint="FAKE_API_KEY",
+            images=images,
+            reading=reading,
+        ),
     )
     ids = itertools.count(1)
     return World(
@@ -92,7 +109,10 @@ def make_world(
         channel,
         clock,
         counter,
-        handler,
+        lukas,
         limits,
         lambda: f"p{next(ids)}",
+        announcements,
+        dms,
+        instances,
     )

@@ -34,6 +34,7 @@ from lukas.application.ports.event_store import (
 )
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived
+from lukas.domain.routing import Route
 
 SHARED_STREAMS = ("shared-0", "shared-1", "shared-2")
 
@@ -52,6 +53,7 @@ def event(event_id: str, text: str) -> NewEvent:
             text=text,
             platform_message_id=event_id,
             token_count=1,
+            route=Route.addressed(),
         ),
         metadata=EventMetadata(correlation_id=event_id),
     )

@@ -38,6 +38,7 @@ from lukas.domain.events import (
     Usage,
 )
 from lukas.domain.failures import FailureKind
+from lukas.domain.routing import Route
 
 # Few ids, so that long sequences repeat commands about the same messages many times.
 MESSAGE_IDS = ("m1", "m2", "m3")
@@ -67,6 +68,7 @@ receive = st.builds(
     text=st.text(max_size=30),
     platform_message_id=st.sampled_from(["p1", "p2", "p3"]),
     token_count=small_ints,
+    route=st.sampled_from([Route.addressed(), Route.unasked()]),
 )
 usages = st.none() | st.builds(Usage, small_ints, small_ints, small_ints)
 reply = st.builds(
@@ -196,6 +198,7 @@ def test_claims_come_only_for_answered_undelivered_messages(
             text="again",
             platform_message_id="p1",
             token_count=2,
+            route=Route.addressed(),
         ),
         state,
     )

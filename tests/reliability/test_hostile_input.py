@@ -46,6 +46,7 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, MessageReceived
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.domain.routing import Route
 
 ME = BotIdentity(user_id="ULUKAS", bot_id="BLUKAS")
 
@@ -248,6 +249,7 @@ SAMPLE = MessageReceived(
     text="hi",
     platform_message_id="p1",
     token_count=3,
+    route=Route.addressed(),
 )
 
 

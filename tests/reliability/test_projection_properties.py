@@ -197,8 +197,9 @@ async def check_projections_against_the_handler(played: Played) -> None:
 
     pending, _ = await rebuild(store, PendingWorkProjection())
     undelivered = {m for m, outcome in played.outcomes.items() if not outcome.delivered}
-    assert set(pending) == undelivered
-    assert all(pending[m].outcome is not None for m in undelivered)
+    assert set(pending.messages) == undelivered
+    assert all(pending.messages[m].outcome is not None for m in undelivered)
+    assert pending.inbound == {}
 
     stats, _ = await rebuild(store, UsageStatsProjection())
     failed_total = sum(o.failure is not None for o in played.outcomes.values())
