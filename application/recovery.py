@@ -19,11 +19,7 @@ from lukas.application.inbox import Inbox
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
-from lukas.application.projections.pending_work import (
-    PendingInbound,
-    PendingMessage,
-    PendingWorkProjection,
-)
+from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
 from lukas.application.projections.projection import catch_up
 
 log = logging.getLogger(__name__)
@@ -100,58 +96,59 @@ class Recovery:
         return report
 
     async def _read_deliveries(self, inbox: Inbox, report: RecoveryReport) -> RecoveryReport:
-        """Deliveries first, in the order they came: what they become is pending work
-        that the rest of this run finishes."""
+        """Deliveries first, in the order they came, each read and its route carried out."""
         self._pending, self._position = await catch_up(
             self._store, self._projection, self._pending, self._position
         )
         waiting = sorted(self._pending.inbound.values(), key=lambda p: p.position)
         for item in waiting:
-            if inbox.is_busy_with(item.delivery.event_id):
+            delivery = item.delivery
+            if inbox.is_busy_with(delivery.event_id):
                 continue
             if self._owned_by_another(item.owner):
                 report = attrs.evolve(report, left_to_others=report.left_to_others + 1)
                 continue
-            if await self._read(inbox, item):
-                report = attrs.evolve(report, read=report.read + 1)
+            try:
+                message = await inbox.settle(delivery)
+            except Exception:
+                # Recorded as InboundFailed by the inbox; the next run tries again.
+                log.warning("could not read delivery %s", delivery.event_id, exc_info=True)
+                continue
+            report = attrs.evolve(report, read=report.read + 1)
+            if message is not None:
+                report = await self._carry_out(message, delivery.received_at, report)
         return report
 
-    async def _read(self, inbox: Inbox, item: PendingInbound) -> bool:
-        try:
-            await inbox.settle(item.delivery)
-        except Exception:
-            # Recorded as InboundFailed by the inbox; the next run tries again.
-            log.warning("could not read delivery %s", item.delivery.event_id, exc_info=True)
-            return False
-        return True
+    async def _carry_out(
+        self, message: RecordedMessage, received_at: datetime, report: RecoveryReport
+    ) -> RecoveryReport:
+        if self._is_recent(received_at):
+            await self._inbound.carry_out(message)
+            return attrs.evolve(report, answered=report.answered + 1)
+        await self._handler.apologize(
+            message.conversation, message.message_id, message.platform_message_id, received_at
+        )
+        return attrs.evolve(report, apologized=report.apologized + 1)
 
     def _owned_by_another(self, owner: str | None) -> bool:
         # This process's own leftovers (a delivery Slack refused) are its to retry.
         return owner not in (None, self._instances.me) and self._instances.is_alive(owner)
 
     async def _finish(self, item: PendingMessage, report: RecoveryReport) -> RecoveryReport:
-        handler = self._handler
         if item.outcome is not None:
-            outcome = await handler.deliver_recorded(
+            outcome = await self._handler.deliver_recorded(
                 item.key, item.message_id, item.platform_message_id, item.outcome
             )
             return attrs.evolve(report, delivered=report.delivered + int(outcome.delivered))
-        if self._is_recent(item.received_at):
-            await self._inbound.carry_out(
-                RecordedMessage(
-                    conversation=item.key,
-                    message_id=item.message_id,
-                    platform_message_id=item.platform_message_id,
-                    author_id=item.author_id,
-                    author_name=item.author_name,
-                    route=item.route,
-                )
-            )
-            return attrs.evolve(report, answered=report.answered + 1)
-        await handler.apologize(
-            item.key, item.message_id, item.platform_message_id, item.received_at
+        message = RecordedMessage(
+            conversation=item.key,
+            message_id=item.message_id,
+            platform_message_id=item.platform_message_id,
+            author_id=item.author_id,
+            author_name=item.author_name,
+            route=item.route,
         )
-        return attrs.evolve(report, apologized=report.apologized + 1)
+        return await self._carry_out(message, item.received_at, report)
 
     def _is_recent(self, received_at: datetime) -> bool:
         return self._clock.now() - received_at <= self._max_age
