@@ -1,4 +1,4 @@
-"""Text between Slack's markup and the plain words the model reads and writes."""
+"""Text between Slack's markup and the words the model reads and writes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
 _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-
-# Slack shows up to 40,000 characters but advises 4,000 per message for readability.
-MAX_MESSAGE = 3_900
 
 
 async def to_plain(text: str, me: str, name_of: Callable[[str], Awaitable[str]]) -> str:
@@ -43,47 +40,24 @@ def to_request_text(text: str, me: str) -> str:
     return " ".join(html.unescape(text).split(" ")).strip()
 
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
+# Slack reads <@U…>, <!here>, <!channel>, <!everyone> and <!subteam^…> as mentions and pings
+# whoever they name; in a markdown block, which is what markdown_text becomes, it was seen to
+# do so too. Slack documents &lt; as the escape for "<" in mrkdwn only and says nothing of
+# entities in markdown_text, where standard Markdown shows "&lt;" literally inside code. A
+# zero-width joiner after the "<" breaks the token the same way in prose, code and links
+# alike, and the reader sees the text unchanged. Only "<@" and "<!" can notify anyone (a
+# channel link, <#C…>, does not), so nothing else the model writes is touched.
+_MENTION_OPENING = re.compile(r"<(?=[@!])")
+_JOINER = "\u200d"
 
 
-def to_mrkdwn(text: str) -> str:
-    """The model's Markdown as Slack's mrkdwn: escaped, with bold, links and headings kept."""
-    pieces: list[str] = []
-    last = 0
-    for link in _MD_LINK.finditer(text):
-        pieces.append(_styled(text[last : link.start()]))
-        # Escaped too: a URL holding "<!channel>" must not ping anyone.
-        url = _escape(link.group(2)).replace("|", "%7C")
-        pieces.append(f"<{url}|{_escape(link.group(1))}>")
-        last = link.end()
-    pieces.append(_styled(text[last:]))
-    return "".join(pieces)
+def without_mentions(markdown: str) -> str:
+    """The model's Markdown as Slack may render it: every "<@" and "<!" that Slack would read
+    as a mention or a broadcast gets a zero-width joiner after its "<", so it pings nobody."""
+    return _MENTION_OPENING.sub("<" + _JOINER, markdown)
 
 
-def _styled(text: str) -> str:
-    text = _escape(text)
-    text = _HEADING.sub(r"*\1*", text)
-    return _BOLD.sub(r"*\1*", text)
-
-
-def _escape(text: str) -> str:
-    # Slack reads &, < and > as markup; these three are all it asks to escape.
+def escaped(text: str) -> str:
+    """Plain text for a field Slack reads as mrkdwn, such as a file's initial comment: its
+    &, < and > escaped, the three characters Slack asks to escape, and nothing converted."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Pieces of at most `limit` characters, cut at paragraphs, then lines, then spaces."""
-    pieces: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
-        if cut <= limit // 4:  # no good boundary: cut hard rather than send slivers
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces

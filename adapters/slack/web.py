@@ -21,7 +21,8 @@ import anyio
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from lukas.adapters.slack.text import split_message, to_mrkdwn
+from lukas.adapters.slack.pieces import split_message
+from lukas.adapters.slack.text import escaped, without_mentions
 from lukas.application.ports.announcements import ChannelNotFound, NotInChannel, PostedToChannel
 from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.direct_messages import SentDirect
@@ -132,8 +133,9 @@ class SlackWeb:
             try:
                 opened = await self._client.conversations_open(users=admin)
                 channel = opened["channel"]["id"]
-                await self._pace(channel)
-                await self._client.chat_postMessage(channel=channel, text=to_mrkdwn(text))
+                for piece in split_message(without_mentions(text)):
+                    await self._pace(channel)
+                    await self._client.chat_postMessage(channel=channel, markdown_text=piece)
             except SlackApiError as error:
                 raise DeliveryError(f"alert to {admin}: {_error_code(error)}") from None
             except _NETWORK_ERRORS as error:
@@ -194,7 +196,8 @@ class SlackWeb:
                 content=image.data,
                 filename=f"{name}{_extension(image.media_type)}",
                 title=name,
-                initial_comment=to_mrkdwn(caption),
+                # A file's comment takes no markdown_text: the caption goes as plain text.
+                initial_comment=escaped(caption),
             )
         except SlackApiError as error:
             raise _posting_error(_error_code(error)) from None
@@ -284,13 +287,15 @@ class SlackWeb:
                 return found
 
     async def _post(self, channel: str, thread_ts: str | None, text: str) -> str:
-        """Posts `text` as mrkdwn, split to Slack's advised length; returns the first ts."""
+        """Posts the Markdown `text` for Slack to render, in pieces of a readable length;
+        returns the first piece's ts."""
         first_ts: str | None = None
-        for piece in split_message(to_mrkdwn(text)):
+        for piece in split_message(without_mentions(text)):
             await self._pace(channel)
             try:
+                # markdown_text alone: Slack refuses it alongside text or blocks.
                 response = await self._client.chat_postMessage(
-                    channel=channel, text=piece, thread_ts=thread_ts, unfurl_links=False
+                    channel=channel, markdown_text=piece, thread_ts=thread_ts, unfurl_links=False
                 )
             except (SlackApiError, *_NETWORK_ERRORS) as error:
                 raise _PostRefused(_describe(error)) from None

@@ -101,7 +101,7 @@ async def test_rotation_over_several_intervals_skips_bots_leavers_and_lukas(
         await run_until(check_ins, clock, MONDAY_NINE + dt.timedelta(hours=8, minutes=30))
     # Due at 10:00, 13:00, 14:00, 17:00: Ada and Bob in turn, nobody else ever.
     assert dm_channels(slack_standin) == ["D0ADA", "D0BOB", "D0ADA", "D0BOB"]
-    texts = [str(call.args["text"]) for call in slack_standin.posted_messages()]
+    texts = [str(call.args["markdown_text"]) for call in slack_standin.posted_messages()]
     assert texts == [f"How is it going? ({n})" for n in range(1, 5)]
 
 

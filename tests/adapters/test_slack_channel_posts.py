@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from standins.slack_server import Answer, RateLimited, SlackError, SlackStandIn
 
-from lukas.adapters.slack.text import MAX_MESSAGE
+from lukas.adapters.slack.pieces import MAX_MESSAGE
 from lukas.adapters.slack.web import SlackWeb
 from lukas.application.ports.announcements import ChannelNotFound, NotInChannel
 from lukas.application.ports.chat_channel import DeliveryError
@@ -137,7 +137,7 @@ async def test_a_long_post_goes_in_pieces_in_order_and_returns_the_first(
     posted = await web(slack_standin).post_to_channel("bear-facts", text)
 
     calls = slack_standin.posted_messages()
-    pieces = [str(call.args["text"]) for call in calls]
+    pieces = [str(call.args["markdown_text"]) for call in calls]
     assert len(pieces) == 3
     assert all(len(piece) <= MAX_MESSAGE for piece in pieces)
     assert " ".join(pieces) == text

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from lukas.adapters.slack.events import BotIdentity, Ignored, SlackMessage, read_event
-from lukas.adapters.slack.text import split_message, to_mrkdwn, to_plain, to_request_text
+from lukas.adapters.slack.pieces import split_message
+from lukas.adapters.slack.text import escaped, to_plain, to_request_text, without_mentions
 
 ME = BotIdentity(user_id="U0LUKAS", bot_id="B0LUKAS")
 
@@ -67,11 +68,42 @@ async def test_markup_becomes_plain_words_with_names() -> None:
     assert plain == "ask @Bob about #general and the docs & @here"
 
 
-def test_markdown_becomes_mrkdwn_and_markup_characters_are_escaped() -> None:
-    text = "# Plan\n**Bold** move: see [the docs](https://x.org/a?b=1&c=2) if 1 < 2 & 3 > 2"
-    assert to_mrkdwn(text) == (
-        "*Plan*\n*Bold* move: see <https://x.org/a?b=1&amp;c=2|the docs> if 1 &lt; 2 &amp; 3 &gt; 2"
-    )
+JOINER = "\u200d"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "sent"),
+    [
+        ("<!channel> lunch!", f"<{JOINER}!channel> lunch!"),
+        ("<!here|here> and <!everyone>", f"<{JOINER}!here|here> and <{JOINER}!everyone>"),
+        ("ask <@U0ADA> or <@W0BOB|bob>", f"ask <{JOINER}@U0ADA> or <{JOINER}@W0BOB|bob>"),
+        ("<!subteam^S0BEARS> hi", f"<{JOINER}!subteam^S0BEARS> hi"),
+        ("`<!here>` in code", f"`<{JOINER}!here>` in code"),
+        ("```\nping <@U0ADA>\n```", f"```\nping <{JOINER}@U0ADA>\n```"),
+        ("[docs](https://x.test/<!channel>)", f"[docs](https://x.test/<{JOINER}!channel>)"),
+    ],
+)
+def test_no_mention_the_model_writes_pings_anyone(markdown: str, sent: str) -> None:
+    assert without_mentions(markdown) == sent
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "**Bold**, *italic*, ~~struck~~ and `a < b && c > d`",
+        "# Plan\n- see [the docs](https://x.org/a?b=1&c=2)\n- ask in <#C0GEN|general>",
+        "<https://x.org> and 1 <2 and &lt;!here&gt;",
+        "```html\n<div>&amp;</div>\n```",
+    ],
+)
+def test_markdown_without_mentions_is_sent_as_written(markdown: str) -> None:
+    assert without_mentions(markdown) == markdown
+
+
+def test_a_caption_is_plain_text_with_slacks_three_characters_escaped() -> None:
+    caption = "**Lukas** & friends <at> the [lake](https://x.org)"
+    assert escaped(caption) == ("**Lukas** &amp; friends &lt;at&gt; the [lake](https://x.org)")
+    assert escaped("<!channel>") == "&lt;!channel&gt;"
 
 
 def test_long_replies_are_split_at_paragraphs_and_keep_every_word() -> None:

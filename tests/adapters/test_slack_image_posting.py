@@ -78,9 +78,21 @@ async def test_the_picture_arrives_intact_in_the_channel_with_its_caption(
     assert upload.completed
     assert upload.data == PICTURE
     assert upload.channel == "C0GEN"
-    assert upload.initial_comment == "*Lukas* at the <https://example.com|lake>"
+    # A file's comment takes no markdown_text: the caption is plain text, escaped as mrkdwn.
+    assert upload.initial_comment == "**Lukas** at the [lake](https://example.com)"
     assert (upload.filename, upload.title) == ("lukas-at-the-lake.png", "lukas-at-the-lake")
     assert file_id == upload.file_id
+
+
+async def test_a_caption_pings_nobody_and_shows_its_markup_characters(
+    slack_standin: SlackStandIn,
+) -> None:
+    await poster(slack_standin.api_url).post_image(
+        "C0GEN", image(), "Bears & <friends>, <!here> <@U0ADA>", "bears"
+    )
+
+    (upload,) = slack_standin.uploads()
+    assert upload.initial_comment == "Bears &amp; &lt;friends&gt;, &lt;!here&gt; &lt;@U0ADA&gt;"
 
 
 async def test_the_returned_id_is_the_one_slack_completed(slack_standin: SlackStandIn) -> None:

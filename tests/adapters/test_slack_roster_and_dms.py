@@ -23,7 +23,7 @@ from standins.slack_server import (
     SlackStandIn,
 )
 
-from lukas.adapters.slack.text import split_message, to_mrkdwn
+from lukas.adapters.slack.pieces import split_message
 from lukas.adapters.slack.web import SlackWeb
 from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.direct_messages import SentDirect
@@ -285,7 +285,7 @@ async def test_a_cursor_handed_out_twice_stops_the_listing(slack_standin: SlackS
 
 async def test_a_long_direct_message_goes_in_pieces_to_the_dm(slack_standin: SlackStandIn) -> None:
     text = "\n\n".join(f"Part {n}: " + "honey " * 400 for n in range(4))
-    pieces = split_message(to_mrkdwn(text))
+    pieces = split_message(text)
     assert len(pieces) > 1
     slack_standin.script(
         "chat.postMessage",
@@ -300,15 +300,24 @@ async def test_a_long_direct_message_goes_in_pieces_to_the_dm(slack_standin: Sla
     assert sent == SentDirect(channel="D0ADA", message_id="1700000100.000001")
     assert [call.args for call in slack_standin.calls("conversations.open")] == [{"users": "U0ADA"}]
     assert [call.args for call in slack_standin.posted_messages()] == [
-        {"channel": "D0ADA", "text": piece, "unfurl_links": False} for piece in pieces
+        {"channel": "D0ADA", "markdown_text": piece, "unfurl_links": False} for piece in pieces
     ]
 
 
-async def test_markdown_is_sent_as_mrkdwn(slack_standin: SlackStandIn) -> None:
-    await web(slack_standin).send_direct("U0ADA", "**Hello** <team> & [notes](https://x.org/n)")
+async def test_markdown_is_sent_for_slack_to_render(slack_standin: SlackStandIn) -> None:
+    markdown = "**Hello** <team> & *you*: [notes](https://x.org/n?a=1&b=2)\n```\nx = a * b\n```"
+    await web(slack_standin).send_direct("U0ADA", markdown)
 
     (posted,) = slack_standin.posted_messages()
-    assert posted.args["text"] == "*Hello* &lt;team&gt; &amp; <https://x.org/n|notes>"
+    assert posted.args["markdown_text"] == markdown
+    assert "text" not in posted.args
+
+
+async def test_a_mention_the_model_writes_pings_nobody(slack_standin: SlackStandIn) -> None:
+    await web(slack_standin).send_direct("U0ADA", "Tell <@U0BOB> and <!channel>!")
+
+    (posted,) = slack_standin.posted_messages()
+    assert posted.args["markdown_text"] == "Tell <\u200d@U0BOB> and <\u200d!channel>!"
 
 
 async def test_direct_messages_are_paced_per_channel(slack_standin: SlackStandIn) -> None:

@@ -92,6 +92,9 @@ async def test_admins_get_a_direct_message_each(slack_standin: SlackStandIn) -> 
     opened = [c.args["users"] for c in slack_standin.calls("conversations.open")]
     assert opened == ["U0ADMIN", "U0BOSS"]
     assert [c.args["channel"] for c in slack_standin.posted_messages()] == ["D0ADMIN", "D0BOSS"]
+    assert [c.args["markdown_text"] for c in slack_standin.posted_messages()] == [
+        "check the key"
+    ] * 2
 
 
 async def test_display_names_come_from_the_profile(slack_standin: SlackStandIn) -> None:

@@ -149,7 +149,7 @@ class SlackDriver:
     def seen(self) -> list[tuple[str, str]]:
         posted = self.slack.posted_messages()
         return [
-            (str(call.args["channel"]), str(call.args["text"]))
+            (str(call.args["channel"]), str(call.args["markdown_text"]))
             for n, call in enumerate(posted)
             if n not in self.refused and call.args["channel"] not in self.closed
         ]
@@ -200,8 +200,12 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
 @pytest.mark.parametrize("by", REFERENCES)
 @pytest.mark.parametrize(
     "text",
-    ["The bear facts for today.", "Grüße aus Zürich \U0001f43b\U0001f36f — ça va? 你好 👩‍🔬"],
-    ids=["plain", "unicode"],
+    [
+        "The bear facts for today.",
+        "Grüße aus Zürich \U0001f43b\U0001f36f — ça va? 你好 👩‍🔬",
+        "**Cake** in the *kitchen* & `a < b`: [menu](https://x.test/?a=1&b=2)",
+    ],
+    ids=["plain", "unicode", "markdown"],
 )
 async def test_a_post_reaches_the_channel_however_it_is_named(
     driver: Driver, by: str, text: str

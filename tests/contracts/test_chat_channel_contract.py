@@ -107,7 +107,7 @@ class SlackDriver:
 
     def seen(self) -> list[str]:
         posted = self.slack.posted_messages()
-        return [str(c.args["text"]) for n, c in enumerate(posted) if n not in self.refused]
+        return [str(c.args["markdown_text"]) for n, c in enumerate(posted) if n not in self.refused]
 
     def refuse_next(self) -> bool:
         self.refused.add(len(self.slack.posted_messages()))
@@ -142,8 +142,10 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
         "Grüße aus Zürich \U0001f43b\U0001f36f — ça va? 你好 👩‍🔬",
         "Here is the plan:\n- pack the nets\n  - and the spare ones\nSee you there.",
         "First paragraph.\n\nSecond paragraph.",
+        "**Bold**, *italic*, ~~gone~~, `a < b && c`, [docs](https://x.test/?a=1&b=2)\n\n"
+        "```python\nx = 1 * 2  # <tag> & more\n```",
     ],
-    ids=["plain", "unicode", "multi-line", "paragraphs"],
+    ids=["plain", "unicode", "multi-line", "paragraphs", "markdown"],
 )
 async def test_a_reply_arrives_verbatim_as_one_reply(driver: Driver, text: str) -> None:
     await driver.channel.send_reply(HERE, "m1", "Before.")

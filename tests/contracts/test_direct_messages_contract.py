@@ -62,7 +62,7 @@ class SlackDriver:
     def seen_by(self, person_id: str) -> list[tuple[str, str]]:
         posted = self.slack.posted_messages()
         return [
-            (str(call.args["channel"]), str(call.args["text"]))
+            (str(call.args["channel"]), str(call.args["markdown_text"]))
             for n, call in enumerate(posted)
             if n not in self.refused and call.args["channel"] == dm_channel(person_id)
         ]
@@ -89,8 +89,9 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
         "How is the fieldwork going?",
         "Grüße aus Zürich \U0001f43b\U0001f36f — ça va? 你好 👩‍🔬",
         "Two things:\n- the samples\n- the deadline\n\nNo rush.",
+        "**Two** *things* & `a < b`:\n\n```sh\nls -la | grep '*.csv'\n```",
     ],
-    ids=["plain", "unicode", "multi-line"],
+    ids=["plain", "unicode", "multi-line", "markdown"],
 )
 async def test_the_person_sees_the_text_in_the_channel_returned(driver: Driver, text: str) -> None:
     sent = await driver.direct.send_direct(ADA, text)

@@ -24,7 +24,11 @@ pytestmark = pytest.mark.slow
 
 def replies(slack: SlackStandIn) -> list[dict[str, str]]:
     return [
-        {k: str(v) for k, v in call.args.items() if k in ("channel", "thread_ts", "text")}
+        {
+            k: str(v)
+            for k, v in call.args.items()
+            if k in ("channel", "thread_ts", "text", "markdown_text")
+        }
         for call in slack.posted_messages()
     ]
 
@@ -56,9 +60,13 @@ def test_mentions_dms_and_thread_follow_ups_are_answered_in_place(
         settle()
         assert bot.stop() == 0
     assert replies(slack_standin) == [
-        {"channel": "C0GEN", "thread_ts": "1700000100.000100", "text": "Hi Ada, in the thread!"},
-        {"channel": "D0ADA", "text": "Hi in DM"},
-        {"channel": "C0GEN", "thread_ts": "1700000100.000100", "text": "Follow-up"},
+        {
+            "channel": "C0GEN",
+            "thread_ts": "1700000100.000100",
+            "markdown_text": "Hi Ada, in the thread!",
+        },
+        {"channel": "D0ADA", "markdown_text": "Hi in DM"},
+        {"channel": "C0GEN", "thread_ts": "1700000100.000100", "markdown_text": "Follow-up"},
     ]
     first_prompt = openai_standin.chat_requests()[0].messages[-1]["content"]
     assert first_prompt == "Ada: how is the honey?"  # mention stripped, name given
@@ -113,7 +121,7 @@ def test_bots_edits_and_lukas_himself_are_ignored_and_every_envelope_is_acked(
         slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)  # the 50,000 one
         settle()
     [reply] = slack_standin.posted_messages()
-    assert "tokens" in str(reply.args["text"])  # too long to read, said kindly
+    assert "tokens" in str(reply.args["markdown_text"])  # too long to read, said kindly
     assert openai_standin.chat_requests() == []
 
 
@@ -130,12 +138,12 @@ def test_a_rate_limited_post_is_retried_and_a_refused_one_is_delivered_after_res
         slack_standin.push_event(dm_message("second"))
         slack_standin.wait_for_calls("chat.postMessage", 3, timeout=20)
         settle()
-    texts = [str(c.args["text"]) for c in slack_standin.posted_messages()]
+    texts = [str(c.args["markdown_text"]) for c in slack_standin.posted_messages()]
     assert texts == ["Paced reply", "Paced reply", "Late but sure"]  # 429 retried; refused
     with running_bot(slack_standin, openai_standin, db, connections_before=1):
         slack_standin.wait_for_calls("chat.postMessage", 4, timeout=20)
         settle()
-    texts = [str(c.args["text"]) for c in slack_standin.posted_messages()]
+    texts = [str(c.args["markdown_text"]) for c in slack_standin.posted_messages()]
     assert texts[-1] == "Late but sure"
     assert len(texts) == 4  # delivered once after the restart, not again
     assert len(openai_standin.chat_requests()) == 2
@@ -225,7 +233,7 @@ def test_an_admin_gets_a_picture_in_the_channel_and_others_a_kind_no(
     [request] = openai_standin.image_requests()
     assert "achievement celebration" in request.body["prompt"]
     # The admin is answered once the picture is up; Bob's refusal needs no drawing.
-    texts = sorted(str(c.args["text"]) for c in slack_standin.posted_messages())
+    texts = sorted(str(c.args["markdown_text"]) for c in slack_standin.posted_messages())
     assert texts[0].startswith("I'd love to draw for you!")
     assert "only the team's admins" in texts[0]
     assert texts[1].startswith("There you go!")

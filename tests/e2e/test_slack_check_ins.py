@@ -36,7 +36,9 @@ def test_a_short_interval_sends_a_check_in_to_a_member_never_contacted(
     with running_bot(slack_standin, openai_standin, db, env=env):
         [check_in] = slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)[:1]
         assert check_in.args["channel"] == "D0ADA"
-        assert check_in.args["text"] == "Hi Ada! How is the research going today? \U0001f43b"
+        assert (
+            check_in.args["markdown_text"] == "Hi Ada! How is the research going today? \U0001f43b"
+        )
         # Ada answers: the reply is part of the conversation Lukas opened.
         slack_standin.push_event(dm_message("Great, the model finally converged!"))
         answered = slack_standin.wait_for_calls("chat.postMessage", 2, timeout=20)
@@ -45,7 +47,7 @@ def test_a_short_interval_sends_a_check_in_to_a_member_never_contacted(
     assert dm_posts == {"D0ADA"}  # never the bot, the deactivated member, or Lukas
     reply_request = next(r for r in openai_standin.chat_requests() if "converged" in str(r.body))
     assert reply_request.roles[-2:] == ["assistant", "user"]
-    assert reply_request.messages[-2]["content"] == check_in.args["text"]
+    assert reply_request.messages[-2]["content"] == check_in.args["markdown_text"]
 
     joined = events_of(run_lukas, db, "MemberJoined")
     assert {str(e["member_id"]) for e in joined} >= {"U0ADA", "U0BOT"}

@@ -24,7 +24,11 @@ def events_of(run_lukas: RunLukas, db: Path, kind: str) -> list[dict[str, object
 
 
 def posts_to(slack: SlackStandIn, channel: str) -> list[str]:
-    return [str(c.args["text"]) for c in slack.posted_messages() if c.args["channel"] == channel]
+    return [
+        str(c.args["markdown_text"])
+        for c in slack.posted_messages()
+        if c.args["channel"] == channel
+    ]
 
 
 def test_an_admin_changes_a_setting_and_a_member_is_declined(

@@ -7,6 +7,7 @@ Bugs this suite found are fixed; their reproducers stay at the end of the file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sqlite3
@@ -29,7 +30,8 @@ from hypothesis import strategies as st
 from lukas.adapters.event_codec import CorruptEventError, EventCodec
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.adapters.slack.events import BotIdentity, Ignored, SlackMessage, read_event
-from lukas.adapters.slack.text import MAX_MESSAGE, split_message, to_mrkdwn, to_plain
+from lukas.adapters.slack.pieces import MAX_MESSAGE, split_message
+from lukas.adapters.slack.text import to_plain, without_mentions
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
@@ -70,6 +72,12 @@ fragments = st.sampled_from(
         ">",
         "**bold**",
         "[link](https://bear.test/honey)",
+        "[two words](https://bear.test/a b)",
+        "`",
+        "```",
+        "```python\n",
+        "\n```\n",
+        "~~~\n",
         "# heading",
         "\n\n",
         "\n",
@@ -179,55 +187,80 @@ def test_to_plain_takes_any_text(text: str) -> None:
     assert plain == plain.strip()
 
 
-# to_mrkdwn keeps links aside as NUL-digits-NUL; a NUL then a digit in the text collides.
-# Characters that to_mrkdwn escapes, or that can start a heading, bold text or a link.
-_MARKUP = frozenset("&<>*#[")
+_JOINER = "\u200d"
 
 
 @settings(max_examples=150, deadline=None)
 @given(hostile_text)
-def test_to_mrkdwn_takes_any_text(text: str) -> None:
-    mrkdwn = to_mrkdwn(text)
-    assert isinstance(mrkdwn, str)
-    if not _MARKUP & set(text):
-        assert mrkdwn == text  # nothing to escape or convert: the words pass untouched
-    # Every "<" left opens a link Lukas made; & < > from the text itself are escaped.
-    outside_links = re.sub(r"<https?://[^<>|\s]+\|[^<>]*>", "", mrkdwn)
-    assert "<" not in outside_links
-    assert ">" not in outside_links
-    assert "&" not in re.sub(r"&(amp|lt|gt);", "", outside_links)
+def test_without_mentions_takes_any_text_and_leaves_no_mention(text: str) -> None:
+    markdown = without_mentions(text)
+    assert "<@" not in markdown
+    assert "<!" not in markdown
+    # Only joiners were added: everything the model wrote is still there, in order.
+    assert markdown.replace(_JOINER, "") == text.replace(_JOINER, "")
+    if "<" not in text:
+        assert markdown == text
 
 
-@settings(max_examples=100, deadline=None)
-@given(hostile_text)
-def test_to_mrkdwn_keeps_text_without_markup_the_same(text: str) -> None:
-    plain = "".join(ch for ch in text if ch not in _MARKUP and ch != "\x00")
-    assert to_mrkdwn(plain) == plain
+_FENCE = re.compile(r"`{3,}|~{3,}")
 
 
 def assert_split_keeps_everything(text: str, pieces: list[str], limit: int) -> None:
     """Each piece fits and is trimmed; in order they are the text, give or take whitespace
-    at the cuts."""
+    at the cuts, and for a cut inside a code block, the fence closing the piece before it
+    and the same fence, with its info string, opening the piece after it."""
     assert all(0 < len(piece) <= limit for piece in pieces)
     assert all(piece == piece.strip() for piece in pieces)
     rest = text.strip()
-    at = 0
-    for piece in pieces:
-        while at < len(rest) and rest[at].isspace():
-            at += 1
-        assert rest.startswith(piece, at), f"{piece!r} is not next in the text at {at}"
-        at += len(piece)
-    assert not rest[at:].strip(), "text left over after the last piece"
+
+    @functools.cache
+    def rebuilds(n: int, at: int, reopened: str | None) -> bool:
+        """Whether pieces[n:] are rest[at:]; `reopened` is the fence the piece before
+        closed, if it closed one the text does not."""
+        if n == len(pieces):
+            return reopened is None and not rest[at:].strip()
+        piece = pieces[n]
+        starts = [at]
+        if reopened is None:
+            while starts[0] < len(rest) and rest[starts[0]].isspace():
+                starts[0] += 1
+        else:
+            opening, newline, piece = piece.partition("\n")
+            fence = _FENCE.match(opening)
+            if not newline or fence is None or fence.group() != reopened:
+                return False
+            # The fence opened again, info string and all, is one that opened code before.
+            if opening not in rest[:at]:
+                return False
+            # A cut after a line of code drops that line's newline; one inside a line, none.
+            starts = [at + 1, at] if rest.startswith("\n", at) else [at]
+        for start in starts:
+            if rest.startswith(piece, start) and rebuilds(n + 1, start + len(piece), None):
+                return True
+            head, newline, closing = piece.rpartition("\n")
+            if (
+                newline
+                and _FENCE.fullmatch(closing)
+                and rest.startswith(head, start)
+                and rebuilds(n + 1, start + len(head), closing)
+            ):
+                return True
+        return False
+
+    assert rebuilds(0, 0, None), "the pieces are not the text"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(hostile_text, st.integers(min_value=1, max_value=40))
 def test_split_message_loses_nothing_at_any_limit(text: str, limit: int) -> None:
     assert_split_keeps_everything(text, split_message(text, limit), limit)
 
 
 long_text = st.lists(
-    st.one_of(st.sampled_from(["honey ", "bear\n", "\n\n", " ", "x" * 500]), hostile_text),
+    st.one_of(
+        st.sampled_from(["honey ", "bear\n", "\n\n", " ", "x" * 500, "```js\n", "\n```\n"]),
+        hostile_text,
+    ),
     max_size=400,
 ).map("".join)
 
@@ -235,7 +268,7 @@ long_text = st.lists(
 @settings(max_examples=30, deadline=None)
 @given(long_text)
 def test_split_message_loses_nothing_at_slacks_limit(text: str) -> None:
-    for source in (text, to_mrkdwn(text)):
+    for source in (text, without_mentions(text)):
         assert_split_keeps_everything(source, split_message(source), MAX_MESSAGE)
 
 
@@ -486,17 +519,9 @@ def test_fixed_read_event_with_a_list_as_type() -> None:
     assert isinstance(read_event({"type": ["message"]}, ME), Ignored)
 
 
-def test_fixed_to_mrkdwn_with_a_nul_digit_nul() -> None:
-    assert to_mrkdwn("a\x005\x00b") == "a\x005\x00b"
-
-
-def test_fixed_to_mrkdwn_copies_a_link_over_a_nul_zero_nul() -> None:
-    assert to_mrkdwn("[a](https://x.test) \x000\x00") == "<https://x.test|a> \x000\x00"
-
-
-def test_fixed_to_mrkdwn_lets_markup_through_a_link_url() -> None:
-    # The model writes a Markdown link whose URL carries Slack markup: @channel gets pinged.
-    assert "<!channel>" not in to_mrkdwn("[docs](https://x.test/<!channel>)")
+def test_fixed_a_link_url_carrying_slack_markup_pings_nobody() -> None:
+    # The model writes a Markdown link whose URL carries Slack markup: @channel got pinged.
+    assert "<!channel>" not in without_mentions("[docs](https://x.test/<!channel>)")
 
 
 def test_fixed_decode_with_json_that_is_not_an_object() -> None:

@@ -28,6 +28,11 @@ before: tests push events from channels such as "C1" and expect Lukas's replies 
 so only a removed id is unknown. DMs ("D...") and posts to a person's id ("U...") are
 unaffected.
 
+A post's text comes as `text` (mrkdwn) or as `markdown_text` (standard Markdown, which Slack
+renders itself), never both: like Slack, the stand-in refuses `markdown_text` alongside `text`
+or `blocks` with markdown_text_conflict, and `markdown_text` over 12,000 characters with
+msg_too_long. Either way the call is recorded with its arguments as sent.
+
 `users.list` pages the same way through a people table set with `add_user` and `remove_user`.
 Like a real workspace's, the table starts (and starts again on reset()) with Slackbot and the
 bot user itself, and a deactivated person stays listed, with `deleted` true. `users.info`
@@ -91,6 +96,8 @@ UPLOAD = "upload"
 SLACKBOT_ID = "USLACKBOT"
 # Where Slack puts a new account until its owner says otherwise.
 _SLACK_DEFAULT_TZ = "America/Los_Angeles"
+# Slack's documented limit for chat.postMessage's markdown_text.
+_MARKDOWN_TEXT_LIMIT = 12_000
 
 
 @attrs.frozen
@@ -591,7 +598,8 @@ class SlackStandIn(ThreadedServer):
             "ts": ts,
             "bot_id": BOT_ID,
             "app_id": APP_ID,
-            "text": str(args.get("text", "")),
+            # Slack also turns markdown_text into blocks; the stand-in keeps the text only.
+            "text": str(args.get("text", args.get("markdown_text", ""))),
             "team": TEAM_ID,
         }
         for key in ("thread_ts", "blocks", "attachments", "metadata"):
@@ -606,7 +614,16 @@ class SlackStandIn(ThreadedServer):
         refusal = self._channel_refusal(channel)
         if refusal is not None:
             return {"ok": False, "error": refusal}
-        if not any(args.get(key) for key in ("text", "blocks", "attachments")):
+        if "markdown_text" in args:
+            # Slack's error table: "Markdown text cannot be used in conjunction with blocks or
+            # text argument."
+            if "text" in args or "blocks" in args:
+                return {"ok": False, "error": "markdown_text_conflict"}
+            # Slack names no error of its own for markdown_text past its limit; msg_too_long
+            # ("Message text is too long") is the one its table has for text too long.
+            if len(str(args["markdown_text"])) > _MARKDOWN_TEXT_LIMIT:
+                return {"ok": False, "error": "msg_too_long"}
+        if not any(args.get(key) for key in ("text", "markdown_text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         ts = next_ts()
         return {

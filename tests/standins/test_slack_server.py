@@ -433,6 +433,63 @@ async def test_post_message_checks_the_channel_before_the_text(standin: SlackSta
     assert empty.value.response["error"] == "no_text"
 
 
+# ---- chat.postMessage with markdown_text
+
+
+async def test_markdown_text_is_posted_and_recorded_as_sent(standin: SlackStandIn) -> None:
+    markdown = "**Bold** and *italic*\n\n```python\nx = 1\n```"
+
+    response = await web_client(standin).chat_postMessage(
+        channel="C0GEN", markdown_text=markdown, thread_ts="1.000001"
+    )
+
+    assert response["ok"] is True
+    assert response["message"]["text"] == markdown
+    assert [call.args for call in standin.posted_messages()] == [
+        {"channel": "C0GEN", "markdown_text": markdown, "thread_ts": "1.000001"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "with_it",
+    [{"text": "Hi"}, {"blocks": [{"type": "divider"}]}],
+    ids=["text", "blocks"],
+)
+async def test_markdown_text_with_text_or_blocks_is_refused(
+    standin: SlackStandIn, with_it: dict[str, Any]
+) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).chat_postMessage(channel="C0GEN", markdown_text="Hi", **with_it)
+
+    assert raised.value.response["error"] == "markdown_text_conflict"
+    # Refused, but recorded like any call, with both arguments as sent.
+    (call,) = standin.posted_messages()
+    assert call.args["markdown_text"] == "Hi"
+    assert with_it.keys() <= call.args.keys()
+
+
+async def test_markdown_text_is_taken_up_to_twelve_thousand_characters(
+    standin: SlackStandIn,
+) -> None:
+    client = web_client(standin)
+
+    longest = await client.chat_postMessage(channel="C0GEN", markdown_text="🐻" * 12_000)
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C0GEN", markdown_text="x" * 12_001)
+
+    assert longest["ok"] is True
+    assert raised.value.response["error"] == "msg_too_long"
+
+
+async def test_blank_markdown_text_is_no_text(standin: SlackStandIn) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(standin).api_call(
+            "chat.postMessage", json={"channel": "C0GEN", "markdown_text": ""}
+        )
+
+    assert raised.value.response["error"] == "no_text"
+
+
 async def test_a_removed_channel_leaves_the_listing_until_added_again(
     standin: SlackStandIn,
 ) -> None:
