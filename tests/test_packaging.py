@@ -1,4 +1,5 @@
-"""The layers as installed (ADR 2) and the direction of their imports."""
+"""The layers as installed (ADR 2). The direction of their imports is import-linter's to
+check (ADR 13, tests/test_layer_rules.py)."""
 
 from __future__ import annotations
 
@@ -18,33 +19,3 @@ def test_every_layer_package_is_listed_in_pyproject() -> None:
     }
     assert set(setuptools["packages"]) == on_disk
     assert setuptools["package-dir"] == {f"lukas.{layer}": layer for layer in LAYERS}
-
-
-def test_the_domain_imports_nothing_from_outer_layers_or_io() -> None:
-    forbidden = (
-        "lukas.application",
-        "lukas.adapters",
-        "lukas.entrypoints",
-        "aiosqlite",
-        "sqlite3",
-        "anyio",
-        "any_llm",
-        "openai",
-        "slack_sdk",
-        "httpx",
-        "random",
-        "time",
-    )
-    for source in (ROOT / "domain").rglob("*.py"):
-        text = source.read_text()
-        for name in forbidden:
-            assert f"import {name}" not in text, f"{source.name} imports {name}"
-            assert f"from {name} " not in text, source.name
-            assert f"from {name}." not in text, source.name
-
-
-def test_the_application_does_not_reach_into_adapters_or_entrypoints() -> None:
-    for source in (ROOT / "application").rglob("*.py"):
-        text = source.read_text()
-        assert "lukas.adapters" not in text, source.name
-        assert "lukas.entrypoints" not in text, source.name
