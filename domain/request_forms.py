@@ -12,6 +12,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from lukas.domain.channels import CLINGING_MARKS as _CLINGING_MARKS
+from lukas.domain.channels import channel_ref
+
 # Openers that carry no command, one after another: "hey lukas, can you please ...". A
 # leading mention is tolerated whoever it names: the caller removes the bot's own.
 _OPENER = re.compile(
@@ -25,15 +28,6 @@ _CLOSING_MARKS = "!?.,"
 # Straight and curly quotes, and the closers each pairs with: phones turn ' into a curly
 # pair, and not always both ends.
 QUOTE_PAIRS = {"'": "'\u2019", "\u2018": "'\u2019", '"': '"\u201d', "\u201c": '"\u201d'}
-_CLINGING_MARKS = ",.;:!?"  # punctuation stuck to the end of a word: "#general."
-
-# A channel as Slack sends it: "<#C0123|general>" or "<#C0123>".
-_CHANNEL_LINK = re.compile(r"<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL_NAME = re.compile(r"#(?P<name>[\w.-]+)")
-# A bare channel id: C for channels, G for private channels made before 2021; ids have
-# digits, so "CAMPFIRE" is a name typed in capitals.
-_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
-_BARE_NAME = re.compile(r"[\w.-]+")
 # A member as Slack sends a mention, "<@U0123>" or "<@U0123|ada>" (W: Enterprise Grid).
 _MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _AT_NAME = re.compile(r"@(?P<name>[\w.-]+)")
@@ -94,24 +88,6 @@ def unquote(text: str) -> str:
     if len(text) >= 2 and text[0] in QUOTE_PAIRS and text[-1] in QUOTE_PAIRS[text[0]]:
         return text[1:-1].strip()
     return text
-
-
-def channel_ref(token: str, *, bare: bool) -> str | None:
-    """A channel id, or a lower-case name; bare words count only where `bare` allows."""
-    token = token.rstrip(_CLINGING_MARKS)
-    if link := _CHANNEL_LINK.fullmatch(token):
-        return link["id"]
-    if named := _CHANNEL_NAME.fullmatch(token):
-        return named["name"].lower()
-    if bare and _CHANNEL_ID.fullmatch(token):
-        return token
-    if bare and _BARE_NAME.fullmatch(token):
-        return token.lower()
-    return None
-
-
-def is_channel_id(token: str) -> bool:
-    return _CHANNEL_ID.fullmatch(token) is not None
 
 
 def person_ref(token: str) -> str | None:
