@@ -12,8 +12,9 @@ from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.domain.roster import Member
+from lukas.domain.settings import LIVE_SETTINGS
 from lukas.domain.when import WhenError, parse_duration, parse_when
-from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.config import Config, ConfigError, value_of
 from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.wiring import Chat, system_random, token_counter
 
@@ -29,14 +30,7 @@ __all__ = [
 
 def tunables(config: Config) -> Tunables:
     """The settings admins may change, as configured (before any change in the log)."""
-    return Tunables(
-        dm_interval=config.dm_interval,
-        thread_probability=config.thread_probability,
-        reaction_probability=config.reaction_probability,
-        image_schedule=config.image.schedule,
-        active_hours=config.active_hours,
-        monitored_channels=config.monitored_channels,
-    )
+    return Tunables(**{s.key: value_of(config, s) for s in LIVE_SETTINGS})
 
 
 def live_settings(config: Config, chat: Chat) -> LiveSettings:
