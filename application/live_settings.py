@@ -8,14 +8,12 @@ reader looks at the configuration stream's version and folds it again when it mo
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import attrs
 
 from lukas.application.identity import derive_event_id
-from lukas.application.picture_schedule import ScheduleError, WeeklySchedule
 from lukas.application.ports.event_store import (
     ConcurrencyError,
     EventMetadata,
@@ -23,46 +21,42 @@ from lukas.application.ports.event_store import (
     NewEvent,
     RecordedEvent,
 )
+from lukas.domain import settings as table
 from lukas.domain.check_ins import CheckInInterval
-from lukas.domain.engagement import ActiveHours, ActiveHoursError
+from lukas.domain.engagement import ActiveHours
 from lukas.domain.events import ConfigurationChanged
-from lukas.domain.requests import channel_reference, is_channel_id
+from lukas.domain.settings import LIVE_SETTINGS, Setting, SettingError
 
 CONFIG_STREAM = "configuration"
 _ROUNDS = 3
 
 # The settings admins may change, by the key people name them with, and the environment
-# variable each one is configured under (the name the log records).
-TUNABLE_ENV: Mapping[str, str] = {
-    "dm_interval": "LUKAS_DM_INTERVAL",
-    "thread_probability": "LUKAS_THREAD_PROBABILITY",
-    "reaction_probability": "LUKAS_REACTION_PROBABILITY",
-    "image_schedule": "LUKAS_IMAGE_SCHEDULE",
-    "active_hours": "LUKAS_ACTIVE_HOURS",
-    "monitored_channels": "LUKAS_MONITORED_CHANNELS",
-}
+# variable each one is configured under (the name the log records): the live rows of the
+# settings table.
+TUNABLE_ENV: Mapping[str, str] = {s.key: s.env for s in LIVE_SETTINGS}
 _KEY_OF_ENV = {env: key for key, env in TUNABLE_ENV.items()}
 _QUOTES = "'\"\u2018\u2019\u201c\u201d"
 
 
-class SettingRejected(ValueError):
+class SettingRejected(SettingError):
     """A value that cannot be used, with the reason in words people understand."""
 
 
 @attrs.frozen
 class Tunables:
-    dm_interval: str = "24h-48h"
-    thread_probability: float = 0.20
-    reaction_probability: float = 0.15
-    image_schedule: str = "fri 10:00"
-    active_hours: str = "08:00-18:00"
-    monitored_channels: tuple[str, ...] = ("general",)
+    """The live settings in force, typed. One field per live row of the settings table,
+    with its default (a test holds the two together)."""
+
+    dm_interval: str = table.DM_INTERVAL.default
+    thread_probability: float = table.THREAD_PROBABILITY.default
+    reaction_probability: float = table.REACTION_PROBABILITY.default
+    active_hours: str = table.ACTIVE_HOURS.default
+    monitored_channels: tuple[str, ...] = table.MONITORED_CHANNELS.default
+    image_schedule: str = table.IMAGE_SCHEDULE.default
 
     def text_of(self, key: str) -> str:
-        value = getattr(self, key)
-        if isinstance(value, float):
-            return f"{value:g}"  # as validated values are recorded: 0.5, never 0.50
-        return ", ".join(value) if isinstance(value, tuple) else str(value)
+        """The setting's value as the log records it and status shows it."""
+        return _live(key).show(getattr(self, key))
 
     @property
     def interval(self) -> CheckInInterval:
@@ -73,93 +67,32 @@ class Tunables:
         return ActiveHours.parse(self.active_hours)
 
 
+def _live(key: str) -> Setting[Any]:
+    setting = table.BY_KEY.get(key)
+    if setting is None or not setting.live:
+        raise SettingRejected(f"{key!r} is not a setting admins can change here")
+    return setting
+
+
 def validated(key: str, raw: str) -> str:
     """The value as it will be recorded, or SettingRejected saying why it cannot be."""
-    check = _VALIDATORS.get(key)
-    if check is None:
-        raise SettingRejected(f"{key!r} is not a setting admins can change here")
+    setting = _live(key)
     value = raw.strip().strip(_QUOTES).strip()
     if not value:
         raise SettingRejected("the new value is empty")
-    return check(value)
-
-
-def _probability(value: str) -> str:
-    text = value.removesuffix("%").strip()
     try:
-        number = float(text) / (100 if value.endswith("%") else 1)
-    except ValueError:
-        raise SettingRejected(f"{value!r} is not a number; use e.g. 0.25 or 25%") from None
-    if not 0.0 <= number <= 1.0:
-        raise SettingRejected(f"a probability must be between 0 and 1, and {value} is not")
-    return f"{number:g}"
-
-
-def _interval(value: str) -> str:
-    try:
-        return CheckInInterval.parse(value).text
-    except ValueError as error:
-        raise SettingRejected(str(error)) from None
-
-
-def _schedule(value: str) -> str:
-    try:
-        WeeklySchedule.parse(value, dt.UTC)
-    except ScheduleError as error:
-        raise SettingRejected(str(error)) from None
-    return " ".join(value.lower().split())
-
-
-def _hours(value: str) -> str:
-    try:
-        ActiveHours.parse(value)
-    except ActiveHoursError as error:
-        raise SettingRejected(str(error)) from None
-    return value.strip().lower() if value.strip().lower() == "always" else value.strip()
-
-
-def _channels(value: str) -> str:
-    entries = [e for e in re.split(r"[,\s]+", value) if e]
-    entries = [_channel_entry(e) for e in entries]
-    if not entries:
-        raise SettingRejected("name at least one channel, e.g. #general")
-    return ", ".join(dict.fromkeys(entries))
-
-
-def _channel_entry(entry: str) -> str:
-    """A channel id as it is, or a name as "#name"."""
-    reference = channel_reference(entry)
-    if reference is None:
-        raise SettingRejected(f"{entry!r} is not a channel name or id")
-    return reference if is_channel_id(reference) else f"#{reference}"
-
-
-_VALIDATORS: Mapping[str, Callable[[str], str]] = {
-    "dm_interval": _interval,
-    "thread_probability": _probability,
-    "reaction_probability": _probability,
-    "image_schedule": _schedule,
-    "active_hours": _hours,
-    "monitored_channels": _channels,
-}
+        return setting.show(setting.parse(value))
+    except SettingError as error:
+        raise SettingRejected(error.reason) from None
 
 
 def with_change(tunables: Tunables, key: str, value: str) -> Tunables:
     """`tunables` with one setting set from its recorded text."""
-    match key:
-        case "thread_probability":
-            return attrs.evolve(tunables, thread_probability=float(value))
-        case "reaction_probability":
-            return attrs.evolve(tunables, reaction_probability=float(value))
-        case "monitored_channels":
-            return attrs.evolve(tunables, monitored_channels=tuple(value.split(", ")))
-        case "dm_interval":
-            return attrs.evolve(tunables, dm_interval=value)
-        case "image_schedule":
-            return attrs.evolve(tunables, image_schedule=value)
-        case "active_hours":
-            return attrs.evolve(tunables, active_hours=value)
-    raise SettingRejected(f"{key!r} is not a setting admins can change here")
+    setting = _live(key)
+    try:
+        return attrs.evolve(tunables, **{key: setting.parse(value)})
+    except SettingError as error:
+        raise SettingRejected(error.reason) from None
 
 
 @attrs.frozen

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Awaitable, Callable
 
 import attrs
@@ -12,16 +11,11 @@ import attrs
 from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
-from lukas.domain.images import Period
+from lukas.domain.images import Period, ScheduleError, WeeklyTime
 
 log = logging.getLogger(__name__)
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SCHEDULE = re.compile(r"^(?:weekly\s+)?([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})$")
-
-
-class ScheduleError(ValueError):
-    pass
+__all__ = ["ScheduleError", "WeeklySchedule", "post_due_picture", "run_schedule"]
 
 
 @attrs.frozen
@@ -32,14 +26,9 @@ class WeeklySchedule:
 
     @classmethod
     def parse(cls, text: str, timezone: dt.tzinfo) -> WeeklySchedule:
-        """'fri 10:00', 'weekly friday 10:00'."""
-        match = _SCHEDULE.match(text.strip().lower())
-        if match is None or match.group(1) not in _DAYS:
-            raise ScheduleError(f"not a weekly schedule: {text!r} (e.g. 'fri 10:00')")
-        hour, minute = int(match.group(2)), int(match.group(3))
-        if hour > 23 or minute > 59:
-            raise ScheduleError(f"not a time of day: {hour}:{minute:02d}")
-        return cls(_DAYS.index(match.group(1)), dt.time(hour, minute), timezone)
+        """'fri 10:00', 'weekly friday 10:00'; ScheduleError says why not."""
+        weekly = WeeklyTime.parse(text)
+        return cls(weekly.weekday, weekly.at, timezone)
 
     def due(self, now: dt.datetime) -> Period | None:
         """The week whose picture is due at `now`, or None before this week's posting time."""

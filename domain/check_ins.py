@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
-from lukas.domain.roster import Member
+if TYPE_CHECKING:
+    # Only for annotations: the roster's events import the routes, whose requests read the
+    # settings table, which reads the check-in interval from here.
+    from lukas.domain.roster import Member
 
 _PART = r"(\d+(?:\.\d+)?)\s*([smhd])"
 _INTERVAL = re.compile(rf"^{_PART}(?:\s*-\s*{_PART})?$")
@@ -21,6 +25,9 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # A floor that keeps a typo such as "1s" from flooding the team, while tests can still
 # use a short interval.
 MIN_INTERVAL = dt.timedelta(seconds=1)
+# A ceiling that keeps the next due time a date the calendar has (and "99999d" from
+# overflowing): a check-in less than once a year is no check-in.
+MAX_INTERVAL = dt.timedelta(days=365)
 
 
 class IntervalError(ValueError):
@@ -45,6 +52,8 @@ class CheckInInterval:
             )
         low = _duration(match.group(1), match.group(2))
         high = _duration(match.group(3), match.group(4)) if match.group(3) else low
+        if high > MAX_INTERVAL or low > MAX_INTERVAL:
+            raise IntervalError(f"an interval must be at most 365d, not {text!r}")
         if low < MIN_INTERVAL:
             raise IntervalError(f"an interval must be at least 1s, not {text!r}")
         if high < low:
@@ -57,7 +66,9 @@ class CheckInInterval:
 
 
 def _duration(amount: str, unit: str) -> dt.timedelta:
-    return dt.timedelta(seconds=float(amount) * _SECONDS[unit])
+    seconds = float(amount) * _SECONDS[unit]
+    # Anything past the ceiling reads as just past it, so the caller can refuse it in words.
+    return dt.timedelta(seconds=min(seconds, (MAX_INTERVAL * 2).total_seconds()))
 
 
 @attrs.frozen

@@ -162,6 +162,34 @@ class Period:
         return f"{self.year}-W{self.week:02d}"
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKLY = re.compile(r"^(?:weekly\s+)?([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})$")
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+@attrs.frozen
+class WeeklyTime:
+    """When the weekly picture is posted, as a weekday and a wall-clock time; the time
+    zone is configuration, applied where the schedule is kept."""
+
+    weekday: int  # Monday is 0
+    at: dt.time
+
+    @classmethod
+    def parse(cls, text: str) -> WeeklyTime:
+        """'fri 10:00', 'weekly friday 10:00'."""
+        match = _WEEKLY.match(text.strip().lower())
+        if match is None or match.group(1) not in _DAYS:
+            raise ScheduleError(f"not a weekly schedule: {text!r} (e.g. 'fri 10:00')")
+        hour, minute = int(match.group(2)), int(match.group(3))
+        if hour > 23 or minute > 59:
+            raise ScheduleError(f"not a time of day: {hour}:{minute:02d}")
+        return cls(_DAYS.index(match.group(1)), dt.time(hour, minute))
+
+
 # The seed's DALL-E prices, and estimates for GPT image models (1024x1024, per image, USD).
 # Providers change prices; LUKAS_IMAGE_PRICE_USD overrides the table.
 PRICES_USD: dict[tuple[str, str], float] = {

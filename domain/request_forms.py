@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
+
+from lukas.domain.channels import CLINGING_MARKS as _CLINGING_MARKS
+from lukas.domain.channels import channel_ref
+from lukas.domain.settings import LIVE_SETTINGS, SETTINGS, Setting
 
 # Openers that carry no command, one after another: "hey lukas, can you please ...". A
 # leading mention is tolerated whoever it names: the caller removes the bot's own.
@@ -25,35 +30,12 @@ _CLOSING_MARKS = "!?.,"
 # Straight and curly quotes, and the closers each pairs with: phones turn ' into a curly
 # pair, and not always both ends.
 QUOTE_PAIRS = {"'": "'\u2019", "\u2018": "'\u2019", '"': '"\u201d', "\u201c": '"\u201d'}
-_CLINGING_MARKS = ",.;:!?"  # punctuation stuck to the end of a word: "#general."
-
-# A channel as Slack sends it: "<#C0123|general>" or "<#C0123>".
-_CHANNEL_LINK = re.compile(r"<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL_NAME = re.compile(r"#(?P<name>[\w.-]+)")
-# A bare channel id: C for channels, G for private channels made before 2021; ids have
-# digits, so "CAMPFIRE" is a name typed in capitals.
-_CHANNEL_ID = re.compile(r"[CG](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
-_BARE_NAME = re.compile(r"[\w.-]+")
 # A member as Slack sends a mention, "<@U0123>" or "<@U0123|ada>" (W: Enterprise Grid).
 _MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _AT_NAME = re.compile(r"@(?P<name>[\w.-]+)")
 
-SETTING_NAMES: Mapping[str, str] = {
-    "dm_interval": "check-in interval",
-    "thread_probability": "thread probability",
-    "reaction_probability": "reaction probability",
-    "image_schedule": "image schedule",
-    "active_hours": "active hours",
-    "monitored_channels": "monitored channels",
-}
-_SETTING_ALIASES = {
-    "dm_interval": ("check-in interval", "checkin interval", "dm interval"),
-    "thread_probability": ("thread probability", "thread chance"),
-    "reaction_probability": ("reaction probability", "reaction chance"),
-    "image_schedule": ("image schedule", "picture schedule"),
-    "active_hours": ("active hours", "working hours"),
-    "monitored_channels": ("monitored channels", "channels"),
-}
+# The settings admins may change in chat, by key, and the name Lukas calls each one.
+SETTING_NAMES: Mapping[str, str] = {s.key: s.label for s in LIVE_SETTINGS}
 
 
 @attrs.frozen
@@ -96,24 +78,6 @@ def unquote(text: str) -> str:
     return text
 
 
-def channel_ref(token: str, *, bare: bool) -> str | None:
-    """A channel id, or a lower-case name; bare words count only where `bare` allows."""
-    token = token.rstrip(_CLINGING_MARKS)
-    if link := _CHANNEL_LINK.fullmatch(token):
-        return link["id"]
-    if named := _CHANNEL_NAME.fullmatch(token):
-        return named["name"].lower()
-    if bare and _CHANNEL_ID.fullmatch(token):
-        return token
-    if bare and _BARE_NAME.fullmatch(token):
-        return token.lower()
-    return None
-
-
-def is_channel_id(token: str) -> bool:
-    return _CHANNEL_ID.fullmatch(token) is not None
-
-
 def person_ref(token: str) -> str | None:
     """A member id from a mention, or a name as typed after "@"."""
     token = token.rstrip(_CLINGING_MARKS)
@@ -129,11 +93,15 @@ def _setting_form(name: str) -> str:
     return " ".join(re.split(r"[\s_-]+", name.lower())).strip()
 
 
-_SETTING_KEYS = {
-    _setting_form(name): key
-    for key, names in _SETTING_ALIASES.items()
-    for name in (*names, f"LUKAS_{key.upper()}")
-}
+def _names_of(setting: Setting[Any]) -> tuple[str, ...]:
+    """What people may call a setting: its label, the other words for it, its key and its
+    environment variable."""
+    return (setting.label, *setting.aliases, setting.key, setting.env)
+
+
+_SETTING_KEYS = {_setting_form(name): s.key for s in LIVE_SETTINGS for name in _names_of(s)}
+# Settings that are read only at start: named in chat, they get a pointer, not a shrug.
+_FIXED_SETTINGS = {_setting_form(name): s for s in SETTINGS if not s.live for name in _names_of(s)}
 
 
 def setting_key(name: str) -> str | None:
@@ -292,6 +260,11 @@ def setting_parts(core: str) -> tuple[str, str] | Problem | None:
     article = _ARTICLE.match(typed)
     name = typed[article.end() :] if article else typed
     key = setting_key(name)
+    fixed = None if article else _FIXED_SETTINGS.get(_setting_form(unquote(name)))
+    if key is None and fixed is not None:
+        where = f"{fixed.env} or {fixed.toml_key} in lukas.toml" if fixed.toml_key else fixed.env
+        said = f"I can't change the {fixed.label} in chat: it is set at start, with {where}"
+        return Problem(said)
     if key is None:
         if article or len(name.split()) > 3:
             return None

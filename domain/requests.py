@@ -16,6 +16,7 @@ from typing import TypeAlias
 
 import attrs
 
+from lukas.domain import channels
 from lukas.domain import request_forms as forms
 from lukas.domain.images import picture_ask_in
 from lukas.domain.when import WhenError, find_when, parse_when
@@ -238,12 +239,12 @@ def _reminder(said: _Said, now: dt.datetime) -> Request | None:
 
 def is_channel_id(text: str) -> bool:
     """Slack's channel ids are upper case with digits; "CAMPFIRE" is a name in capitals."""
-    return forms.is_channel_id(text)
+    return channels.is_channel_id(text)
 
 
 def channel_reference(token: str) -> str | None:
     """A channel id (from Slack's markup, or bare), or a lower-case name with or without "#"."""
-    return forms.channel_ref(token, bare=True)
+    return channels.channel_ref(token, bare=True)
 
 
 def reminder_target(whom: str) -> ReminderTarget | None:
@@ -252,7 +253,7 @@ def reminder_target(whom: str) -> ReminderTarget | None:
         return Me()
     if (person := forms.person_ref(whom)) is not None:
         return PersonRef(person)
-    if (channel := forms.channel_ref(whom, bare=False)) is not None:
+    if (channel := channels.channel_ref(whom, bare=False)) is not None:
         return ChannelRef(channel)
     return None
 

@@ -49,7 +49,8 @@ from lukas.domain.context_window import ContextLimits
 from lukas.domain.images import Hemisphere
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.domain.roster import Member
-from lukas.entrypoints.config import Config
+from lukas.domain.settings import LIVE_SETTINGS
+from lukas.entrypoints.config import Config, value_of
 
 
 @attrs.frozen
@@ -121,14 +122,7 @@ class Lukas:
 
 def tunables(config: Config) -> Tunables:
     """The settings admins may change, as configured (before any change in the log)."""
-    return Tunables(
-        dm_interval=config.dm_interval,
-        thread_probability=config.thread_probability,
-        reaction_probability=config.reaction_probability,
-        image_schedule=config.image.schedule,
-        active_hours=config.active_hours,
-        monitored_channels=config.monitored_channels,
-    )
+    return Tunables(**{s.key: value_of(config, s) for s in LIVE_SETTINGS})
 
 
 def compose(config: Config, adapters: Adapters) -> Lukas:

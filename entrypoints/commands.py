@@ -21,7 +21,7 @@ from lukas.application.proactive import ProactiveSwitch
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints import inspection
-from lukas.entrypoints.config import SETTINGS, LoadedConfig
+from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
 from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
 
 
@@ -125,16 +125,13 @@ async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     """Each setting's value in force and where it came from: the default, lukas.toml, the
-    environment, or an admin's change recorded in the log (which wins over the others)."""
+    environment, or an admin's change recorded in the log (which wins over the others).
+    Every value was parsed when the configuration was loaded, so a bad one never gets here:
+    it ends the command with one line naming it."""
     config = loaded.config
     changes = await _recorded_changes(_db_path(arguments, loaded), loaded)
     for setting in SETTINGS:
-        value: object = config
-        for part in setting.path:
-            value = getattr(value, part)
-        if isinstance(value, tuple):
-            value = ",".join(value)
-        shown = "" if value is None else str(value)
+        shown = setting.show(value_of(config, setting))
         source = str(loaded.sources[setting.env])
         change = changes.get(setting.env)
         if change is not None:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 
 from lukas.application.redaction import Redactor
+from lukas.domain.settings import LOG_LEVEL, SettingError
 
 
 class RedactingFilter(logging.Filter):
@@ -26,6 +27,15 @@ def secret_values(environ: Mapping[str, str]) -> list[str]:
     return [v for k, v in environ.items() if any(m in k.upper() for m in markers) and v]
 
 
+def _level(environ: Mapping[str, str]) -> str:
+    """LUKAS_LOG_LEVEL, or the default when it is not one: logging starts before the
+    configuration is read, and reading it names the mistake in one line."""
+    try:
+        return LOG_LEVEL.parse(environ.get(LOG_LEVEL.env) or LOG_LEVEL.default)
+    except SettingError:
+        return LOG_LEVEL.default
+
+
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     environ = os.environ if environ is None else environ
     handler = logging.StreamHandler()
@@ -33,7 +43,7 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     handler.addFilter(RedactingFilter(Redactor(secret_values(environ))))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(environ.get("LUKAS_LOG_LEVEL", "WARNING").upper())
+    root.setLevel(_level(environ))
     # Libraries' own chatter (HTTP requests and the like) stays out of the user's way.
     for noisy in ("httpx", "httpcore", "openai", "any_llm", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

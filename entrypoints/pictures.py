@@ -15,7 +15,7 @@ from lukas.entrypoints.log_setup import secret_values
 def timezone_of(config: Config) -> ZoneInfo:
     try:
         return ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             f"LUKAS_TIMEZONE={config.timezone!r} is not a time zone (e.g. Europe/Berlin)"
         ) from None

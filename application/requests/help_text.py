@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lukas.domain.settings import LIVE_SETTINGS
+
 _OVERVIEW = """\
 Here's what I can do 🐻
 • *Chat*: just talk to me, in a DM or by mentioning me.
@@ -30,14 +32,13 @@ Times I understand: in 2 hours, 3pm, 14:30, tomorrow at 9am, monday, 2026-12-01 
 *Team* — "team" lists who is on the team (admins marked), "status" shows my settings, \
 whether I'm paused and whether my AI provider is healthy, "stats" shows how I've been \
 reaching out.""",
-    "settings": """\
-*Settings* (admins only) — "set <setting> to <value>":
-• check-in interval: 24h-48h, 90m, 2h
-• thread probability / reaction probability: a number from 0 to 1, e.g. 0.2 or 20%
-• active hours: 08:00-18:00, or always
-• monitored channels: #general, #random
-• image schedule: fri 10:00
-Every change is remembered, also after a restart.""",
+    "settings": "\n".join(
+        (
+            '*Settings* (admins only) — "set <setting> to <value>":',
+            *(f"• {s.label}: {s.hint}" for s in LIVE_SETTINGS),
+            "Every change is remembered, also after a restart.",
+        )
+    ),
     "pause": """\
 *Pausing* (admins only) — "pause" keeps me from speaking unasked (check-ins, joining \
 threads, reactions) until "resume"; "pause until tomorrow 9am" or "pause for 2 hours" \

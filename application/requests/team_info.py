@@ -12,15 +12,7 @@ from lukas.application.projections.engagement_stats import EngagementStatsProjec
 from lukas.application.projections.projection import rebuild
 from lukas.application.roster import read_roster
 from lukas.domain.events import CircuitStateChanged
-
-_SETTING_LABELS = (
-    ("dm_interval", "check-in interval"),
-    ("thread_probability", "thread probability"),
-    ("reaction_probability", "reaction probability"),
-    ("active_hours", "active hours"),
-    ("monitored_channels", "monitored channels"),
-    ("image_schedule", "image schedule"),
-)
+from lukas.domain.settings import LIVE_SETTINGS
 
 
 async def team_text(store: EventStore, admins: frozenset[str], lukas_id: str) -> str:
@@ -42,10 +34,10 @@ async def status_text(
     current = await settings.current()
     changes = await settings.latest_changes()
     lines = ["My settings:"]
-    for key, label in _SETTING_LABELS:
-        change = changes.get(key)
+    for setting in LIVE_SETTINGS:
+        change = changes.get(setting.key)
         source = f" (set by {change.event.by})" if change else ""
-        lines.append(f"• {label}: {current.text_of(key)}{source}")
+        lines.append(f"• {setting.label}: {current.text_of(setting.key)}{source}")
     paused = await switch.paused_until()
     if paused is None:
         lines.append("• speaking unasked: yes, within active hours")

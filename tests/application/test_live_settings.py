@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 import pytest
 from fakes.clock import FakeClock
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.live_settings import CONFIG_STREAM, LiveSettings, Tunables
+from lukas.application.live_settings import CONFIG_STREAM, LiveSettings, SettingRejected, Tunables
 from lukas.application.ports.event_store import AppendResult, EventMetadata, NewEvent
 from lukas.domain.events import ConfigurationChanged
+from lukas.domain.settings import LIVE_SETTINGS
 
 pytestmark = pytest.mark.anyio
 
@@ -68,3 +70,17 @@ async def test_a_recorded_value_no_longer_valid_keeps_the_one_before() -> None:
     )
     await store.append(CONFIG_STREAM, [NewEvent("odd", odd, EventMetadata("odd"))], 0)
     assert (await LiveSettings(store, Tunables()).current()).thread_probability == 0.2
+
+
+def test_tunables_are_the_live_rows_of_the_settings_table_with_their_defaults() -> None:
+    assert [field.name for field in attrs.fields(Tunables)] == [s.key for s in LIVE_SETTINGS]
+    for setting in LIVE_SETTINGS:
+        assert getattr(Tunables(), setting.key) == setting.default
+        assert Tunables().text_of(setting.key) == setting.show(setting.default)
+
+
+async def test_a_setting_read_only_at_start_cannot_be_changed_at_run_time() -> None:
+    store = InMemoryEventStore(FakeClock())
+    with pytest.raises(SettingRejected, match="not a setting admins can change"):
+        await LiveSettings(store, Tunables()).change("history_pairs", "5", by="UADMIN")
+    assert await store.read_stream(CONFIG_STREAM) == []

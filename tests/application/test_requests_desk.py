@@ -22,6 +22,7 @@ from lukas.domain.events import (
     ProactiveResumed,
     RequestDeclined,
 )
+from lukas.domain.settings import LIVE_SETTINGS
 
 pytestmark = pytest.mark.anyio
 
@@ -215,3 +216,13 @@ async def test_status_names_the_next_check_in_in_the_team_s_time() -> None:
         CHECK_IN_STREAM, [NewEvent("scheduled-1", due, EventMetadata("scheduled-1"))], 0
     )
     assert "• next check-in: Thu 26 Nov 10:00\n" in await desk.say("status")
+
+
+async def test_help_names_every_setting_admins_can_change_with_its_values() -> None:
+    desk = await make_desk_world()
+    said = await desk.say("help settings")
+    for setting in LIVE_SETTINGS:
+        assert f"• {setting.label}: {setting.hint}\n" in said
+        assert (await desk.say(f"set {setting.label} to", ADMIN)).startswith(
+            f"what should the {setting.label} be?"
+        )

@@ -272,6 +272,7 @@ def test_the_other_commands(text: str, expected: Request) -> None:
         "set up the cluster for me",
         "set the table to seat four",
         "change the subject to something fun",
+        "change the temperature to 20 degrees",  # a fixed setting's label, but English
         "the status of the experiment is unclear",
         "what's the status?",
         "status update: the run finished",
@@ -335,6 +336,14 @@ def test_conversation_is_not_a_command(text: str) -> None:
         ("cancel reminder 99999999999", "remind", "cancel reminder 3"),
         ("set foo to 3", "settings", "don't know a setting called 'foo'; I can change: check-in"),
         ("change dm frequency to 2h", "settings", "called 'dm frequency'"),
+        (
+            "set history pairs to 5",
+            "settings",
+            "I can't change the history pairs in chat: it is set at start, with"
+            " LUKAS_HISTORY_PAIRS or history_pairs in lukas.toml",
+        ),
+        ("set LUKAS_TIMEZONE to Europe/Berlin", "settings", "can't change the time zone in chat"),
+        ("set log_level to debug", "settings", "set at start, with LUKAS_LOG_LEVEL"),
         ("set thread probability", "settings", "what should the thread probability be"),
         ("set thread probability to", "settings", "what should the thread probability be"),
         ("set thread probability to ''", "settings", "what should the thread probability be"),

@@ -99,3 +99,52 @@ def test_lukas_toml_settings_apply_and_the_environment_wins(
     assert "LUKAS_HISTORY_PAIRS=4  (lukas.toml)" in run.stdout
     assert "LUKAS_LLM_TEMPERATURE=0.5  (environment)" in run.stdout
     assert "ANTHROPIC_API_KEY  (not set; the value is never shown)" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "fragments"),
+    [
+        (
+            {"LUKAS_TIMEZONE": "Mars/Base"},
+            ["LUKAS_TIMEZONE='Mars/Base' is not a time zone", "(from the environment)"],
+        ),
+        (
+            {"LUKAS_IMAGE_SCHEDULE": "never"},
+            ["LUKAS_IMAGE_SCHEDULE='never'", "not a weekly schedule", "(from the environment)"],
+        ),
+        (
+            {"LUKAS_LLM_MODEL": "openai:"},
+            ["LUKAS_LLM_MODEL='openai:' has no model name", "(from the environment)"],
+        ),
+        ({"LUKAS_LOG_LEVEL": "loud"}, ["LUKAS_LOG_LEVEL='loud' is not one of the allowed"]),
+    ],
+)
+def test_config_show_refuses_a_bad_value_with_the_reason(
+    run_lukas: RunLukas, env: dict[str, str], fragments: list[str]
+) -> None:
+    run = run_lukas("config", "show", env=env)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert_one_line(run.stderr, "lukas:", *fragments)
+
+
+def test_config_show_names_a_bad_value_in_lukas_toml_by_its_key(
+    run_lukas: RunLukas, tmp_path: Path
+) -> None:
+    (tmp_path / "lukas.toml").write_text('timezone = "Mars/Base"\n')
+    run = run_lukas("config", "show")
+    assert run.returncode == 1
+    assert_one_line(run.stderr, "LUKAS_TIMEZONE='Mars/Base'", "(from timezone in lukas.toml)")
+
+
+def test_config_show_shows_each_value_as_it_reads_it_back(run_lukas: RunLukas) -> None:
+    run = run_lukas(
+        "config",
+        "show",
+        env={"LUKAS_MONITORED_CHANNELS": "general;<#C0123|lab>", "LUKAS_LLM_TIMEOUT": "45.0"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "LUKAS_MONITORED_CHANNELS=#general, C0123  (environment)" in run.stdout
+    assert "LUKAS_LLM_TIMEOUT=45  (environment)" in run.stdout
+    assert "LUKAS_THREAD_PROBABILITY=0.2  (default)" in run.stdout
+    assert "LUKAS_LOG_LEVEL=WARNING  (default)" in run.stdout
