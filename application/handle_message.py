@@ -261,7 +261,7 @@ class MessageHandler:
             if not decided.events:  # delivered or claimed meanwhile by a live process
                 return Outcome(message_id, duplicate=True)
             return await self._deliver(
-                key, message_id, platform_message_id, outcome, whole_stream=True
+                key, message_id, platform_message_id, outcome, whole_stream=True, look_first=True
             )
 
     async def _record_and_deliver(
@@ -296,6 +296,7 @@ class MessageHandler:
         *,
         whole_stream: bool = False,
         basis: _Basis | None = None,
+        look_first: bool = False,
     ) -> Outcome:
         text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
         failure = outcome.kind if isinstance(outcome, ReplyFailed) else None
@@ -303,7 +304,12 @@ class MessageHandler:
         # posted again by the next start.
         with anyio.CancelScope(shield=True):
             try:
-                posted_id = await self._channel.send_reply(key, platform_message_id, text)
+                # A reply its first deliverer may have posted just before it died (a kill
+                # cannot be shielded) is looked for first, so it is not posted twice.
+                found = (
+                    await self._channel.find_reply(key, platform_message_id) if look_first else None
+                )
+                posted_id = found or await self._channel.send_reply(key, platform_message_id, text)
             except DeliveryError as error:
                 log.warning("reply for %s not delivered (kept for later): %s", key, error)
                 return Outcome(message_id, reply_text=text, failure=failure, delivered=False)

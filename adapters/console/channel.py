@@ -62,6 +62,10 @@ class ConsoleChannel:
     def _next_id(self) -> str:
         return f"console-{self._run}-{self._sent}"
 
+    async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
+        # A terminal keeps nothing to look in; a reply printed before a crash prints again.
+        return None
+
     async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
         """Nothing to show: the terminal waits at the prompt, which says as much."""
 

@@ -46,6 +46,8 @@ _IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".
 _CHANNEL_ID = re.compile(r"[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}")
 # The one name that means a role, not a name: the workspace's general channel may be renamed.
 _GENERAL = "general"
+# Slack message metadata marking Lukas's replies (message metadata is the app's own data).
+_REPLY_EVENT = "lukas_reply"
 # Slackbot's user id, the same in every workspace.
 _SLACKBOT = "USLACKBOT"
 
@@ -80,7 +82,31 @@ class SlackWeb:
 
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
         channel, thread_ts = slack_target(conversation)
-        return f"{channel}/{await self._post(channel, thread_ts, text)}"
+        # Marked with what it answers, so that a reply posted just before a crash is found
+        # by find_reply after the restart instead of being posted twice.
+        metadata = {"event_type": _REPLY_EVENT, "event_payload": {"in_reply_to": in_reply_to}}
+        return f"{channel}/{await self._post(channel, thread_ts, text, metadata)}"
+
+    async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
+        channel, thread_ts = slack_target(conversation)
+        try:
+            if thread_ts is not None:
+                pages = await self._client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                )
+            else:  # a DM: the reply came after the message it answers
+                pages = await self._client.conversations_history(
+                    channel=channel, oldest=in_reply_to, include_all_metadata=True, limit=200
+                )
+            found: list[str] = []
+            # slack-sdk follows the cursor; a thread or a DM's newest messages are few pages.
+            async for page in pages:
+                found.extend(_replies_to(page.get("messages"), in_reply_to))
+        except (SlackApiError, *_NETWORK_ERRORS) as error:
+            raise DeliveryError(
+                f"could not look for an earlier reply: {_describe(error)}"
+            ) from None
+        return f"{channel}/{min(found, key=float)}" if found else None
 
     async def send_direct(self, person_id: str, text: str) -> SentDirect:
         """Posts `text` in the DM with `person_id`, in pieces if it is long, and returns the
@@ -286,7 +312,13 @@ class SlackWeb:
             if not cursor or names <= found.keys():
                 return found
 
-    async def _post(self, channel: str, thread_ts: str | None, text: str) -> str:
+    async def _post(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        text: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
         """Posts the Markdown `text` for Slack to render, in pieces of a readable length;
         returns the first piece's ts."""
         first_ts: str | None = None
@@ -295,7 +327,11 @@ class SlackWeb:
             try:
                 # markdown_text alone: Slack refuses it alongside text or blocks.
                 response = await self._client.chat_postMessage(
-                    channel=channel, markdown_text=piece, thread_ts=thread_ts, unfurl_links=False
+                    channel=channel,
+                    markdown_text=piece,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    metadata=dict(metadata) if metadata else None,
                 )
             except (SlackApiError, *_NETWORK_ERRORS) as error:
                 raise _PostRefused(_describe(error)) from None
@@ -318,6 +354,19 @@ class SlackWeb:
             if wait > 0:
                 await self._sleep(wait)
             self._last_post[channel] = self._monotonic()
+
+
+def _replies_to(messages: object, in_reply_to: str) -> list[str]:
+    """The ts of each message in a page that Lukas marked as his reply to `in_reply_to`."""
+    found: list[str] = []
+    for message in messages if isinstance(messages, list) else []:
+        metadata = message.get("metadata") if isinstance(message, dict) else None
+        if not isinstance(metadata, dict) or metadata.get("event_type") != _REPLY_EVENT:
+            continue
+        payload = metadata.get("event_payload")
+        if isinstance(payload, dict) and payload.get("in_reply_to") == in_reply_to:
+            found.append(str(message.get("ts")))
+    return found
 
 
 def _member(user: object) -> Member | None:

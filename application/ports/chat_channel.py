@@ -19,6 +19,13 @@ class ChatChannel(Protocol):
         """
         ...
 
+    async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
+        """The id `send_reply` gave a reply to `in_reply_to` already posted, if the platform
+        can tell; None if there is none, or the platform cannot say. Asked before a reply
+        left undelivered by a dead process is posted, since it may have been posted just
+        before the process died. Raises DeliveryError when the platform cannot be asked."""
+        ...
+
     async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
         """Show that Lukas is working on a reply to that message (best effort)."""
         ...

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import anyio
 import pytest
+from fakes.chat_channel import Sent
 from fakes.clock import FakeClock
 from fakes.desk_world import NOW, make_desk_world
 from fakes.instances import FakeInstances
@@ -17,7 +18,7 @@ from lukas.application.ports.event_store import RecordedEvent
 from lukas.application.recovery import Recovery, RecoveryReport
 from lukas.application.requests.tools import REQUEST_TOOLS
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import DeliveryClaimed, ReplyFailed
+from lukas.domain.events import DeliveryClaimed, ReplyDelivered, ReplyFailed
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
 
@@ -86,6 +87,23 @@ async def test_a_generated_but_undelivered_reply_is_delivered_once() -> None:
     assert await restart(after) == RecoveryReport()
     types = [e.event.TYPE for e in await store.read_all()]
     assert types == ["MessageReceived", "ReplyGenerated", "DeliveryClaimed", "ReplyDelivered"]
+
+
+async def test_a_reply_posted_just_before_a_kill_is_found_not_posted_again() -> None:
+    before, store, clock = crashed_world()
+    platform = before.channel  # what the people see, across both processes
+    before.model.script("Here you go")
+    platform.refuse_next = 1
+    outcome = await before.handler.handle(before.message("Help?"))
+    # It was posted after all; the process died before recording the delivery.
+    platform.sent.append(Sent(ConversationKey("console:test"), "p1", "Here you go"))
+    after = make_world(store=store, clock=clock, instance_id="instance-b", channel=platform)
+    assert (await restart(after)).delivered == 1
+    assert [s.text for s in platform.sent] == ["Here you go"]  # not twice
+    delivered = [e.event for e in await store.read_all() if isinstance(e.event, ReplyDelivered)]
+    assert [(d.reply_to, d.platform_message_id) for d in delivered] == [
+        (outcome.message_id, "posted-1")
+    ]
 
 
 async def test_work_of_a_running_instance_is_left_to_it() -> None:

@@ -186,3 +186,21 @@ async def test_a_refused_delivery_raises_delivery_error_and_shows_nothing(driver
         await driver.channel.send_reply(HERE, "m2", "Refused.")
     await driver.channel.send_reply(HERE, "m3", "Delivered again.")
     assert driver.seen() == ["Delivered.", "Delivered again."]
+
+
+async def test_a_posted_reply_is_found_by_what_it_answers_or_the_platform_cannot_say(
+    driver: Driver,
+) -> None:
+    """find_reply gives the id send_reply gave, for that message only; a platform with no
+    memory of what it showed (a terminal) always says None, never a wrong id."""
+    assert await driver.channel.find_reply(HERE, "1700000000.000001") is None
+    posted = await driver.channel.send_reply(HERE, "1700000000.000001", "Hello Ada!")
+    await driver.channel.send_reply(HERE, "1700000000.000002", "Hello again!")
+    await driver.channel.send_reply(THERE, "1700000000.000100", "In the thread")
+    found = await driver.channel.find_reply(HERE, "1700000000.000001")
+    assert found in (posted, None)
+    if isinstance(driver, (FakeDriver, SlackDriver)):  # platforms that remember
+        assert found == posted
+        assert await driver.channel.find_reply(THERE, "1700000000.000100") is not None
+    assert await driver.channel.find_reply(HERE, "1700000000.000009") is None
+    assert await driver.channel.find_reply(THERE, "1700000000.000001") is None

@@ -29,6 +29,12 @@ class FakeChatChannel:
         self.sent.append(Sent(conversation, in_reply_to, text))
         return f"posted-{len(self.sent)}"
 
+    async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
+        for number, sent in enumerate(self.sent, 1):
+            if (sent.conversation, sent.in_reply_to) == (conversation, in_reply_to):
+                return f"posted-{number}"
+        return None
+
     async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
         self.alerts.append((admins, text))
 

@@ -69,10 +69,11 @@ def make_world(
     images: Images | None = None,
     reading: Reading | None = None,
     config: Config | None = None,
+    channel: FakeChatChannel | None = None,
 ) -> World:
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
-    channel = FakeChatChannel()
+    channel = channel or FakeChatChannel()
     counter = FakeTokenCounter()
     limits = limits or ContextLimits()
     random_draws = itertools.cycle(draws or [0.0])

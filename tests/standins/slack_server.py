@@ -223,6 +223,9 @@ class SlackStandIn(ThreadedServer):
         # over from an earlier test can never complete a later test's file by accident.
         self._uploads: dict[str, Upload] = {}
         self._file_ids = 0
+        # What the bot posted, by channel, oldest first: conversations.history and .replies
+        # read it back. People's messages arrive as events and are not kept here.
+        self._history: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
@@ -234,6 +237,8 @@ class SlackStandIn(ThreadedServer):
             "users.list": self._users_list,
             "conversations.open": _conversations_open,
             "conversations.list": self._conversations_list,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "assistant.threads.setStatus": _ok,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -256,6 +261,7 @@ class SlackStandIn(ThreadedServer):
             self._channels = {c.channel_id: c for c in _DEFAULT_CHANNELS}
             self._removed_channels.clear()
             self._uploads.clear()
+            self._history.clear()
         if self._loop is not None:
             self._on_loop(self._links.drop_all())
         self._links.clear()
@@ -626,11 +632,52 @@ class SlackStandIn(ThreadedServer):
         if not any(args.get(key) for key in ("text", "markdown_text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         ts = next_ts()
+        posted_in = dm_channel(channel) if channel[0] in "UW" else channel
+        message = self._bot_message(args, ts)
+        with self._lock:
+            self._history[posted_in].append(message)
+        return {"ok": True, "channel": posted_in, "ts": ts, "message": message}
+
+    def _read_back(self, args: dict[str, Any], keep: Callable[[dict[str, Any]], bool]) -> list[Any]:
+        """Posted messages that `keep` picks, with metadata only when asked for, as Slack."""
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        with self._lock:
+            kept = [dict(m) for m in self._history.get(str(args.get("channel") or ""), [])]
+        picked = [m for m in kept if keep(m)]
+        if not with_metadata:
+            for message in picked:
+                message.pop("metadata", None)
+        return picked
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's top-level messages after `oldest`, newest first (one page)."""
+        oldest = float(args.get("oldest") or 0)
+        messages = self._read_back(
+            args,
+            lambda m: m.get("thread_ts", m["ts"]) == m["ts"] and float(m["ts"]) > oldest,
+        )
+        limit = _page_limit(args) or 100
         return {
             "ok": True,
-            "channel": dm_channel(channel) if channel[0] in "UW" else channel,
-            "ts": ts,
-            "message": self._bot_message(args, ts),
+            "messages": list(reversed(messages))[:limit],
+            "has_more": len(messages) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The thread's messages, oldest first (the bot's only: the stand-in keeps no
+        people's messages, so the parent is absent unless the bot wrote it)."""
+        thread = str(args.get("ts") or "")
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        messages = self._read_back(
+            args, lambda m: m["ts"] == thread or m.get("thread_ts") == thread
+        )
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
         }
 
     def _channel_refusal(self, channel: str) -> str | None:
