@@ -46,6 +46,25 @@ class Decided(Generic[State]):
 EventIds = Callable[[str, int, DomainEvent], str]
 
 
+@attrs.define
+class Folded(Generic[State]):
+    """A stream's state as far as `version`. Kept by a use case between decisions, so a
+    long stream is folded once and each decision reads only what was appended since."""
+
+    state: State
+    version: int = 0
+
+
+async def catch_up_stream(
+    store: EventStore, stream: str, decider: Decider[Command, State], folded: Folded[State]
+) -> Folded[State]:
+    """`folded`, brought up to date with the events appended since its version."""
+    for recorded in await store.read_stream(stream, folded.version + 1):
+        folded.state = decider.evolve(folded.state, recorded.event, recorded.recorded_at)
+        folded.version = recorded.version
+    return folded
+
+
 def derived_ids(instance_id: str | None) -> EventIds:
     def event_id(stream: str, version: int, event: DomainEvent) -> str:
         return derive_event_id(stream, str(version), instance_id or "", repr(event))
@@ -61,13 +80,16 @@ async def decide_on_stream(
     metadata: EventMetadata,
     *,
     event_ids: EventIds | None = None,
+    folded: Folded[State] | None = None,
 ) -> Decided[State]:
-    """Decide `command` on the stream's current state and append what it decides."""
+    """Decide `command` on the stream's current state and append what it decides.
+    `folded`: the state kept from earlier calls (updated in place); None folds the whole
+    stream."""
     ids = event_ids or derived_ids(metadata.instance_id)
+    folded = folded if folded is not None else Folded(decider.initial)
     for _ in range(ROUNDS):
-        recorded = await store.read_stream(stream)
-        state = decider.fold((r.event, r.recorded_at) for r in recorded)
-        version = recorded[-1].version if recorded else 0
+        await catch_up_stream(store, stream, decider, folded)
+        state, version = folded.state, folded.version
         events = tuple(decider.decide(command, state))
         if not events:
             return Decided((), state, version)
@@ -90,6 +112,5 @@ async def state_of(
     store: EventStore, stream: str, decider: Decider[Command, State]
 ) -> tuple[State, int]:
     """The stream's state and version, for reading without deciding."""
-    recorded = await store.read_stream(stream)
-    state = decider.fold((r.event, r.recorded_at) for r in recorded)
-    return state, recorded[-1].version if recorded else 0
+    folded = await catch_up_stream(store, stream, decider, Folded(decider.initial))
+    return folded.state, folded.version
