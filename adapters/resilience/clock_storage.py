@@ -10,10 +10,12 @@ from lukas.application.ports.clock import Clock
 
 
 class ClockStorage(pybreaker.CircuitMemoryStorage):
-    """pybreaker compares `opened_at` with the real `datetime.now(UTC)`. Reporting it as "now,
-    less the time the injected clock says has passed" makes the reset timeout follow that
-    clock, so a fake clock can half-open the circuit without anyone waiting, while pybreaker's
-    own state machine stays in charge.
+    """pybreaker's in-memory state, with the time it opens the circuit read from the clock.
+
+    The breaker adapter decides when the reset timeout is over from `seconds_open`, so a fake
+    clock can half-open the circuit without anyone waiting. `opened_at` stays consistent with
+    it for pybreaker's own open-state check, which compares it with the real
+    `datetime.now(UTC)`: it reads as "now, less the time the injected clock says has passed".
     """
 
     def __init__(self, clock: Clock) -> None:
