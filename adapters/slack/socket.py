@@ -74,8 +74,11 @@ async def socket_mode_connection(
             try:
                 taken = await accept(envelope)
             except Exception:
-                log.exception("could not take envelope %s", envelope.envelope_id)
-                taken = False
+                log.exception(
+                    "could not record envelope %s; not acknowledged, so Slack sends it again",
+                    envelope.envelope_id,
+                )
+                continue
             if not taken:
                 log.warning(
                     "envelope %s left unacknowledged: Slack sends it again", envelope.envelope_id
