@@ -49,7 +49,7 @@ async def test_an_envelope_that_could_not_be_taken_is_not_acknowledged(
     slack_standin: SlackStandIn,
 ) -> None:
     async def accept(envelope: Envelope) -> bool:
-        text = envelope.payload["event"]["text"]
+        text = str(envelope.payload["event"]["text"])
         if text == "the log is full":
             raise OSError("disk full")
         return text != "not now"
