@@ -25,7 +25,8 @@ from lukas.domain import settings as table
 from lukas.domain.check_ins import CheckInInterval
 from lukas.domain.engagement import ActiveHours
 from lukas.domain.events import ConfigurationChanged
-from lukas.domain.settings import LIVE_SETTINGS, Setting, SettingError
+from lukas.domain.setting_values import SettingError
+from lukas.domain.settings import LIVE_SETTINGS, Setting
 
 CONFIG_STREAM = "configuration"
 _ROUNDS = 3

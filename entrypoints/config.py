@@ -19,15 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from lukas.domain import settings as table
-from lukas.domain.settings import (
-    SETTINGS,
+from lukas.domain.setting_values import (
     HemisphereName,
     ReasoningEffort,
     ReasoningMode,
-    Setting,
     SettingError,
     said_of,
 )
+from lukas.domain.settings import SETTINGS, Setting
 
 __all__ = [
     "SETTINGS",

@@ -7,7 +7,8 @@ import os
 from collections.abc import Mapping
 
 from lukas.application.redaction import Redactor
-from lukas.domain.settings import LOG_LEVEL, SettingError
+from lukas.domain.setting_values import SettingError
+from lukas.domain.settings import LOG_LEVEL
 
 
 class RedactingFilter(logging.Filter):

@@ -15,7 +15,8 @@ from lukas.application.live_settings import (
     validated,
     with_change,
 )
-from lukas.domain.settings import SETTINGS, Setting, SettingError
+from lukas.domain.setting_values import SettingError
+from lukas.domain.settings import SETTINGS, Setting
 
 KEYS = sorted(TUNABLE_ENV)
 # Near-misses of every setting's forms, and anything at all.
