@@ -6,11 +6,11 @@ and the names people call them in chat, the status answer, the help text, and th
 README's Configuration table (a test holds the README to this table).
 
 Each setting's `parse` is pure: text in, the typed value out, or `SettingError` with the
-reason in words (the readers are in domain/setting_values.py). `show` gives the text that `parse` reads back as the same value. Two
-checks need more than the text and so live where the configuration is loaded: whether a
-time zone exists (zoneinfo reads the installed tzdata) and whether any-llm knows a model's
-provider (importing any-llm takes seconds). Here a time zone is checked for its shape and a
-model for `provider:model`.
+reason in words (the readers are in domain/setting_values.py). `show` gives the text that
+`parse` reads back as the same value. Two checks need more than the text and so live where
+the configuration is loaded: whether a time zone exists (zoneinfo reads the installed
+tzdata) and whether any-llm knows a model's provider (importing any-llm takes seconds).
+Here a time zone is checked for its shape and a model for `provider:model`.
 
 Secrets (provider keys, Slack tokens) are not settings: every setting's value may be
 shown, and a secret's never is.
