@@ -21,7 +21,7 @@ from lukas.application.dm_sessions import DmSessions
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, Tunables
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
-from lukas.application.ports.event_store import EventMetadata, NewEvent
+from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
 from lukas.application.projections.conversation_history import history_from
@@ -389,3 +389,29 @@ async def test_quotes_the_model_wraps_the_message_in_are_taken_off() -> None:
     lukas = Lukas(await team_store(clock), clock, dms, model=model)
     await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
     assert dms.sent == [("U0ADA", "Hi Ada! How are the experiments going?")]
+
+
+class CountedReads(InMemoryEventStore):
+    """Notes every check-in event read, to see that none is read twice."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.versions_read: list[int] = []
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        recorded = await super().read_stream(stream_id, from_version)
+        if stream_id == CHECK_IN_STREAM:
+            self.versions_read.extend(r.version for r in recorded)
+        return recorded
+
+
+async def test_each_tick_reads_only_what_was_appended_since_the_last() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    store = CountedReads(clock)
+    await RosterSync(store, FakeRoster(TEAM)).sync()
+    lukas = Lukas(store, clock, dms, model=chatty_model())
+    await lukas.run_until(WEDNESDAY + dt.timedelta(hours=4, minutes=30))
+    read = list(store.versions_read)
+    assert len(dms.sent) == 4
+    assert read == list(range(1, len(await lukas.log()) + 1))
