@@ -155,7 +155,7 @@ class CheckIns:
             written_by=written_by,
             reason=choice.reason,
         )
-        if not await self._decide(Claim(now=now, written=written)):
+        if not await self._decide(Claim(now=now, written=written, schedule=state)):
             return  # another instance claimed this check-in first
         try:
             sent = await self._messages.send_direct(member.member_id, text)

@@ -78,8 +78,14 @@ class Skip:
 
 @attrs.frozen(kw_only=True)
 class Claim:
+    """Send `written`. `schedule` is the state the member was chosen and the message
+    written on: if the stream moved on while the model wrote (another instance's check-in,
+    a postponement for a pause), the claim is void, as an append at the version read
+    would have been."""
+
     now: dt.datetime
     written: CheckInWritten
+    schedule: CheckInState
 
 
 @attrs.frozen(kw_only=True)
@@ -138,7 +144,7 @@ def decide(command: CheckInCommand, state: CheckInState) -> Sequence[DomainEvent
                 return [postponement]
         case Skip(next=next_due) if state.is_due(next_due.now):
             return [CheckInSkipped(reason=command.reason), next_due.scheduled()]
-        case Claim(now=now) if state.is_due(now):
+        case Claim(now=now, schedule=schedule) if state == schedule and state.is_due(now):
             return [command.written]
     return []
 

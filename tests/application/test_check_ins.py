@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 import pytest
@@ -291,6 +291,44 @@ async def test_two_instances_never_both_send_the_same_check_in() -> None:
     assert model.calls == 2
     assert dms.sent == [("U0ADA", "Hello from a rival!")]
     assert sum(isinstance(e, CheckInWritten) for e in await a.log()) == 1
+
+
+class InterruptedModel:
+    """Writes the check-in only after `meanwhile` ran: what happens while a model writes."""
+
+    def __init__(self, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        self._meanwhile = meanwhile
+
+    @property
+    def name(self) -> str:
+        return "fake:interrupted"
+
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[object] = ()
+    ) -> Completion:
+        await self._meanwhile()
+        return Completion("Hi Ada!", "fake", "interrupted", "stop", None)
+
+
+async def test_a_pause_while_the_check_in_is_being_written_keeps_it_unsent() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    store = await team_store(clock)
+    b = Lukas(store, clock, dms, instances=FakeInstances("b", alive=["a"]))
+
+    async def admin_pauses_and_b_looks() -> None:
+        await b.switch.pause(by="UADMIN")
+        await b.check_ins.tick()
+
+    model = InterruptedModel(admin_pauses_and_b_looks)
+    a = Lukas(store, clock, dms, model=model, instances=FakeInstances("a", alive=["b"]))
+    await a.check_ins.tick()
+    clock.advance(3601)
+    await a.check_ins.tick()
+    assert dms.sent == []
+    events = await a.log()
+    assert CheckInPostponed(due=None, reason="paused until resumed") in events
+    assert not any(isinstance(e, CheckInWritten) for e in events)
 
 
 async def write_claim(store: InMemoryEventStore, instance: str, version: int) -> None:

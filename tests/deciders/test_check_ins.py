@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from lukas.application.ports.event_store import EventMetadata
@@ -11,6 +12,7 @@ from lukas.application.streams import decide_on_stream
 from lukas.domain.check_in_schedule import (
     CHECK_IN_STREAM,
     CHECK_INS,
+    CheckInState,
     Claim,
     Deliver,
     Fail,
@@ -65,7 +67,10 @@ def written(member: str = "U0ADA", text: str = "Hi Ada!") -> CheckInWritten:
 
 
 DUE_IN_AN_HOUR = At(0, scheduled(HOUR))
+# The schedule as the application read it, before choosing a member and writing.
+DUE_STATE = CheckInState(scheduled=True, due=at(HOUR), interval="1h")
 UNTIL_RESUMED = CheckInPostponed(due=None, reason="paused until resumed")
+PAUSED_FOR_4H = CheckInPostponed(due=at(5 * HOUR).isoformat(), reason="paused by an admin")
 
 
 async def test_the_first_schedule_draws_the_due_time_within_the_interval(
@@ -177,35 +182,33 @@ async def test_a_due_check_in_is_claimed(scenarios: Scenarios) -> None:
         STREAM,
         CHECK_INS,
         given=[DUE_IN_AN_HOUR],
-        when=Claim(now=at(HOUR), written=written()),
+        when=Claim(now=at(HOUR), written=written(), schedule=DUE_STATE),
         then=[written()],
         at=HOUR,
     )
 
 
 @pytest.mark.parametrize(
-    ("given", "seconds"),
+    ("given", "schedule", "seconds"),
     [
-        pytest.param([], HOUR, id="nothing scheduled"),
-        pytest.param([DUE_IN_AN_HOUR], HOUR - 1, id="not yet due"),
+        pytest.param([], CheckInState(), HOUR, id="nothing scheduled"),
+        pytest.param([DUE_IN_AN_HOUR], DUE_STATE, HOUR - 1, id="not yet due"),
         pytest.param(
-            [
-                DUE_IN_AN_HOUR,
-                At(HOUR, CheckInPostponed(due=at(5 * HOUR).isoformat(), reason="paused")),
-            ],
+            [DUE_IN_AN_HOUR, At(HOUR, PAUSED_FOR_4H)],
+            attrs.evolve(DUE_STATE, due=at(5 * HOUR), last_postponement=PAUSED_FOR_4H),
             HOUR + 60,
             id="postponed to later",
         ),
     ],
 )
 async def test_a_check_in_not_due_is_not_claimed(
-    scenarios: Scenarios, given: list[At], seconds: float
+    scenarios: Scenarios, given: list[At], schedule: CheckInState, seconds: float
 ) -> None:
     await scenarios.run(
         STREAM,
         CHECK_INS,
         given=given,
-        when=Claim(now=at(seconds), written=written()),
+        when=Claim(now=at(seconds), written=written(), schedule=schedule),
         then=[],
         at=seconds,
     )
@@ -214,22 +217,32 @@ async def test_a_check_in_not_due_is_not_claimed(
 async def test_after_a_resume_the_check_in_postponed_until_then_is_claimed(
     scenarios: Scenarios,
 ) -> None:
+    resumed = attrs.evolve(DUE_STATE, due=None, last_postponement=UNTIL_RESUMED)
     await scenarios.run(
         STREAM,
         CHECK_INS,
         given=[DUE_IN_AN_HOUR, At(HOUR, UNTIL_RESUMED)],
-        when=Claim(now=at(50 * HOUR), written=written()),
+        when=Claim(now=at(50 * HOUR), written=written(), schedule=resumed),
         then=[written()],
         at=50 * HOUR,
     )
 
 
-async def test_a_check_in_claimed_already_is_not_claimed_again(scenarios: Scenarios) -> None:
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        pytest.param(written(text="Hello from a rival!"), id="a rival claimed it"),
+        pytest.param(UNTIL_RESUMED, id="a rival postponed it for a pause"),
+    ],
+)
+async def test_a_claim_on_a_schedule_that_moved_on_while_writing_is_void(
+    scenarios: Scenarios, meanwhile: CheckInWritten | CheckInPostponed
+) -> None:
     await scenarios.run(
         STREAM,
         CHECK_INS,
-        given=[DUE_IN_AN_HOUR, At(HOUR, written(text="Hello from a rival!"))],
-        when=Claim(now=at(HOUR + 1), written=written()),
+        given=[DUE_IN_AN_HOUR, At(HOUR, meanwhile)],
+        when=Claim(now=at(HOUR + 1), written=written(), schedule=DUE_STATE),
         then=[],
         at=HOUR + 1,
     )
@@ -310,7 +323,9 @@ async def test_an_outcome_for_another_claim_is_not_written(scenarios: Scenarios)
         pytest.param(Schedule(next=next_due(HOUR + 5, "1s")), id="schedule"),
         pytest.param(Postpone(now=at(HOUR + 5), postponement=UNTIL_RESUMED), id="postpone"),
         pytest.param(Skip(reason="nobody", next=next_due(HOUR + 5)), id="skip"),
-        pytest.param(Claim(now=at(HOUR + 5), written=written("U0BOB")), id="claim"),
+        pytest.param(
+            Claim(now=at(HOUR + 5), written=written("U0BOB"), schedule=DUE_STATE), id="claim"
+        ),
     ],
 )
 async def test_while_a_claim_waits_only_its_outcome_is_written(
@@ -350,7 +365,7 @@ async def test_of_two_instances_claiming_at_once_one_claim_is_written(
         return EventMetadata(STREAM, None, instance)
 
     await decide_on_stream(store, STREAM, CHECK_INS, Schedule(next=next_due(0)), metadata("a"))
-    claim = Claim(now=at(HOUR), written=written())
+    claim = Claim(now=at(HOUR), written=written(), schedule=DUE_STATE)
 
     async def rival() -> None:
         await decide_on_stream(store, STREAM, CHECK_INS, claim, metadata("b"))
