@@ -1,10 +1,12 @@
 """Check-ins: every interval, Lukas writes to one member unasked, in turn.
 
 The schedule lives in one stream, so it survives restarts and every instance reads the
-same due time. Writing the message down (CheckInWritten) is the claim: it is appended with
-the stream's expected version, so of two instances that find a check-in due, one sends it.
-A claim left by a process that died before the result was recorded is marked failed, not
-sent again: a member may miss one check-in, but never gets two.
+same due time; its rules are the stream's decider (domain/check_in_schedule.py). Writing
+the message down (CheckInWritten) is the claim: it is appended with the stream's expected
+version, so of two instances that find a check-in due, one sends it. The model writes the
+message before the claim and the DM goes out after it, here, between decisions. A claim
+left by a process that died before the result was recorded is marked failed, not sent
+again: a member may miss one check-in, but never gets two.
 """
 
 from __future__ import annotations
@@ -22,22 +24,28 @@ from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.chat_model import ChatModel, ChatModelError
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
-from lukas.application.ports.event_store import (
-    ConcurrencyError,
-    EventMetadata,
-    EventStore,
-    NewEvent,
-)
+from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
 from lukas.application.ports.instances import Instances
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.projections.check_in_schedule import (
-    CHECK_IN_STREAM,
-    CheckInState,
-    check_in_state,
-    moment,
-)
 from lukas.application.roster import read_roster
+from lukas.application.streams import Folded, catch_up_stream, decide_on_stream
+from lukas.domain.check_in_schedule import (
+    CHECK_IN_STREAM,
+    CHECK_INS,
+    CheckInCommand,
+    CheckInState,
+    Claim,
+    Deliver,
+    Fail,
+    NextDue,
+    Postpone,
+    Schedule,
+    Skip,
+    moment,
+    postponement,
+    shortened,
+)
 from lukas.domain.check_ins import (
     CheckInInterval,
     check_in_instruction,
@@ -45,17 +53,7 @@ from lukas.domain.check_ins import (
     template_check_in,
 )
 from lukas.domain.context_window import ContextMessage, Role
-from lukas.domain.engagement import ActiveHours
-from lukas.domain.events import (
-    CheckInDelivered,
-    CheckInFailed,
-    CheckInOpened,
-    CheckInPostponed,
-    CheckInScheduled,
-    CheckInSkipped,
-    CheckInWritten,
-    DomainEvent,
-)
+from lukas.domain.events import CheckInOpened, CheckInWritten, DomainEvent
 from lukas.domain.roster import Member
 
 log = logging.getLogger(__name__)
@@ -63,17 +61,10 @@ log = logging.getLogger(__name__)
 # How often a waiting schedule looks again: a pause, a resume or a new interval is noticed
 # within this long.
 POLL = dt.timedelta(seconds=60)
-
-
-def _shortened(state: CheckInState, interval: CheckInInterval, now: dt.datetime) -> bool:
-    """An admin shortened the interval, and the due time drawn from the old one is further
-    off than the new one allows: it is drawn again. A longer interval waits for the next."""
-    return (
-        state.due is not None
-        and state.last_postponement is None
-        and state.interval != interval.text
-        and state.due - now > interval.high
-    )
+ABANDONED = (
+    "no outcome was recorded (Lukas stopped while sending it, or the log could not be"
+    " written); not sent again, so nobody gets it twice"
+)
 
 
 def _unquoted(text: str) -> str:
@@ -121,28 +112,28 @@ class CheckIns:
         self._sessions = sessions
         self._instances = instances
         self._zone_of = zone_of
+        # The schedule as far as it was read: each tick reads only what is new.
+        self._folded = Folded(CHECK_INS.initial)
 
     async def tick(self) -> dt.datetime:
-        """Does whatever the schedule says is due now; returns when to look again."""
+        """Does whatever the schedule says is due now; returns when to look again.
+        Called by one loop at a time: the schedule's folded state is kept between calls."""
         now = self._clock.now()
         current = await self._tunables.current()
         interval, hours = current.interval, current.hours
-        state = check_in_state(await self._store.read_stream(CHECK_IN_STREAM))
+        state = (await catch_up_stream(self._store, CHECK_IN_STREAM, CHECK_INS, self._folded)).state
         if state.pending is not None:
-            return await self._settle_abandoned(state, now, interval)
-        if not state.scheduled:
-            await self._append([self._schedule(now, interval)], state.version)
+            return await self._settle_abandoned(state.pending, now, interval)
+        if not state.scheduled or shortened(state, interval, now):
+            await self._decide(Schedule(next=self._next(now, interval)))
             return now
-        if state.due is not None and now < state.due:
-            if _shortened(state, interval, now):
-                await self._append([self._schedule(now, interval)], state.version)
-                return now
+        if not state.is_due(now):
             return self._look_again(state.due, now)
-        postponement = await self._postponement(now, hours)
-        if postponement is not None:
-            if postponement != state.last_postponement:
-                await self._append([postponement], state.version)
-            return self._look_again(moment(postponement.due), now)
+        paused_until = await self._switch.paused_until()
+        quiet = postponement(now, paused_until, hours, self.settings.timezone)
+        if quiet is not None:
+            await self._decide(Postpone(now=now, postponement=quiet))
+            return self._look_again(moment(quiet.due), now)
         await self._check_in(state, now, interval)
         return now
 
@@ -152,8 +143,8 @@ class CheckIns:
         roster = await read_roster(self._store)
         choice = choose_member(roster, state.last_turn, self.settings.lukas_id)
         if choice is None:
-            skipped = CheckInSkipped(reason="nobody to check in with (no people on the roster)")
-            await self._append([skipped, self._schedule(now, interval)], state.version)
+            reason = "nobody to check in with (no people on the roster)"
+            await self._decide(Skip(reason=reason, next=self._next(now, interval)))
             return
         member = choice.member
         text, written_by = await self._write(member, now)
@@ -164,13 +155,14 @@ class CheckIns:
             written_by=written_by,
             reason=choice.reason,
         )
-        if not await self._append([written], state.version):
+        if not await self._decide(Claim(now=now, written=written, schedule=state)):
             return  # another instance claimed this check-in first
         try:
             sent = await self._messages.send_direct(member.member_id, text)
         except DeliveryError as error:
-            failed = CheckInFailed(member_id=member.member_id, reason=str(error))
-            await self._append([failed, self._schedule(now, interval)], state.version + 1)
+            await self._decide(
+                Fail(claim=written, reason=str(error), next=self._next(now, interval))
+            )
             return
         conversation = await self._sessions.start(sent.channel, sent.message_id)
         opened = CheckInOpened(
@@ -179,13 +171,19 @@ class CheckIns:
             platform_message_id=sent.message_id,
             token_count=self._counter.count(text),
         )
-        await self._store.append(conversation.stream_id, [self._new(opened, sent.message_id)], None)
-        delivered = CheckInDelivered(
-            member_id=member.member_id,
+        # The conversation's first words; its id is the sent message's, so a retry is one.
+        opened_id = derive_event_id("check-in", opened.TYPE, sent.message_id, repr(opened))
+        metadata = EventMetadata(opened_id, None, self._instances.me)
+        await self._store.append(
+            conversation.stream_id, [NewEvent(opened_id, opened, metadata)], None
+        )
+        delivered = Deliver(
+            claim=written,
             conversation=conversation,
             platform_message_id=sent.message_id,
+            next=self._next(now, interval),
         )
-        await self._append([delivered, self._schedule(now, interval)], state.version + 1)
+        await self._decide(delivered)
         log.info("checked in with %s (%s)", member.member_id, choice.reason)
 
     async def _write(self, member: Member, now: dt.datetime) -> tuple[str, str]:
@@ -207,61 +205,37 @@ class CheckIns:
             return template_check_in(member.name, local), "template"
         return text, f"{completion.provider}:{completion.model}"
 
-    async def _postponement(self, now: dt.datetime, hours: ActiveHours) -> CheckInPostponed | None:
-        """Why a due check-in must wait, and until when; None if it may go now."""
-        paused_until = await self._switch.paused_until()
-        if paused_until is not None:
-            if paused_until.year == dt.MAXYEAR:
-                return CheckInPostponed(due=None, reason="paused until resumed")
-            return CheckInPostponed(due=paused_until.isoformat(), reason="paused by an admin")
-        local = now.astimezone(self.settings.timezone)
-        if not hours.allows(local):
-            opening = hours.next_opening(local)
-            return CheckInPostponed(due=opening.isoformat(), reason="outside active hours")
-        return None
-
     async def _settle_abandoned(
-        self, state: CheckInState, now: dt.datetime, interval: CheckInInterval
+        self, claim: CheckInWritten, now: dt.datetime, interval: CheckInInterval
     ) -> dt.datetime:
-        assert state.pending is not None
-        writer = state.pending.metadata.instance_id
+        # Who wrote the claim is in its metadata, which the fold does not see. Nothing is
+        # appended on top of a waiting claim, so it is the stream's last event.
+        [last] = await self._store.read_stream_tail(CHECK_IN_STREAM, 1)
+        if last.event != claim:
+            return now  # settled meanwhile: look again at once
+        writer = last.metadata.instance_id
         if writer and writer != self._instances.me and self._instances.is_alive(writer):
             return now + POLL  # another instance is sending it right now
-        written = state.pending.event
-        assert isinstance(written, CheckInWritten)
-        failed = CheckInFailed(
-            member_id=written.member_id,
-            reason=(
-                "no outcome was recorded (Lukas stopped while sending it, or the log could not"
-                " be written); not sent again, so nobody gets it twice"
-            ),
-        )
-        await self._append([failed, self._schedule(now, interval)], state.version)
+        await self._decide(Fail(claim=claim, reason=ABANDONED, next=self._next(now, interval)))
         return now
 
-    def _schedule(self, now: dt.datetime, interval: CheckInInterval) -> CheckInScheduled:
-        draw = self._random()
-        due = now + interval.pick(draw)
-        return CheckInScheduled(due=due.isoformat(), interval=interval.text, draw=draw)
+    def _next(self, now: dt.datetime, interval: CheckInInterval) -> NextDue:
+        # Drawn only when a due time is about to be decided: each schedule takes one draw.
+        return NextDue(now=now, interval=interval, draw=self._random())
 
     def _look_again(self, due: dt.datetime | None, now: dt.datetime) -> dt.datetime:
         return min(due, now + POLL) if due is not None else now + POLL
 
-    async def _append(self, events: list[DomainEvent], version: int) -> bool:
-        """Appends at `version`; False when another instance got there first."""
-        # This instance's id is part of each event id: a rival writing the same claim at the
-        # same version must meet a version conflict, not pass as a harmless duplicate.
-        me = self._instances.me
-        new = [self._new(event, me, str(version), str(n)) for n, event in enumerate(events)]
-        try:
-            result = await self._store.append(CHECK_IN_STREAM, new, version)
-        except ConcurrencyError:
-            return False
-        return not result.was_duplicate
-
-    def _new(self, event: DomainEvent, *about: str) -> NewEvent:
-        event_id = derive_event_id("check-in", event.TYPE, *about, repr(event))
-        return NewEvent(event_id, event, EventMetadata(event_id, None, self._instances.me))
+    async def _decide(self, command: CheckInCommand) -> tuple[DomainEvent, ...]:
+        """What `command` appended; empty when the stream had moved on (another instance
+        got there first) and it no longer applied."""
+        # The runner's event ids hold this instance's id: a rival writing the same claim at
+        # the same version meets a version conflict, not a harmless duplicate.
+        metadata = EventMetadata(CHECK_IN_STREAM, None, self._instances.me)
+        decided = await decide_on_stream(
+            self._store, CHECK_IN_STREAM, CHECK_INS, command, metadata, folded=self._folded
+        )
+        return decided.events
 
 
 async def run_check_ins(

@@ -1,8 +1,10 @@
 """Draw a bear picture, keep it, caption it and post it; every step an event.
 
-A scheduled picture's events go in the stream of its period, created with the expected
-version "no stream": a second process (or a restart) asking for the same period loses
-cleanly, so there is one picture per period.
+A picture's events go in a stream of its own: the week's for a scheduled one, the asking
+message's for a requested one. The stream's decider (domain/picture_stream.py) asks for a
+picture only while its stream is empty, so a second process (or a restart) asking for the
+same week or carrying out the same request loses cleanly: one picture each. The image
+model, the files and the posting are called here, between its decisions.
 """
 
 from __future__ import annotations
@@ -13,16 +15,9 @@ import logging
 import attrs
 
 from lukas.application.admin_alerts import AdminAlerts
-from lukas.application.identity import derive_event_id
 from lukas.application.picture_caption import Captioner
 from lukas.application.ports.clock import Clock
-from lukas.application.ports.event_store import (
-    NO_STREAM,
-    ConcurrencyError,
-    EventMetadata,
-    EventStore,
-    NewEvent,
-)
+from lukas.application.ports.event_store import EventMetadata, EventStore
 from lukas.application.ports.images import (
     ImageFailureKind,
     ImageFiles,
@@ -30,6 +25,7 @@ from lukas.application.ports.images import (
     ImageGenerator,
     ImagePoster,
 )
+from lukas.application.streams import Folded, decide_on_stream
 from lukas.domain.events import (
     DomainEvent,
     ImageFailed,
@@ -41,12 +37,19 @@ from lukas.domain.failures import FailureKind
 from lukas.domain.images import (
     Hemisphere,
     Period,
-    PromptRejectedError,
     image_cost,
     image_prompt,
     occasion_for,
     season_for,
-    validate_prompt,
+)
+from lukas.domain.picture_stream import (
+    PICTURES,
+    AskForPicture,
+    PictureCommand,
+    RecordDrawing,
+    RecordPosting,
+    period_stream,
+    request_stream,
 )
 
 log = logging.getLogger(__name__)
@@ -109,12 +112,12 @@ class PictureMaker:
         occasion = request.occasion or occasion_for(today)
         prompt = image_prompt(theme, occasion)
         if request.period:
-            stream = f"image-period:{request.period}"
+            stream = period_stream(request.period)
         elif request.request_id:
-            stream = f"image-request:{request.request_id}"
+            stream = request_stream(request.request_id)
         else:
-            stream = f"image-request:{now:%Y%m%dT%H%M%S.%f}-{request.requester or 'cli'}"
-        writer = _StreamWriter(self._store, stream, self._instance_id)
+            stream = request_stream(f"{now:%Y%m%dT%H%M%S.%f}-{request.requester or 'cli'}")
+        picture = _Picture(self._store, stream, self._instance_id)
         asked = ImageRequested(
             prompt=prompt,
             theme=theme,
@@ -123,20 +126,16 @@ class PictureMaker:
             requester=request.requester,
             period=str(request.period) if request.period else None,
         )
-        try:
-            validate_prompt(prompt)
-        except PromptRejectedError as error:
-            failed = _failed(ImageFailureKind.PROMPT_REJECTED, str(error), 0)
-            if not await writer.start(asked, failed):
-                return PictureOutcome(stream, skipped=True)
-            return PictureOutcome(stream, failure=failed.kind)
-        if not await writer.start(asked):
+        decided = await picture.decide(AskForPicture(asked))
+        if not decided:
             return PictureOutcome(stream, skipped=True)
-        return await self._draw(writer, request, prompt, theme, occasion)
+        if isinstance(decided[-1], ImageFailed):  # refused by Lukas's own checks
+            return PictureOutcome(stream, failure=decided[-1].kind)
+        return await self._draw(picture, request, prompt, theme, occasion)
 
     async def _draw(
         self,
-        writer: _StreamWriter,
+        picture: _Picture,
         request: PictureRequest,
         prompt: str,
         theme: str | None,
@@ -146,42 +145,46 @@ class PictureMaker:
             image = await self._generator.generate(prompt)
         except ImageGenerationError as error:
             log.warning("no picture from %s: %s", self._generator.model, error)
-            await writer.add(_failed(error.kind, error.detail, error.attempts))
+            await picture.decide(RecordDrawing(_failed(error.kind, error.detail, error.attempts)))
             if error.kind is ImageFailureKind.AUTHENTICATION and self._alerts is not None:
                 await self._alerts.alert(
                     FailureKind.AUTHENTICATION,
                     f"Lukas cannot authenticate with the image model {self._generator.model}."
                     " Check the image API key (OPENAI_API_KEY, LUKAS_IMAGE_API_BASE).",
-                    writer.stream,
+                    picture.stream,
                 )
-            return PictureOutcome(writer.stream, failure=error.kind.value)
-        name = writer.stream.replace(":", "-")
+            return PictureOutcome(picture.stream, failure=error.kind.value)
+        name = picture.stream.replace(":", "-")
         kept = await self._files.keep(name, image)
         caption = await self._captioner.caption(theme, occasion)
-        await writer.add(
-            ImageGenerated(
-                model=image.model,
-                size=image.size,
-                quality=image.quality,
-                revised_prompt=image.revised_prompt,
-                source=image.source,
-                file=kept,
-                cost_usd=image_cost(image.model, image.quality, self._price_override),
-                caption=caption,
+        await picture.decide(
+            RecordDrawing(
+                ImageGenerated(
+                    model=image.model,
+                    size=image.size,
+                    quality=image.quality,
+                    revised_prompt=image.revised_prompt,
+                    source=image.source,
+                    file=kept,
+                    cost_usd=image_cost(image.model, image.quality, self._price_override),
+                    caption=caption,
+                )
             )
         )
         if request.post_to is None or self._poster is None:
-            return PictureOutcome(writer.stream, file=kept, caption=caption)
+            return PictureOutcome(picture.stream, file=kept, caption=caption)
         try:
             reference = await self._poster.post_image(request.post_to, image, caption, name)
         except ImageGenerationError as error:
             log.warning("the picture could not be posted: %s", error)
-            await writer.add(_failed(error.kind, error.detail, 1))
+            await picture.decide(RecordPosting(_failed(error.kind, error.detail, 1)))
             return PictureOutcome(
-                writer.stream, file=kept, caption=caption, failure=error.kind.value
+                picture.stream, file=kept, caption=caption, failure=error.kind.value
             )
-        await writer.add(ImagePosted(channel=request.post_to, reference=reference))
-        return PictureOutcome(writer.stream, file=kept, posted_as=reference, caption=caption)
+        await picture.decide(
+            RecordPosting(ImagePosted(channel=request.post_to, reference=reference))
+        )
+        return PictureOutcome(picture.stream, file=kept, posted_as=reference, caption=caption)
 
 
 def _failed(kind: ImageFailureKind, message: str, attempts: int) -> ImageFailed:
@@ -194,36 +197,20 @@ def _failed(kind: ImageFailureKind, message: str, attempts: int) -> ImageFailed:
     )
 
 
-class _StreamWriter:
-    """Appends a picture's events to its own stream, in order."""
+class _Picture:
+    """One picture's stream while it is made: each step is decided on the state the steps
+    before left, reading only what was appended since."""
 
     def __init__(self, store: EventStore, stream: str, instance_id: str | None) -> None:
         self._store = store
         self.stream = stream
-        self._instance_id = instance_id
-        self._version = NO_STREAM
+        self._metadata = EventMetadata(stream, None, instance_id)
+        self._folded = Folded(PICTURES.initial)
 
-    async def start(self, *events: DomainEvent) -> bool:
-        """Create the stream; False when it already exists (the period is taken)."""
-        try:
-            await self._append(events)
-        except ConcurrencyError:
-            return False
-        return True
-
-    async def add(self, event: DomainEvent) -> None:
-        await self._append((event,))
-
-    async def _append(self, events: tuple[DomainEvent, ...]) -> None:
-        new = [
-            NewEvent(
-                derive_event_id("image", self.stream, str(self._version + n)),
-                event,
-                EventMetadata(self.stream, None, self._instance_id),
-            )
-            for n, event in enumerate(events, 1)
-        ]
-        result = await self._store.append(self.stream, new, self._version)
-        if result.was_duplicate:
-            raise ConcurrencyError(self.stream, self._version, result.stream_version)
-        self._version = result.stream_version
+    async def decide(self, command: PictureCommand) -> tuple[DomainEvent, ...]:
+        """What `command` appended; empty when the stream's stage did not allow it (the
+        picture was asked for already)."""
+        decided = await decide_on_stream(
+            self._store, self.stream, PICTURES, command, self._metadata, folded=self._folded
+        )
+        return decided.events

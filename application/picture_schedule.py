@@ -12,6 +12,7 @@ from lukas.application.make_picture import PictureMaker, PictureOutcome, Picture
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.domain.images import Period, ScheduleError, WeeklyTime
+from lukas.domain.picture_stream import period_stream
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def post_due_picture(
 ) -> PictureOutcome | None:
     """Make this week's picture if it is due and nobody made it yet."""
     period = schedule.due(clock.now())
-    if period is None or await store.read_stream_tail(f"image-period:{period}", 1):
+    if period is None or await store.read_stream_tail(period_stream(period), 1):
         return None
     outcome = await maker.make(PictureRequest(trigger="schedule", period=period, post_to=channel))
     if not outcome.skipped:

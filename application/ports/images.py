@@ -7,6 +7,8 @@ from typing import Protocol
 
 import attrs
 
+from lukas.domain.picture_stream import PROMPT_REJECTED as REJECTED_BY_LUKAS
+
 
 class ImageFailureKind(enum.Enum):
     CONTENT_POLICY = "content_policy"  # the provider refused the prompt; never retried
@@ -17,7 +19,8 @@ class ImageFailureKind(enum.Enum):
     TIMEOUT = "timeout"
     BAD_REQUEST = "bad_request"
     DOWNLOAD = "download"  # the URL answer could not be fetched
-    PROMPT_REJECTED = "prompt_rejected"  # Lukas's own validation; no request was made
+    # Lukas's own validation, decided with the picture's stream; no request was made.
+    PROMPT_REJECTED = REJECTED_BY_LUKAS
     POSTING = "posting"  # drawn, but the platform did not take it
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 import pytest
@@ -21,7 +21,7 @@ from lukas.application.dm_sessions import DmSessions
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, Tunables
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
-from lukas.application.ports.event_store import EventMetadata, NewEvent
+from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
 from lukas.application.projections.conversation_history import history_from
@@ -293,6 +293,44 @@ async def test_two_instances_never_both_send_the_same_check_in() -> None:
     assert sum(isinstance(e, CheckInWritten) for e in await a.log()) == 1
 
 
+class InterruptedModel:
+    """Writes the check-in only after `meanwhile` ran: what happens while a model writes."""
+
+    def __init__(self, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        self._meanwhile = meanwhile
+
+    @property
+    def name(self) -> str:
+        return "fake:interrupted"
+
+    async def complete(
+        self, messages: Sequence[ContextMessage], tools: Sequence[object] = ()
+    ) -> Completion:
+        await self._meanwhile()
+        return Completion("Hi Ada!", "fake", "interrupted", "stop", None)
+
+
+async def test_a_pause_while_the_check_in_is_being_written_keeps_it_unsent() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    store = await team_store(clock)
+    b = Lukas(store, clock, dms, instances=FakeInstances("b", alive=["a"]))
+
+    async def admin_pauses_and_b_looks() -> None:
+        await b.switch.pause(by="UADMIN")
+        await b.check_ins.tick()
+
+    model = InterruptedModel(admin_pauses_and_b_looks)
+    a = Lukas(store, clock, dms, model=model, instances=FakeInstances("a", alive=["b"]))
+    await a.check_ins.tick()
+    clock.advance(3601)
+    await a.check_ins.tick()
+    assert dms.sent == []
+    events = await a.log()
+    assert CheckInPostponed(due=None, reason="paused until resumed") in events
+    assert not any(isinstance(e, CheckInWritten) for e in events)
+
+
 async def write_claim(store: InMemoryEventStore, instance: str, version: int) -> None:
     written = CheckInWritten(
         member_id="U0ADA", member_name="Ada", text="Hi!", written_by="fake:scripted", reason="x"
@@ -389,3 +427,29 @@ async def test_quotes_the_model_wraps_the_message_in_are_taken_off() -> None:
     lukas = Lukas(await team_store(clock), clock, dms, model=model)
     await lukas.run_until(WEDNESDAY + dt.timedelta(minutes=61))
     assert dms.sent == [("U0ADA", "Hi Ada! How are the experiments going?")]
+
+
+class CountedReads(InMemoryEventStore):
+    """Notes every check-in event read, to see that none is read twice."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.versions_read: list[int] = []
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        recorded = await super().read_stream(stream_id, from_version)
+        if stream_id == CHECK_IN_STREAM:
+            self.versions_read.extend(r.version for r in recorded)
+        return recorded
+
+
+async def test_each_tick_reads_only_what_was_appended_since_the_last() -> None:
+    clock = FakeClock(WEDNESDAY)
+    dms = FakeDirectMessages()
+    store = CountedReads(clock)
+    await RosterSync(store, FakeRoster(TEAM)).sync()
+    lukas = Lukas(store, clock, dms, model=chatty_model())
+    await lukas.run_until(WEDNESDAY + dt.timedelta(hours=4, minutes=30))
+    read = list(store.versions_read)
+    assert len(dms.sent) == 4
+    assert read == list(range(1, len(await lukas.log()) + 1))
