@@ -1,8 +1,8 @@
 """The team roster: synced from the chat platform into the log, read back as a projection.
 
-Every change is an event in one stream, appended with the stream's expected version, so
-two instances syncing at once record each change once: the loser re-reads and finds
-nothing left to record.
+Every change is an event in one stream, decided by the roster's rules (domain/roster.py)
+and appended by the runner with the stream's expected version, so two instances syncing at
+once record each change once: the loser re-reads and finds nothing left to record.
 """
 
 from __future__ import annotations
@@ -12,22 +12,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from lukas.application.identity import derive_event_id
-from lukas.application.ports.event_store import (
-    ConcurrencyError,
-    EventMetadata,
-    EventStore,
-    NewEvent,
-)
+from lukas.application.ports.event_store import EventMetadata, EventStore
 from lukas.application.ports.roster import RosterSource, RosterUnavailable
 from lukas.application.projections.roster import ROSTER_STREAM, RosterProjection
+from lukas.application.streams import Folded, StreamBusyError, decide_on_stream
 from lukas.domain.events import DomainEvent
-from lukas.domain.roster import Member, fold_roster, roster_changes
+from lukas.domain.roster import ROSTER, Member, Roster, SyncRoster
 
 __all__ = ["ROSTER_STREAM", "RosterSync", "read_roster", "run_roster_sync"]
 
 log = logging.getLogger(__name__)
-
-_ROUNDS = 3
 
 
 async def read_roster(store: EventStore) -> list[Member]:
@@ -46,41 +40,34 @@ class RosterSync:
         self._store = store
         self._source = source
         self._instance_id = instance_id
+        # Kept between syncs: the roster is folded once, then each sync reads what is new.
+        self._folded: Folded[Roster] = Folded(ROSTER.initial)
 
     async def sync(self) -> list[DomainEvent]:
         """Records what changed since the last sync; returns those changes.
 
         Raises RosterUnavailable when the platform cannot list its members.
         """
-        listed = await self._source.list_members()
+        listed = tuple(await self._source.list_members())
         if not listed:
-            # Every workspace lists at least its bots; an empty list is a fault upstream,
-            # and recording it would have the whole team leave.
+            # The rules would record nothing; the caller should hear that the platform failed.
             raise RosterUnavailable("the platform listed nobody")
-        for _ in range(_ROUNDS):
-            recorded = await self._store.read_stream(ROSTER_STREAM)
-            version = recorded[-1].version if recorded else 0
-            changes = roster_changes(fold_roster(r.event for r in recorded), listed)
-            if not changes:
-                return []
-            new = [
-                NewEvent(
-                    # The change itself is in the id: a rival's different batch at the same
-                    # version must conflict, not pass as a duplicate of this one.
-                    event_id := derive_event_id("roster", str(version), str(n), repr(change)),
-                    change,
-                    EventMetadata(event_id, None, self._instance_id),
-                )
-                for n, change in enumerate(changes)
-            ]
-            try:
-                await self._store.append(ROSTER_STREAM, new, version)
-            except ConcurrencyError:
-                continue  # another instance synced just now; compare with what it recorded
-            log.info("roster: %d change(s) recorded", len(changes))
-            return changes
-        log.warning("roster: other instances kept syncing; leaving this sync to them")
-        return []
+        cause = derive_event_id("roster-listing", repr(listed))
+        try:
+            decided = await decide_on_stream(
+                self._store,
+                ROSTER_STREAM,
+                ROSTER,
+                SyncRoster(listed),
+                EventMetadata(cause, None, self._instance_id),
+                folded=self._folded,
+            )
+        except StreamBusyError:
+            log.warning("roster: other instances kept syncing; leaving this sync to them")
+            return []
+        if decided.events:
+            log.info("roster: %d change(s) recorded", len(decided.events))
+        return list(decided.events)
 
 
 async def run_roster_sync(

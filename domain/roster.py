@@ -2,15 +2,19 @@
 
 A sync compares the members Lukas knows (folded from the roster's events) with the
 platform's current list and yields one event per change, so `lukas replay` can show who
-joined, who changed their name and who left, and when Lukas learned of it.
+joined, who changed their name and who left, and when Lukas learned of it. `ROSTER` is the
+`roster` stream's decider: a listing decides the changes, the changes fold into the roster.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 
+from lukas.domain.decider import Decider
 from lukas.domain.events import DomainEvent, MemberJoined, MemberLeft, MemberUpdated
 
 
@@ -81,6 +85,37 @@ def roster_changes(known: Mapping[str, Member], listed: Sequence[Member]) -> lis
         if member_id not in seen and not before.deleted:
             changes.append(MemberLeft(member_id=member_id, reason="no longer listed"))
     return changes
+
+
+@attrs.frozen
+class SyncRoster:
+    """The members the platform lists now."""
+
+    listed: tuple[Member, ...]
+
+
+# Everyone Lukas knows of by id, in the order they first joined, leavers included.
+Roster = Mapping[str, Member]
+
+
+def decide(command: SyncRoster, state: Roster) -> Sequence[DomainEvent]:
+    if not command.listed:
+        # Every workspace lists at least its bots: an empty list is a fault upstream, and
+        # recording it would have the whole team leave.
+        return []
+    return roster_changes(state, command.listed)
+
+
+def evolve(state: Roster, event: DomainEvent, at: dt.datetime) -> Roster:
+    if not isinstance(event, MemberJoined | MemberUpdated | MemberLeft):
+        return state
+    # A new mapping per change, so a state a decision was made on never changes under it.
+    members = dict(state)
+    apply_change(members, event)
+    return members
+
+
+ROSTER: Decider[SyncRoster, Roster] = Decider(MappingProxyType({}), decide, evolve)
 
 
 def _profile(member: Member) -> tuple[str, str, bool, str | None]:

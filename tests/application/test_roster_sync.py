@@ -109,6 +109,25 @@ async def test_an_empty_listing_is_not_the_whole_team_leaving() -> None:
     assert not any(m.deleted for m in await read_roster(store))
 
 
+class ReadsRecorded(InMemoryEventStore):
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.reads_from: list[int] = []
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        self.reads_from.append(from_version)
+        return await super().read_stream(stream_id, from_version)
+
+
+async def test_a_long_running_sync_folds_the_roster_once() -> None:
+    store = ReadsRecorded(FakeClock())
+    sync = RosterSync(store, FakeRoster([ADA, BOB]), "a")
+    for _ in range(3):
+        await sync.sync()
+    # The second sync folds the two joins the first recorded; the third reads past them.
+    assert store.reads_from == [1, 1, 3]
+
+
 class Stop(Exception):
     """Ends a loop that would run for as long as Lukas does."""
 
