@@ -30,8 +30,14 @@ def _message_route_v1_to_v2(data: JsonObject) -> JsonObject:
     return {**data, "route": {"kind": "addressed", "request": None}}
 
 
+def _reminder_claimer_v1_to_v2(data: JsonObject) -> JsonObject:
+    # The claimer was only in the event's metadata, which an upcaster does not see.
+    return {**data, "by": None}
+
+
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
     ("MessageReceived", 1): _message_route_v1_to_v2,
+    ("ReminderFiring", 1): _reminder_claimer_v1_to_v2,
 }
 
 

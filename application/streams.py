@@ -60,6 +60,10 @@ async def catch_up_stream(
 ) -> Folded[State]:
     """`folded`, brought up to date with the events appended since its version."""
     for recorded in await store.read_stream(stream, folded.version + 1):
+        # Two tasks may catch up one Folded at once; whichever finishes second must not
+        # fold an event twice or move the version back.
+        if recorded.version <= folded.version:
+            continue
         folded.state = decider.evolve(folded.state, recorded.event, recorded.recorded_at)
         folded.version = recorded.version
     return folded

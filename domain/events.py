@@ -466,9 +466,12 @@ class ReminderFiring:
     """An instance took a due reminder to send; the claim that makes it fire once."""
 
     TYPE: ClassVar[str] = "ReminderFiring"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     reminder_id: str
+    # The process that claimed it, so a claim it left when it died can be taken over.
+    # None: claimed by a version that did not yet name its process (schema 1).
+    by: str | None
 
 
 @attrs.frozen(kw_only=True)

@@ -125,7 +125,7 @@ async def test_a_firing_left_by_a_dead_instance_is_sent_again() -> None:
     [set_event] = await desk.world.store.read_stream(REMINDER_STREAM)
     assert isinstance(set_event.event, ReminderSet)
     claim_id = derive_event_id("test", "claim")
-    claim = ReminderFiring(reminder_id=set_event.event.reminder_id)
+    claim = ReminderFiring(reminder_id=set_event.event.reminder_id, by="gone")
     await desk.world.store.append(
         REMINDER_STREAM, [NewEvent(claim_id, claim, EventMetadata(claim_id, None, "gone"))], 1
     )
@@ -179,22 +179,31 @@ async def test_each_round_reads_only_the_reminder_events_since_the_last() -> Non
     for n in range(3):
         await desk.say(f"remind me in {n + 1} hours to stretch")
     store = desk.world.store
-    read_from: list[int] = []
+    reads: list[tuple[int, list[int]]] = []  # where each read started, what it returned
     original = store.read_stream
 
     async def counting(stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        recorded = await original(stream_id, from_version)
         if stream_id == REMINDER_STREAM:
-            read_from.append(from_version)
-        return await original(stream_id, from_version)
+            reads.append((from_version, [r.version for r in recorded]))
+        return recorded
 
     store.read_stream = counting  # type: ignore[method-assign]
     await desk.reminders.tick()
     await desk.reminders.tick()
-    # The book was read before the third reminder was appended: that one, then nothing.
-    assert read_from == [3, 4]
     desk.clock.advance(3600)
-    await desk.reminders.tick()  # fires the first: claim and delivery, versions 4 and 5
+    await desk.reminders.tick()  # fires the first: claim and delivery
     await desk.reminders.tick()
     await desk.reminders.tick()
-    assert read_from[2:] == [4, 4, 6]  # never again from the start
     assert desk.dms.sent == [("U0ADA", "⏰ Reminder: stretch")]
+    # The book read when the reminders were set is not read again, and each read starts
+    # right after the last event this process has read: never again from the start.
+    assert reads[0][0] > 1
+    seen = reads[0][0] - 1
+    for start, versions in reads:
+        assert start == seen + 1
+        seen = max([seen, *versions])
+    # Every event of the stream was read, none twice.
+    read_back = [v for _, versions in reads for v in versions]
+    assert sorted(read_back) == sorted(set(read_back))
+    assert seen == len(await original(REMINDER_STREAM))
