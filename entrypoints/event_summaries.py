@@ -189,7 +189,10 @@ _SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
         f" {e.target_name} at {e.due}: {quote(e.text)}"
     ),
     ReminderCancelled: lambda e: f"reminder {_short(e.reminder_id)} cancelled by {e.by}",
-    ReminderFiring: lambda e: f"reminder {_short(e.reminder_id)} is due: sending it",
+    ReminderFiring: lambda e: (
+        f"reminder {_short(e.reminder_id)} is due: sending it"
+        + (f" (claimed by instance {e.by})" if e.by else "")
+    ),
     ReminderDelivered: lambda e: (
         f"reminder {_short(e.reminder_id)} delivered as {e.platform_message_id}"
     ),
