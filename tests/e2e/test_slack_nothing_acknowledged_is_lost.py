@@ -65,6 +65,7 @@ def test_killed_right_after_acknowledging_40_dms_every_one_is_answered_once(
         bot.process.send_signal(signal.SIGKILL)
         bot.process.wait(timeout=10)
     answered_before = sum(replies_by_channel(slack_standin).values())
+    print(f"{answered_before} of {PEOPLE} answered before the kill")  # shown with pytest -s
     answer_the_rest_after_a_restart(slack_standin, openai_standin, db, run_lukas)
     # Whatever the first process had not finished, the second did: the kill lost nothing.
     assert answered_before < PEOPLE
@@ -80,5 +81,6 @@ def test_stopped_right_after_acknowledging_40_dms_it_exits_soon_and_answers_all_
         bot.process.send_signal(signal.SIGTERM)
         assert bot.process.wait(timeout=30) == 0
         took = time.monotonic() - stopped
+    print(f"stopped {took:.2f} s after SIGTERM")  # shown with pytest -s
     assert took < 8, f"took {took:.1f} s to stop"
     answer_the_rest_after_a_restart(slack_standin, openai_standin, db, run_lukas)
