@@ -9,6 +9,9 @@ from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import FailureKind
 
+# The name the offline model goes by, so a status can tell "no provider" from "healthy".
+OFFLINE_MODEL_NAME = "offline:none"
+
 
 class OfflineChatModel:
     def __init__(self, reason: str) -> None:
@@ -16,7 +19,7 @@ class OfflineChatModel:
 
     @property
     def name(self) -> str:
-        return "offline:none"
+        return OFFLINE_MODEL_NAME
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()

@@ -151,6 +151,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         lukas_id=a.lukas_id,
         instance_id=me,
         pictures=pictures,
+        provider=a.model.name,
     )
     limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
     context = ContextBuilder.for_prompt(

@@ -91,6 +91,7 @@ class RequestDesk:
         lukas_id: str,
         instance_id: str | None = None,
         pictures: PictureMaker | None = None,
+        provider: str | None = None,  # the chat model's name, for the status answer
     ) -> None:
         self._store = store
         self._clock = clock
@@ -103,6 +104,7 @@ class RequestDesk:
         self._lukas_id = lukas_id
         self._instance_id = instance_id
         self._pictures = pictures  # None: no image model configured
+        self._provider = provider
 
     async def handle(self, request: Request, requester: Requester, request_id: str) -> str:
         """Does what was asked and returns Lukas's answer. Announcements, reminders and
@@ -132,7 +134,13 @@ class RequestDesk:
             case ShowTeam():
                 return await team_text(self._store, self._admins, self._lukas_id)
             case ShowStatus():
-                return await status_text(self._store, self._settings, self._switch, self._timezone)
+                return await status_text(
+                    self._store,
+                    self._settings,
+                    self._switch,
+                    self._timezone,
+                    provider=self._provider,
+                )
             case ShowStats():
                 return await stats_text(self._store)
             case ShowHelp():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lukas.application.live_settings import LiveSettings
+from lukas.application.offline_model import OFFLINE_MODEL_NAME
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM, check_in_state
@@ -29,8 +30,12 @@ async def status_text(
     settings: LiveSettings,
     switch: ProactiveSwitch,
     timezone: dt.tzinfo,
+    *,
     breaker: str = "chat-model",
+    provider: str | None = None,
 ) -> str:
+    """`provider` is the chat model's name (None when the caller does not know it); with no
+    provider configured the answer says offline, whatever the breaker's state."""
     current = await settings.current()
     changes = await settings.latest_changes()
     lines = ["My settings:"]
@@ -48,6 +53,14 @@ async def status_text(
     schedule = check_in_state(await store.read_stream(CHECK_IN_STREAM))
     if schedule.due is not None:
         lines.append(f"• next check-in: {_local(schedule.due, timezone)}")
+    lines.append(f"• AI provider: {await _provider_health(store, breaker, provider)}")
+    return "\n".join(lines)
+
+
+async def _provider_health(store: EventStore, breaker: str, provider: str | None) -> str:
+    if provider == OFFLINE_MODEL_NAME:
+        # The breaker never opens for a model that is not there: "healthy" would mislead.
+        return "offline, none configured (I answer with fallback phrases)"
     tail = await store.read_stream_tail(f"circuit:{breaker}", 1)
     state = (
         tail[-1].event.current if tail and isinstance(tail[-1].event, CircuitStateChanged) else None
@@ -58,8 +71,7 @@ async def status_text(
         "open": "having trouble (I'm using fallback answers)",
         "half-open": "recovering",
     }.get(state, state or "healthy")
-    lines.append(f"• AI provider: {health}")
-    return "\n".join(lines)
+    return health if provider is None else f"{provider}, {health}"
 
 
 async def stats_text(store: EventStore) -> str:

@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 from fakes.chat_model import FakeChatModel, FakeReply
-from fakes.desk_world import ADMIN, MEMBER, make_desk_world
+from fakes.desk_world import ADMIN, BERLIN, MEMBER, make_desk_world
+from fakes.world import make_world
 
 from lukas.application.live_settings import CONFIG_STREAM, Tunables
+from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.chat_model import ToolCall
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.ports.tool_actions import Author
@@ -149,7 +151,17 @@ async def test_status_shows_settings_their_source_and_pause() -> None:
     assert "• check-in interval: 24h-48h\n" in status
     assert "paused until an admin says resume" in status
     assert "next check-in" not in status  # none scheduled in this world
-    assert "• AI provider: healthy" in status
+    assert "• AI provider: fake:scripted, healthy" in status
+
+
+async def test_status_says_offline_when_no_provider_is_configured() -> None:
+    world = make_world(
+        model=OfflineChatModel("FAKE_API_KEY is not set"), admins=(ADMIN[0],), timezone=BERLIN
+    )
+    desk = await make_desk_world(world=world)
+    status = await desk.say("status")
+    assert "• AI provider: offline, none configured" in status
+    assert "healthy" not in status
 
 
 async def test_help_and_unclear_requests_get_a_friendly_pointer() -> None:
