@@ -14,6 +14,7 @@ from lukas.domain.images import OCCASIONS, THEMES
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+DISTRIBUTION = "lukas-the-bear"  # the name pyproject.toml installs Lukas under
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -38,15 +39,52 @@ def _key(text: str) -> ConversationKey:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+class _Version(argparse.Action):
+    """Prints the installed package's version; looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version(DISTRIBUTION)
+        except PackageNotFoundError:
+            installed = "unknown (not installed)"
+        print(f"lukas {installed}")  # on stdout, where argparse's exit message would not go
+        parser.exit(0)
+
+
+def _global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """--db and --config, taken before the command and after it. After the command their
+    default is SUPPRESS, so a value given before it is not overwritten by the subcommand's."""
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=default,
+        help="event store file (default: LUKAS_DB, else ./lukas.db)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="a lukas.toml (default: LUKAS_CONFIG, else ./lukas.toml)",
+    )
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(prog="lukas", description="Lukas the Bear, a Slack companion.")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
+    _global_options(parser, default=None)
     common = OneLineParser(add_help=False)
-    common.add_argument(
-        "--db", type=Path, help="event store file (default: LUKAS_DB, else ./lukas.db)"
-    )
-    common.add_argument(
-        "--config", type=Path, help="a lukas.toml (default: LUKAS_CONFIG, else ./lukas.toml)"
-    )
+    _global_options(common, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     commands.add_parser("console", parents=[common], help="chat with Lukas in the terminal")
@@ -82,7 +120,7 @@ def build_parser() -> OneLineParser:
     )
     commands.add_parser("resume", parents=[common], help="allow unasked messages again")
 
-    config = commands.add_parser("config", help="configuration")
+    config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(
         dest="config_command", required=True, parser_class=OneLineParser
     )

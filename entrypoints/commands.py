@@ -22,6 +22,7 @@ from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints import inspection
 from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
+from lukas.entrypoints.times import in_words
 from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
 
 
@@ -105,14 +106,11 @@ async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     from lukas.entrypoints.proactivity import pause_end
 
     clock = SystemClock()
-    until = (
-        pause_end(arguments.until, clock.now(), timezone_of(loaded.config))
-        if arguments.until
-        else None
-    )
+    timezone = timezone_of(loaded.config)
+    until = pause_end(arguments.until, clock.now(), timezone) if arguments.until else None
     async with open_store(_db_path(arguments, loaded), create=True) as store:
         await ProactiveSwitch(store, clock).pause(f"cli:{getpass.getuser()}", until)
-    print(f"Lukas keeps quiet unasked until {until.isoformat() if until else 'resumed'}.")
+    print(f"Lukas keeps quiet unasked until {in_words(until, timezone) if until else 'resumed'}.")
     return 0
 
 
