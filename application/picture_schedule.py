@@ -16,7 +16,13 @@ from lukas.domain.picture_stream import period_stream
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ScheduleError", "WeeklySchedule", "post_due_picture", "run_schedule"]
+__all__ = [
+    "ScheduleError",
+    "WeeklySchedule",
+    "next_picture",
+    "post_due_picture",
+    "run_schedule",
+]
 
 
 @attrs.frozen
@@ -37,6 +43,28 @@ class WeeklySchedule:
         if (local.weekday(), local.time()) < (self.weekday, self.at):
             return None
         return Period.containing(local.date())
+
+    def this_week(self, now: dt.datetime) -> dt.datetime:
+        """The posting moment in the week of `now` (weeks start on Monday), before or after it."""
+        local = now.astimezone(self.timezone)
+        day = local.date() + dt.timedelta(days=self.weekday - local.weekday())
+        return dt.datetime.combine(day, self.at, tzinfo=self.timezone)
+
+
+async def next_picture(
+    schedule: WeeklySchedule, store: EventStore, now: dt.datetime
+) -> dt.datetime | None:
+    """When the weekly picture is next due; None if this week's is due and not made yet."""
+    this_week = schedule.this_week(now)
+    if now < this_week:
+        return this_week
+    period = schedule.due(now)
+    if period is not None and not await store.read_stream_tail(period_stream(period), 1):
+        return None
+    # Added as wall time: the posting time stays put across a daylight-saving change.
+    return dt.datetime.combine(
+        this_week.date() + dt.timedelta(days=7), schedule.at, tzinfo=schedule.timezone
+    )
 
 
 async def post_due_picture(

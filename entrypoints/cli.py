@@ -105,6 +105,11 @@ def build_parser() -> OneLineParser:
     context.add_argument("--format", choices=("text", "json"), default="text")
 
     commands.add_parser("conversations", parents=[common], help="list conversations")
+    export = commands.add_parser(
+        "export", parents=[common], help="one conversation as a transcript"
+    )
+    export.add_argument("conversation", type=_key, metavar="CONVERSATION")
+    export.add_argument("--format", choices=("markdown", "json"), default="markdown")
     commands.add_parser("slack", parents=[common], help="run the Slack bot (Socket Mode)")
 
     image = commands.add_parser("image", parents=[common], help="draw a bear picture now")
@@ -119,6 +124,9 @@ def build_parser() -> OneLineParser:
         "--until", help="a duration (30m, 2h, 1d) or a date and time; default: resume"
     )
     commands.add_parser("resume", parents=[common], help="allow unasked messages again")
+    commands.add_parser(
+        "status", parents=[common], help="provider health, pause, what is next, pending work"
+    )
 
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(

@@ -64,6 +64,22 @@ async def _context(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     return 0
 
 
+async def _export(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.export_command import export
+    from lukas.entrypoints.pictures import timezone_of
+
+    timezone = timezone_of(loaded.config)
+    async with open_store(_db_path(arguments, loaded), create=False) as store:
+        return await export(
+            store,
+            arguments.conversation,
+            sys.stdout,
+            sys.stderr,
+            timezone=timezone,
+            as_json=arguments.format == "json",
+        )
+
+
 async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     async with open_store(_db_path(arguments, loaded), create=False) as store:
         await inspection.list_conversations(store, sys.stdout)
@@ -112,6 +128,14 @@ async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
         await ProactiveSwitch(store, clock).pause(f"cli:{getpass.getuser()}", until)
     print(f"Lukas keeps quiet unasked until {in_words(until, timezone) if until else 'resumed'}.")
     return 0
+
+
+async def _status(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.status_command import show_status
+
+    return await show_status(
+        loaded.config, _db_path(arguments, loaded), os.environ, sys.stdout, sys.stderr
+    )
 
 
 async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
@@ -164,10 +188,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "replay": _replay,
     "context": _context,
     "conversations": _conversations,
+    "export": _export,
     "slack": _slack,
     "image": _image,
     "stats": _stats,
     "pause": _pause,
     "resume": _resume,
+    "status": _status,
     "config": _config_show,
 }

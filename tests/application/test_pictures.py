@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import anyio
 import attrs
@@ -16,7 +17,7 @@ from fakes.world import make_world
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.make_picture import PictureMaker, PictureRequest
 from lukas.application.picture_caption import Captioner
-from lukas.application.picture_schedule import WeeklySchedule, post_due_picture
+from lukas.application.picture_schedule import WeeklySchedule, next_picture, post_due_picture
 from lukas.application.ports.chat_model import ChatModelError
 from lukas.application.ports.images import GeneratedImage, ImageFailureKind, ImageGenerationError
 from lukas.application.requests.desk import NO_PICTURES, Requester
@@ -225,3 +226,26 @@ async def test_without_an_image_model_a_picture_ask_is_answered_plainly() -> Non
     outcome = await world.lukas.inbound.take(asked)
     assert outcome.reply_text == NO_PICTURES
     assert world.model.calls == []  # the model was never asked
+
+
+async def test_the_next_picture_is_this_week_s_then_due_then_next_week_s() -> None:
+    setup = Setup(drawn())
+    berlin = ZoneInfo("Europe/Berlin")
+    schedule = WeeklySchedule.parse("fri 14:00", berlin)  # 13:00 UTC in November
+    friday_14 = dt.datetime(2026, 11, 27, 14, 0, tzinfo=berlin)
+    assert await next_picture(schedule, setup.store, FRIDAY_NOON) == friday_14
+    setup.clock.advance(2 * 3600)
+    assert await next_picture(schedule, setup.store, setup.clock.now()) is None  # not made yet
+    await _due(setup.maker, setup, schedule)
+    assert await next_picture(schedule, setup.store, setup.clock.now()) == friday_14 + dt.timedelta(
+        days=7
+    )
+
+
+def test_the_posting_time_is_wall_time_in_a_week_the_clocks_change() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    schedule = WeeklySchedule.parse("sun 10:00", berlin)
+    # Clocks go back on Sunday 25 October 2026; the posting stays at 10:00 local.
+    posting = schedule.this_week(dt.datetime(2026, 10, 21, 12, 0, tzinfo=dt.UTC))
+    assert posting == dt.datetime(2026, 10, 25, 10, 0, tzinfo=berlin)
+    assert posting.utcoffset() == dt.timedelta(hours=1)
