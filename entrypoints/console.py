@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import secrets
+import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 import anyio
+import anyio.abc
 import attrs
 
 from lukas.adapters.console.channel import ConsoleChannel
@@ -50,7 +52,25 @@ async def run_console(
     stderr: TextIO = sys.stderr,
 ) -> int:
     interactive = stdin.isatty() and stdout.isatty()
-    channel = ConsoleChannel(stdout, stderr, interactive=interactive)
+    with TerminalInput(stdin, interactive=interactive, out=stdout) as terminal:
+        channel = ConsoleChannel(
+            stdout, stderr, interactive=interactive, show=terminal.show if interactive else None
+        )
+        interrupted = await _chat(config, db, environ, channel, terminal, interactive=interactive)
+    # Ctrl-C: the shell's usual status for a program stopped by SIGINT.
+    return 130 if interrupted else 0
+
+
+async def _chat(
+    config: Config,
+    db: Path,
+    environ: Mapping[str, str],
+    channel: ConsoleChannel,
+    terminal: TerminalInput,
+    *,
+    interactive: bool,
+) -> bool:
+    """The session; True when Ctrl-C at a terminal ended it."""
     user = getpass.getuser()
     platform = Platform(
         channel=channel,
@@ -60,6 +80,7 @@ async def run_console(
         # In a terminal the person at the keyboard runs Lukas: they are an admin.
         extra_admins=(f"console:{user}",),
     )
+    interrupted = anyio.Event()
     async with open_lukas(config, db, environ, platform) as opened:
         lukas = opened.lukas
         if opened.notice:
@@ -67,14 +88,32 @@ async def run_console(
         # What a crash left behind is finished before anything new is read.
         await lukas.recovery.run()
         session = new_session(user, lukas.clock.now())
+        channel.converse_in(session)
         if interactive:
             channel.notice(f"{HELP} (conversation {session})")
-        lines = TerminalInput(stdin, interactive=interactive).lines()
         async with anyio.create_task_group() as background:
             background.start_soon(lukas.reminders.run)
-            await _converse(_Console(lukas, channel, user, opened.no_pictures), lines, session)
+            if interactive:
+                # Ctrl-C leaves at once, whatever the reading thread is doing.
+                await background.start(_leave_on_interrupt, interrupted, background.cancel_scope)
+            console = _Console(lukas, channel, user, opened.no_pictures)
+            await _converse(console, terminal.lines(), session)
             background.cancel_scope.cancel()
-    return 0
+    return interrupted.is_set()
+
+
+async def _leave_on_interrupt(
+    interrupted: anyio.Event,
+    scope: anyio.CancelScope,
+    *,
+    task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT) as signals:
+        task_status.started()
+        async for _ in signals:
+            interrupted.set()
+            scope.cancel()
+            return
 
 
 @attrs.frozen
@@ -96,6 +135,7 @@ async def _converse(console: _Console, lines: AsyncIterator[str], session: Conve
             break
         if text == "/reset":
             session = new_session(user, lukas.clock.now())
+            channel.converse_in(session)
             channel.notice(f"Started a new conversation ({session}).")
             continue
         if text == "/image" or text.startswith("/image "):

@@ -1,13 +1,18 @@
 """The terminal as a chat platform: replies on stdout, notices on stderr.
 
-With piped input each reply is one block on stdout and blocks are separated by a blank
-line, so `lukas console < questions.txt > answers.txt` gives a transcript a program can
-split. Blank lines inside a reply are dropped there, or one reply would read as two.
+With piped input each reply to a line read in this run is one block on stdout and blocks
+are separated by a blank line, so `lukas console < questions.txt > answers.txt` gives a
+transcript a program can split, one block per message. Blank lines inside a reply are
+dropped there, or one reply would read as two. Everything else (a reply recovered from an
+earlier run, a reminder, a post, a DM) goes to stderr, marked with where it belongs.
+
+At a terminal everything is printed above the prompt, which is then drawn again.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import TextIO
 
 from lukas.application.ports.announcements import PostedToChannel
@@ -23,16 +28,35 @@ class ConsoleChannel:
     """Also stands in for DMs and channels (console reminders, `/post`): in a terminal they
     all reach the person at the keyboard, marked with where they would have gone."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, interactive: bool) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        interactive: bool,
+        show: Callable[[TextIO, str], None] | None = None,
+    ) -> None:
+        """`show` writes text to a stream above the prompt (see TerminalInput.show)."""
         self._out = out
         self._err = err
         self._interactive = interactive
+        self._show = show or _write
+        self._live: set[ConversationKey] = set()
         self._sent = 0
+        self._blocks = 0  # reply blocks on stdout, piped
         # Ids of what the terminal "posted" must not repeat across runs sharing a log.
         self._run = secrets.token_hex(4)
 
+    def converse_in(self, conversation: ConversationKey) -> None:
+        """Replies in `conversation` answer lines read in this run; replies elsewhere (an
+        earlier run's, finished at start) are set apart from them."""
+        self._live.add(conversation)
+
     async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
-        self._write(None, text)
+        if conversation in self._live:
+            self._write(None, text)
+        else:
+            self._write(f"earlier conversation {conversation.value}", text)
         # The conversation key is unique per console run, so these ids are unique in the log.
         return f"{conversation.value}/reply-{self._sent}"
 
@@ -46,15 +70,18 @@ class ConsoleChannel:
         return PostedToChannel(channel=name, message_id=self._next_id())
 
     def _write(self, where: str | None, text: str) -> None:
-        """`where` names the DM or channel a message was meant for; None for a reply."""
-        if self._interactive:
-            block = f"Lukas{f' ({where})' if where else ''}: {text}\n"
-        else:
-            # Piped, the plain replies stay plain; only messages meant elsewhere are marked.
-            block = as_block(f"[{where}] {text}" if where else text) + "\n"
+        """`where` names where a message was meant for; None for a reply to a line read now."""
         try:
-            self._out.write(("\n" if self._sent and not self._interactive else "") + block)
-            self._out.flush()
+            if self._interactive:
+                self._show(self._out, f"Lukas{f' ({where})' if where else ''}: {text}\n")
+            elif where is not None:
+                # Piped, stdout holds only the replies to the lines read: the rest is aside.
+                self._err.write(as_block(f"[{where}] {text}") + "\n")
+                self._err.flush()
+            else:
+                self._out.write(("\n" if self._blocks else "") + as_block(text) + "\n")
+                self._out.flush()
+                self._blocks += 1
         except OSError as error:  # a closed pipe or a full disk: the reply stays undelivered
             raise DeliveryError(f"cannot write the reply to the terminal: {error}") from error
         self._sent += 1
@@ -77,8 +104,15 @@ class ConsoleChannel:
         self.notice(f"ALERT for the admins ({', '.join(admins) or 'none configured'}): {text}")
 
     def notice(self, text: str) -> None:
-        self._err.write(text + "\n")
-        self._err.flush()
+        if self._interactive:
+            self._show(self._err, text + "\n")
+        else:
+            _write(self._err, text + "\n")
+
+
+def _write(stream: TextIO, text: str) -> None:
+    stream.write(text)
+    stream.flush()
 
 
 def as_block(text: str) -> str:

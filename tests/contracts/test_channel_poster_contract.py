@@ -87,8 +87,8 @@ class FakeDriver:
         return True
 
 
-# What the console prints for a post: "[in #bear-facts] text" piped, one block a message;
-# "Lukas (in #bear-facts): text" at a terminal.
+# What the console prints for a post: "[in #bear-facts] text" on stderr piped (stdout holds
+# only replies), one block a message; "Lukas (in #bear-facts): text" at a terminal.
 _PIPED = re.compile(r"\[in (\S+)\] (.*)", re.DOTALL)
 _INTERACTIVE = re.compile(r"Lukas \(in (\S+)\): (.*)")
 _CONSOLE_ID = re.compile(r"[CG][A-Z0-9]{2,}")
@@ -105,17 +105,20 @@ class ConsoleDriver:
         return reference if _CONSOLE_ID.fullmatch(reference) else f"#{reference.removeprefix('#')}"
 
     def seen(self) -> list[tuple[str, str]]:
-        output = self.out.getvalue()
-        assert self.err.getvalue() == "", "posts go to stdout only"
+        shown, aside = (self.out, self.err) if self.interactive else (self.err, self.out)
+        output = shown.getvalue()
+        assert aside.getvalue() == "", "posts go to one stream only"
         if not output:
             return []
         assert output.endswith("\n"), output
-        if self.interactive:
-            pieces = output.removesuffix("\n").split("\n")
-            pattern = _INTERACTIVE
-        else:
-            pieces = output.removesuffix("\n").split("\n\n")
-            pattern = _PIPED
+        pattern = _INTERACTIVE if self.interactive else _PIPED
+        pieces: list[str] = []
+        for line in output.removesuffix("\n").split("\n"):
+            if line.startswith("Lukas (in " if self.interactive else "[in "):
+                pieces.append(line)
+            else:  # a post of several lines goes on
+                assert pieces, f"output before the first post: {line!r}"
+                pieces[-1] += "\n" + line
         seen = []
         for piece in pieces:
             match = pattern.fullmatch(piece)

@@ -129,6 +129,9 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     out, err = io.StringIO(), io.StringIO()
     interactive = request.param == "console-interactive"
     channel = ConsoleChannel(out, err, interactive=interactive)
+    # Conversations begun in this run: their replies are the console's output proper.
+    channel.converse_in(HERE)
+    channel.converse_in(THERE)
     if interactive:
         yield InteractiveConsoleDriver(channel, out, err)
     else:

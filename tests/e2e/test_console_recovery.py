@@ -58,11 +58,15 @@ def test_a_message_in_flight_at_sigkill_is_answered_once_after_restarts(
     openai_standin.script(Reply("Sorry, I dozed off! Yes, I'm here."))
     first = run_lukas("console", env=env_for(openai_standin, db))
     assert first.returncode == 0, first.stderr
-    assert first.stdout == "Sorry, I dozed off! Yes, I'm here.\n"
+    # Not an answer to anything read in this run: aside, marked with its conversation.
+    assert first.stdout == ""
+    assert "] Sorry, I dozed off! Yes, I'm here.\n" in first.stderr
+    assert "[earlier conversation console:" in first.stderr
     assert "1 answered" in first.stderr
 
     second = run_lukas("console", env=env_for(openai_standin, db))
     assert second.stdout == ""
+    assert "dozed" not in second.stderr
     assert len(openai_standin.chat_requests()) == 1
     assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated", "ReplyDelivered"]
 
@@ -88,8 +92,9 @@ def test_a_reply_that_could_not_be_shown_is_shown_once_on_the_next_start(
     assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
 
     again = run_lukas("console", env=env_for(openai_standin, db))
-    assert again.stdout == "Here is my answer\n"
-    assert run_lukas("console", env=env_for(openai_standin, db)).stdout == ""
+    assert again.stdout == ""
+    assert again.stderr.count("] Here is my answer\n") == 1
+    assert "Here is my answer" not in run_lukas("console", env=env_for(openai_standin, db)).stderr
     assert len(openai_standin.chat_requests()) == 1
     assert types(run_lukas, db) == [
         "MessageReceived",
@@ -172,7 +177,37 @@ def test_a_kill_while_the_reply_is_being_written_delivers_it_once_on_restart(
     assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
 
     again = run_lukas("console", env=env_for(openai_standin, db))
-    assert again.stdout == long_reply.strip() + "\n"
-    assert run_lukas("console", env=env_for(openai_standin, db)).stdout == ""
+    assert again.stdout == ""
+    assert again.stderr.count(long_reply.strip() + "\n") == 1
+    assert "honey" not in run_lukas("console", env=env_for(openai_standin, db)).stderr
     assert len(openai_standin.chat_requests()) == 1
     assert types(run_lukas, db)[-2:] == ["DeliveryClaimed", "ReplyDelivered"]
+
+
+def test_piped_a_recovered_reply_goes_to_stderr_and_stdout_has_one_block_per_line(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    openai_standin.script(Reply("Left from before"))
+    child = subprocess.Popen(
+        [str(LUKAS), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=clean_environment(env_for(openai_standin, db)),
+    )
+    assert child.stdout is not None
+    child.stdout.close()  # the reply to the first run's question cannot be shown
+    child.communicate("The first run's question\n", timeout=60)
+
+    openai_standin.script(Reply("First answer"), Reply("Second answer"))
+    run = run_lukas("console", stdin="One\nTwo\n", env=env_for(openai_standin, db))
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "First answer\n\nSecond answer\n"
+    assert run.stderr.count("Left from before") == 1
+    recovered = next(line for line in run.stderr.splitlines() if "Left from before" in line)
+    assert recovered.startswith("[earlier conversation console:")
+    assert len(openai_standin.chat_requests()) == 3

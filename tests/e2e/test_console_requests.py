@@ -27,13 +27,15 @@ def test_post_remind_and_config_from_the_console(
     ]
     run = run_lukas("console", "--db", str(db), stdin="\n".join(lines) + "\n", env=env)
     assert run.returncode == 0, run.stderr
+    # One block on stdout for each message; the post itself is set aside on stderr.
     blocks = run.stdout.split("\n\n")
-    assert blocks[0] == "[in #general] Lab meeting moved to 3pm"
-    assert blocks[1] == "Posted in #general. ✅"
-    assert blocks[2].startswith("Okay! I'll remind you tomorrow at 09:00: water the plants")
-    assert blocks[3] == "Your reminders:\n1. tomorrow at 09:00, for you: water the plants"
-    assert blocks[4].startswith("I can't set thread probability to '1.7': a probability must")
-    assert blocks[5] == "Done: thread probability is now 0.4 (it was 0.2).\n"
+    assert len(blocks) == 5
+    assert blocks[0] == "Posted in #general. ✅"
+    assert blocks[1].startswith("Okay! I'll remind you tomorrow at 09:00: water the plants")
+    assert blocks[2] == "Your reminders:\n1. tomorrow at 09:00, for you: water the plants"
+    assert blocks[3].startswith("I can't set thread probability to '1.7': a probability must")
+    assert blocks[4] == "Done: thread probability is now 0.4 (it was 0.2).\n"
+    assert "[in #general] Lab meeting moved to 3pm\n" in run.stderr
     assert "Unknown command '/frobnicate'" in run.stderr
     assert openai_standin.chat_requests() == []  # every line was a documented form
 
