@@ -41,11 +41,15 @@ soak: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# pip is kept quiet so that `make test` reads as its checks; these lines say why the first
+# run waits.
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): installing Lukas and its tools (first run, or pyproject.toml changed: about a minute)"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 clean:
 	rm -rf $(VENV) .typecheck .import_linter_cache .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -51,165 +51,178 @@ from lukas.domain.events import (
     RequestDeclined,
 )
 
+QUOTE_LIMIT = 80
 
-def quote(text: str, limit: int = 80) -> str:
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     flat = " ".join(text.split())
     return json.dumps(
         flat if len(flat) <= limit else flat[: limit - 1] + "\u2026", ensure_ascii=False
     )
 
 
+@attrs.frozen
+class Quoting:
+    """How much of each quoted text a summary shows: less, when the line must fit a terminal."""
+
+    limit: int = QUOTE_LIMIT
+
+    def __call__(self, text: str, *, longer: bool = False) -> str:
+        # An alert's text is the point of the alert: it gets half as much room again.
+        return quote(text, self.limit * 3 // 2 if longer else self.limit)
+
+
 def _short(event_id: str) -> str:
     return event_id[:8]
 
 
-def _message(e: MessageReceived) -> str:
+def _message(e: MessageReceived, q: Quoting) -> str:
     return (
-        f"{e.author_name} ({e.author_id}) said {quote(e.text)}"
+        f"{e.author_name} ({e.author_id}) said {q(e.text)}"
         f" [{e.token_count} tokens, platform id {e.platform_message_id}; {e.route.describe()}]"
     )
 
 
-def _inbound(e: InboundReceived) -> str:
+def _inbound(e: InboundReceived, q: Quoting) -> str:
     where = (
         "a DM"
         if e.is_direct
         else f"{e.channel}" + (f" thread {e.thread_ts}" if e.thread_ts else "")
     )
     mention = ", mentioning Lukas" if e.mentions_me else ""
-    return f"{e.platform} delivered {e.ts} from {e.author_id} in {where}{mention}: {quote(e.text)}"
+    return f"{e.platform} delivered {e.ts} from {e.author_id} in {where}{mention}: {q(e.text)}"
 
 
-def _reply(e: ReplyGenerated) -> str:
+def _reply(e: ReplyGenerated, q: Quoting) -> str:
     usage = (
         f"usage {e.usage.prompt_tokens}+{e.usage.completion_tokens}"
         if e.usage
         else "no usage reported"
     )
     return (
-        f"reply to {_short(e.reply_to)} from {e.provider}:{e.model} {quote(e.text)}"
+        f"reply to {_short(e.reply_to)} from {e.provider}:{e.model} {q(e.text)}"
         f" [{e.finish_reason}, {e.latency_ms} ms, context {e.context_tokens} tokens, {usage}]"
     )
 
 
-def _failed(e: ReplyFailed) -> str:
+def _failed(e: ReplyFailed, q: Quoting) -> str:
     return (
         f"no reply to {_short(e.reply_to)}: {e.kind.value} after {e.attempts} attempt(s)"
-        f" ({e.detail}); sent {quote(e.fallback_text)}"
+        f" ({e.detail}); sent {q(e.fallback_text)}"
     )
 
 
-def _image_requested(e: ImageRequested) -> str:
+def _image_requested(e: ImageRequested, q: Quoting) -> str:
     why = f"for {e.period}" if e.period else f"by {e.requester or 'someone'}"
     return (
-        f"picture asked {why} (theme {e.theme or '-'}, occasion {e.occasion or '-'}):"
-        f" {quote(e.prompt)}"
+        f"picture asked {why} (theme {e.theme or '-'}, occasion {e.occasion or '-'}): {q(e.prompt)}"
     )
 
 
-def _image_generated(e: ImageGenerated) -> str:
+def _image_generated(e: ImageGenerated, q: Quoting) -> str:
     return (
         f"picture drawn by {e.model} ({e.size}, {e.quality}, from {e.source},"
         f" ${e.cost_usd:.3f}) saved at {e.file}"
     )
 
 
-def _image_failed(e: ImageFailed) -> str:
+def _image_failed(e: ImageFailed, q: Quoting) -> str:
     later = "may work later" if e.retry_later_could_help else "will not work as is"
     return f"no picture: {e.kind} after {e.attempts} attempt(s) ({e.message}; {later})"
 
 
-def _alerted(e: AdminAlerted) -> str:
+def _alerted(e: AdminAlerted, q: Quoting) -> str:
     admins = ", ".join(e.admins) or "no admins configured"
-    return f"alerted {admins} about {e.kind.value}: {quote(e.text, 120)}"
+    return f"alerted {admins} about {e.kind.value}: {q(e.text, longer=True)}"
 
 
-def _engagement(e: EngagementDecided) -> str:
+def _engagement(e: EngagementDecided, q: Quoting) -> str:
     acts = [w for w, on in (("reply", e.reply), (f"react :{e.reaction}:", e.reaction)) if on]
     return f"new thread {e.channel}/{e.ts}: {' and '.join(acts) or 'stay quiet'} ({e.reason})"
 
 
-_SUMMARIES: dict[type[Any], Callable[[Any], str]] = {
+_SUMMARIES: dict[type[Any], Callable[[Any, Quoting], str]] = {
     MessageReceived: _message,
     InboundReceived: _inbound,
-    InboundIgnored: lambda e: f"delivery {_short(e.received)} is not for Lukas: {e.reason}",
-    InboundFailed: lambda e: (
+    InboundIgnored: lambda e, q: f"delivery {_short(e.received)} is not for Lukas: {e.reason}",
+    InboundFailed: lambda e, q: (
         f"delivery {_short(e.received)} could not be read (attempt {e.attempt}): {e.reason}"
     ),
     ReplyGenerated: _reply,
     ReplyFailed: _failed,
-    ReplyDelivered: lambda e: f"delivered reply to {_short(e.reply_to)} as {e.platform_message_id}",
-    DeliveryClaimed: lambda e: f"took over delivering the reply to {_short(e.reply_to)}",
-    CircuitStateChanged: lambda e: (
+    ReplyDelivered: lambda e, q: (
+        f"delivered reply to {_short(e.reply_to)} as {e.platform_message_id}"
+    ),
+    DeliveryClaimed: lambda e, q: f"took over delivering the reply to {_short(e.reply_to)}",
+    CircuitStateChanged: lambda e, q: (
         f"circuit for {e.dependency}: {e.previous} -> {e.current} ({e.detail})"
     ),
     AdminAlerted: _alerted,
-    PersonNamed: lambda e: f"{e.person_id} is called {quote(e.display_name)}",
-    ConversationStarted: lambda e: f"new conversation {e.conversation}",
+    PersonNamed: lambda e, q: f"{e.person_id} is called {q(e.display_name)}",
+    ConversationStarted: lambda e, q: f"new conversation {e.conversation}",
     ImageRequested: _image_requested,
     ImageGenerated: _image_generated,
     ImageFailed: _image_failed,
-    ImagePosted: lambda e: f"picture posted to {e.channel} as {e.reference}",
+    ImagePosted: lambda e, q: f"picture posted to {e.channel} as {e.reference}",
     EngagementDecided: _engagement,
-    ProactivePaused: lambda e: f"{e.by} paused unasked messages until {e.until or 'resumed'}",
-    ProactiveResumed: lambda e: f"{e.by} resumed unasked messages",
-    MemberJoined: lambda e: (
-        f"{e.member_id} ({quote(e.name)}) joined the team{' (a bot)' if e.is_bot else ''}"
+    ProactivePaused: lambda e, q: f"{e.by} paused unasked messages until {e.until or 'resumed'}",
+    ProactiveResumed: lambda e, q: f"{e.by} resumed unasked messages",
+    MemberJoined: lambda e, q: (
+        f"{e.member_id} ({q(e.name)}) joined the team{' (a bot)' if e.is_bot else ''}"
     ),
-    MemberUpdated: lambda e: (
-        f"{e.member_id} is now {quote(e.name)} ({quote(e.real_name)}, {e.timezone or 'no zone'})"
+    MemberUpdated: lambda e, q: (
+        f"{e.member_id} is now {q(e.name)} ({q(e.real_name)}, {e.timezone or 'no zone'})"
     ),
-    MemberLeft: lambda e: f"{e.member_id} left the team ({e.reason})",
-    CheckInScheduled: lambda e: (
+    MemberLeft: lambda e, q: f"{e.member_id} left the team ({e.reason})",
+    CheckInScheduled: lambda e, q: (
         f"next check-in due {e.due} (interval {e.interval}, draw {e.draw:.3f})"
     ),
-    CheckInPostponed: lambda e: f"check-in postponed to {e.due or 'resumed'} ({e.reason})",
-    CheckInWritten: lambda e: (
-        f"check-in for {e.member_name} ({e.member_id}), {e.reason}, by {e.written_by}:"
-        f" {quote(e.text)}"
+    CheckInPostponed: lambda e, q: f"check-in postponed to {e.due or 'resumed'} ({e.reason})",
+    CheckInWritten: lambda e, q: (
+        f"check-in for {e.member_name} ({e.member_id}), {e.reason}, by {e.written_by}: {q(e.text)}"
     ),
-    CheckInDelivered: lambda e: (
+    CheckInDelivered: lambda e, q: (
         f"check-in delivered to {e.member_id} as {e.platform_message_id} in {e.conversation}"
     ),
-    CheckInFailed: lambda e: f"check-in for {e.member_id} not sent: {e.reason}",
-    CheckInSkipped: lambda e: f"no check-in: {e.reason}",
-    CheckInOpened: lambda e: f"Lukas checked in with {e.member_id}: {quote(e.text)}",
-    ConfigurationChanged: lambda e: (
-        f"{e.by} changed {e.setting} from {quote(e.old_value)} to {quote(e.new_value)}"
+    CheckInFailed: lambda e, q: f"check-in for {e.member_id} not sent: {e.reason}",
+    CheckInSkipped: lambda e, q: f"no check-in: {e.reason}",
+    CheckInOpened: lambda e, q: f"Lukas checked in with {e.member_id}: {q(e.text)}",
+    ConfigurationChanged: lambda e, q: (
+        f"{e.by} changed {e.setting} from {q(e.old_value)} to {q(e.new_value)}"
     ),
-    RequestDeclined: lambda e: f"declined {e.requester}'s {quote(e.request)}: {e.reason}",
-    AnnouncementPosted: lambda e: (
-        f"{e.by}'s announcement posted to {e.channel} as {e.platform_message_id}: {quote(e.text)}"
+    RequestDeclined: lambda e, q: f"declined {e.requester}'s {q(e.request)}: {e.reason}",
+    AnnouncementPosted: lambda e, q: (
+        f"{e.by}'s announcement posted to {e.channel} as {e.platform_message_id}: {q(e.text)}"
     ),
-    AnnouncementFailed: lambda e: (
-        f"{e.by}'s announcement to {e.channel} not posted ({e.reason}): {quote(e.text)}"
+    AnnouncementFailed: lambda e, q: (
+        f"{e.by}'s announcement to {e.channel} not posted ({e.reason}): {q(e.text)}"
     ),
-    ReminderSet: lambda e: (
+    ReminderSet: lambda e, q: (
         f"reminder {e.number} ({_short(e.reminder_id)}) by {e.owner_name} for"
-        f" {e.target_name} at {e.due}: {quote(e.text)}"
+        f" {e.target_name} at {e.due}: {q(e.text)}"
     ),
-    ReminderCancelled: lambda e: f"reminder {_short(e.reminder_id)} cancelled by {e.by}",
-    ReminderFiring: lambda e: (
+    ReminderCancelled: lambda e, q: f"reminder {_short(e.reminder_id)} cancelled by {e.by}",
+    ReminderFiring: lambda e, q: (
         f"reminder {_short(e.reminder_id)} is due: sending it"
         + (f" (claimed by instance {e.by})" if e.by else "")
     ),
-    ReminderDelivered: lambda e: (
+    ReminderDelivered: lambda e, q: (
         f"reminder {_short(e.reminder_id)} delivered as {e.platform_message_id}"
     ),
-    ReminderFailed: lambda e: f"reminder {_short(e.reminder_id)} not delivered: {e.reason}",
+    ReminderFailed: lambda e, q: f"reminder {_short(e.reminder_id)} not delivered: {e.reason}",
 }
 
 
-def summary(event: DomainEvent) -> str:
+def summary(event: DomainEvent, quote_limit: int = QUOTE_LIMIT) -> str:
     """The essential fields of an event, on one line; every field, for a type that has
-    no summary of its own yet."""
+    no summary of its own yet. Quoted texts are cut at `quote_limit` characters."""
     summarise = _SUMMARIES.get(type(event))
     if summarise is None:
         fields = ", ".join(
             f"{field.name}={getattr(event, field.name)!r}" for field in attrs.fields(type(event))
         )
         return _one_line(f"{event.TYPE}: {fields}")
-    return _one_line(summarise(event))
+    return _one_line(summarise(event, Quoting(quote_limit)))
 
 
 def _one_line(text: str) -> str:

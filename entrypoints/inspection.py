@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from collections.abc import AsyncIterator
 from typing import TextIO
 
@@ -17,16 +19,9 @@ from lukas.application.projections.engagement_stats import (
 from lukas.application.projections.projection import Both, rebuild
 from lukas.application.projections.usage_stats import UsageStatsProjection
 from lukas.domain.conversation_key import ConversationKey
-from lukas.entrypoints.event_summaries import summary
+from lukas.entrypoints.timeline import Display, TextTimeline
 
 _BATCH = 500
-
-
-def text_line(recorded: RecordedEvent) -> str:
-    return (
-        f"{recorded.position:>6}  {recorded.recorded_at:%Y-%m-%d %H:%M:%S}  "
-        f"{recorded.stream_id}  {recorded.event.TYPE}  {summary(recorded.event)}"
-    )
 
 
 def json_line(recorded: RecordedEvent, codec: EventCodec) -> str:
@@ -80,12 +75,17 @@ async def replay(
     from_position: int = 0,
     until_position: int | None = None,
     as_json: bool = False,
+    zone: dt.tzinfo = dt.UTC,
+    display: Display | None = None,
 ) -> int:
-    """Writes the timeline; returns how many events it showed."""
+    """Writes the timeline; returns how many events it showed. The text is fitted and
+    coloured for a terminal unless `display` says otherwise; JSON lines never are."""
     codec = EventCodec()
+    timeline = TextTimeline(display or Display.for_output(out, os.environ, zone))
     shown = 0
     async for recorded in _events(store, conversation, from_position, until_position):
-        out.write((json_line(recorded, codec) if as_json else text_line(recorded)) + "\n")
+        lines = [json_line(recorded, codec)] if as_json else timeline.lines(recorded)
+        out.write("".join(line + "\n" for line in lines))
         shown += 1
     return shown
 

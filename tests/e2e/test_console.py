@@ -56,8 +56,10 @@ def test_replay_and_context_show_what_happened(
 
     text = run_lukas("replay", "--db", str(db))
     assert text.returncode == 0, text.stderr
-    lines = text.stdout.splitlines()
-    assert [line.split()[4] for line in lines] == [
+    # One conversation: its stream named once, then its events, indented, one a line.
+    heading, *lines = text.stdout.splitlines()
+    assert all(line.startswith(" ") for line in lines)
+    assert [line.split()[3] for line in lines] == [
         "MessageReceived",
         "ReplyGenerated",
         "ReplyDelivered",
@@ -82,8 +84,9 @@ def test_replay_and_context_show_what_happened(
     assert "What did I say?" in readable.stdout
     assert f"total {generated['context_tokens']} tokens in 4 messages" in readable.stdout
 
+    assert heading == f"conversation:{conversation}"
     only = run_lukas("replay", "--db", str(db), "--conversation", conversation)
-    assert len(only.stdout.splitlines()) == 6
+    assert only.stdout.splitlines() == [heading, *lines]
     listed = run_lukas("conversations", "--db", str(db))
     assert listed.stdout.startswith(f"{conversation}  2 message(s), 2 reply(ies)")
 
