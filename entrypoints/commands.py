@@ -22,6 +22,7 @@ from lukas.domain.context_window import ContextLimits
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.entrypoints import inspection
 from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
+from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.times import in_words
 from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
 
@@ -39,6 +40,7 @@ async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
             from_position=arguments.from_position,
             until_position=arguments.until_position,
             as_json=arguments.format == "jsonl",
+            zone=timezone_of(loaded.config),
         )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from pathlib import Path
@@ -66,6 +67,13 @@ def test_replay_and_context_show_what_happened(
     ] * 2
     assert 'said "What did I say?"' in lines[3]
     assert "from openai:gpt-5.4-mini" in lines[4]
+    # Times in the team's time zone: Kolkata is 5:30 ahead of UTC all year.
+    kolkata = run_lukas("replay", "--db", str(db), env={"LUKAS_TIMEZONE": "Asia/Kolkata"})
+    utc_first, local_first = (
+        dt.datetime.fromisoformat(" ".join(out.stdout.splitlines()[1].split()[1:3]))
+        for out in (text, kolkata)
+    )
+    assert local_first - utc_first == dt.timedelta(hours=5, minutes=30)
 
     jsonl = run_lukas("replay", "--db", str(db), "--format", "jsonl", "--from", "3", "--until", "5")
     events = [json.loads(line) for line in jsonl.stdout.splitlines()]
