@@ -8,6 +8,7 @@ error is translated at this boundary; none crosses the port.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -49,9 +50,25 @@ class MissingDatabaseError(EventStoreError):
     pass
 
 
+class ReadOnlyStoreError(EventStoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"cannot write to {path}: read-only (check the file's permissions)")
+
+
+class ReadOnlyFolderError(EventStoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"cannot write to {path.parent}: read-only, and SQLite keeps {path.name}-wal and "
+            f"{path.name}-shm beside {path.name} (check the folder's permissions)"
+        )
+
+
 class SqliteEventStore:
-    def __init__(self, connection: aiosqlite.Connection, clock: Clock, codec: EventCodec) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, clock: Clock, codec: EventCodec, path: Path
+    ) -> None:
         self._db = connection
+        self._path = path
         self._clock = clock
         self._codec = codec
         # One connection: its transactions must not interleave between tasks.
@@ -75,10 +92,13 @@ class SqliteEventStore:
             raise EventStoreError(f"cannot open {path}: {error}") from error
         try:
             await _prepare(connection, path, migrations)
+            if create:
+                # Opened to write: a read-only file is named now, not at the first append.
+                await _check_writable(connection, path)
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, clock, codec or EventCodec())
+        return cls(connection, clock, codec or EventCodec(), path)
 
     async def close(self) -> None:
         await self._db.close()
@@ -112,6 +132,8 @@ class SqliteEventStore:
                     stream_id, encoded, expected_version, recorded_at
                 )
             except sqlite3.Error as error:
+                if _is_read_only(error):
+                    raise ReadOnlyStoreError(self._path) from error
                 raise EventStoreError(f"append to {stream_id!r} failed: {error}") from error
         if result.appended:
             self._appended.set()
@@ -159,7 +181,7 @@ class SqliteEventStore:
             )
             await self._db.execute("COMMIT")
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await _roll_back(self._db)
             raise
         return AppendResult(stream_version=current + len(new), appended=len(new))
 
@@ -281,6 +303,11 @@ def _check_file(path: Path, *, create: bool) -> None:
         if not create:
             raise MissingDatabaseError(f"no event store at {path}")
         return
+    if not path.is_file():
+        # /dev/null and the like: SQLite would fail later with an error about a transaction.
+        raise NotAnEventStoreError(
+            f"{path} is not a regular file, not an event store (give --db a file's path)"
+        )
     try:
         with path.open("rb") as file:
             header = file.read(len(_SQLITE_HEADER))
@@ -294,6 +321,8 @@ async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Mi
     try:
         application_id, user_version, tables = await _identify(db)
     except sqlite3.DatabaseError as error:
+        if _folder_is_read_only(error, path):
+            raise ReadOnlyFolderError(path) from error
         raise NotAnEventStoreError(f"{path} is not a readable SQLite database: {error}") from error
     latest = latest_version(migrations)
     if application_id != APPLICATION_ID and (application_id != 0 or tables or user_version):
@@ -315,6 +344,8 @@ async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Mi
             if migration.version > user_version:
                 await _migrate(db, migration)
     except sqlite3.Error as error:
+        if _is_read_only(error):
+            raise ReadOnlyStoreError(path) from error
         raise EventStoreError(f"cannot prepare the event store in {path}: {error}") from error
 
 
@@ -343,5 +374,41 @@ async def _migrate(db: aiosqlite.Connection, migration: Migration) -> None:
         await db.execute(f"PRAGMA user_version = {migration.version}")
         await db.execute("COMMIT")
     except BaseException:
-        await db.execute("ROLLBACK")
+        await _roll_back(db)
         raise
+
+
+async def _roll_back(db: aiosqlite.Connection) -> None:
+    """Rolls back what is open. SQLite ends a transaction itself on some errors (a full
+    disk, an I/O error); a ROLLBACK then would fail and hide the error that matters."""
+    if db.in_transaction:
+        await db.execute("ROLLBACK")
+
+
+async def _check_writable(db: aiosqlite.Connection, path: Path) -> None:
+    """Writes the schema version it already has, then rolls back: SQLite reports a
+    read-only file only when a page is written, which BEGIN IMMEDIATE alone does not do."""
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            async with db.execute("PRAGMA user_version") as cursor:
+                version = (await cursor.fetchone() or (0,))[0]
+            await db.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            await _roll_back(db)
+    except sqlite3.Error as error:
+        if _is_read_only(error):
+            raise ReadOnlyStoreError(path) from error
+        raise EventStoreError(f"cannot write to {path}: {error}") from error
+
+
+def _is_read_only(error: sqlite3.Error) -> bool:
+    # SQLITE_READONLY and its extended codes (SQLITE_READONLY_DIRECTORY, ...).
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_READONLY
+
+
+def _folder_is_read_only(error: sqlite3.Error, path: Path) -> bool:
+    """A WAL database in a read-only folder cannot be opened at all: SQLite must create
+    its -shm file beside it. SQLite says only "unable to open database file"."""
+    cant_open = (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_CANTOPEN
+    return cant_open and path.is_file() and not os.access(path.parent, os.W_OK)

@@ -128,3 +128,8 @@ async def test_an_unknown_event_type_in_the_log_is_a_clear_error(tmp_path: Path)
         ):
             await store.read_all()
         assert len(await store.read_all(until_position=1)) == 1
+
+
+async def test_a_device_is_refused_before_sqlite_touches_it(tmp_path: Path) -> None:
+    with pytest.raises(NotAnEventStoreError, match="/dev/null is not a regular file"):
+        await SqliteEventStore.open(Path("/dev/null"), FakeClock())
