@@ -249,3 +249,39 @@ def test_a_bogus_log_level_is_one_line_on_every_command(
     )
     assert run.returncode == 1
     assert_one_line(run.stderr, "LUKAS_LOG_LEVEL='bogus' is not one of the allowed values")
+
+
+@pytest.mark.parametrize(
+    ("bot_token", "fragment"),
+    [
+        ("xoxb-test", "SLACK_BOT_TOKEN is too short for a Slack token (9 characters)"),
+        ("xoxb-1234 567890abc", "SLACK_BOT_TOKEN has characters a Slack token does not"),
+        ("xoxp-1234567890abc", "SLACK_BOT_TOKEN does not look like a Slack token"),
+    ],
+)
+def test_a_malformed_slack_token_is_named_for_what_is_wrong(
+    run_lukas: RunLukas, tmp_path: Path, bot_token: str, fragment: str
+) -> None:
+    env = {"SLACK_BOT_TOKEN": bot_token, "SLACK_APP_TOKEN": "xapp-1-abcdefghijkl"}
+    run = run_lukas("slack", "--db", str(tmp_path / "l.db"), env=env)
+    assert run.returncode == 2
+    assert_one_line(run.stderr, f"lukas: {fragment}")
+    assert bot_token not in run.stderr
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_slack_unreachable_is_named_with_its_address(run_lukas: RunLukas, tmp_path: Path) -> None:
+    closed = "http://127.0.0.1:9/api/"
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1-abcdefghijkl",
+        "SLACK_APP_TOKEN": "xapp-1-abcdefghijkl",
+        "LUKAS_SLACK_API_URL": closed,
+    }
+    run = run_lukas("slack", "--db", str(tmp_path / "l.db"), env=env)
+    assert run.returncode == 1
+    assert_one_line(
+        run.stderr,
+        f"lukas: cannot reach Slack at {closed}: connection refused",
+        "LUKAS_SLACK_API_URL",
+    )
+    assert "xoxb-1-abcdefghijkl" not in run.stderr
