@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import aiosqlite
 import anyio
+import attrs
 
 from lukas.adapters.event_codec import CorruptEventError, EventCodec
 from lukas.adapters.sqlite.schema import (
@@ -55,6 +56,27 @@ class ReadOnlyStoreError(EventStoreError):
         super().__init__(f"cannot write to {path}: read-only (check the file's permissions)")
 
 
+class DamagedStoreError(EventStoreError):
+    """The file fails SQLite's own check: some pages are not what SQLite wrote."""
+
+    def __init__(self, damage: Damage) -> None:
+        if damage.last_good:
+            recover = (
+                f"events up to position {damage.last_good} read fine: "
+                f"`lukas replay --db {damage.path} --until {damage.last_good}` shows them"
+            )
+        else:
+            recover = "no event in it reads back; keep a copy of the file before anything else"
+        super().__init__(f"the database {damage.path} is damaged: {damage.detail}; {recover}")
+
+
+@attrs.frozen
+class Damage:
+    path: Path
+    detail: str
+    last_good: int  # every position from 1 to this one reads back
+
+
 class ReadOnlyFolderError(EventStoreError):
     def __init__(self, path: Path) -> None:
         super().__init__(
@@ -65,10 +87,17 @@ class ReadOnlyFolderError(EventStoreError):
 
 class SqliteEventStore:
     def __init__(
-        self, connection: aiosqlite.Connection, clock: Clock, codec: EventCodec, path: Path
+        self,
+        connection: aiosqlite.Connection,
+        clock: Clock,
+        codec: EventCodec,
+        path: Path,
+        damage: Damage | None = None,
     ) -> None:
         self._db = connection
         self._path = path
+        # A damaged file is read only up to its last good position, and never written.
+        self._damage = damage
         self._clock = clock
         self._codec = codec
         # One connection: its transactions must not interleave between tasks.
@@ -91,14 +120,16 @@ class SqliteEventStore:
         except sqlite3.Error as error:
             raise EventStoreError(f"cannot open {path}: {error}") from error
         try:
-            await _prepare(connection, path, migrations)
+            damage = await _prepare(connection, path, migrations)
+            if damage is not None and create:
+                raise DamagedStoreError(damage)
             if create:
                 # Opened to write: a read-only file is named now, not at the first append.
                 await _check_writable(connection, path)
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, clock, codec or EventCodec(), path)
+        return cls(connection, clock, codec or EventCodec(), path, damage)
 
     async def close(self) -> None:
         await self._db.close()
@@ -117,6 +148,8 @@ class SqliteEventStore:
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
     ) -> AppendResult:
+        if self._damage is not None:
+            raise DamagedStoreError(self._damage)
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise ValueError("the same event id twice in one batch")
@@ -220,6 +253,7 @@ class SqliteEventStore:
         return AppendResult(expected_version + 1, 1) if inserted else None
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        self._refuse_if_damaged()
         return await self._select(
             f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? AND version >= ?"  # noqa: S608
             " ORDER BY version",
@@ -229,6 +263,7 @@ class SqliteEventStore:
     async def read_stream_tail(self, stream_id: str, count: int) -> list[RecordedEvent]:
         if count <= 0:
             return []
+        self._refuse_if_damaged()
         newest_first = await self._select(
             f"SELECT {_COLUMNS} FROM events WHERE stream_id = ?"  # noqa: S608
             " ORDER BY version DESC LIMIT ?",
@@ -239,6 +274,8 @@ class SqliteEventStore:
     async def read_all(
         self, from_position: int = 0, until_position: int | None = None, limit: int | None = None
     ) -> list[RecordedEvent]:
+        if self._damage is not None:
+            return await self._read_all_damaged(self._damage, from_position, until_position, limit)
         return await self._select(
             f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"  # noqa: S608
             " ORDER BY position LIMIT ?",
@@ -248,6 +285,32 @@ class SqliteEventStore:
                 limit if limit is not None else -1,
             ],
         )
+
+    async def _read_all_damaged(
+        self, damage: Damage, from_position: int, until_position: int | None, limit: int | None
+    ) -> list[RecordedEvent]:
+        """Only a read that stays within the good part is answered. A reader going batch by
+        batch gets each full batch before the damage and then the error: a short batch would
+        tell it that the log ends there."""
+        if until_position is not None and until_position <= damage.last_good:
+            last = until_position
+        elif limit is not None:
+            last = damage.last_good
+        else:
+            raise DamagedStoreError(damage)
+        rows = await self._select(
+            f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ?"  # noqa: S608
+            " ORDER BY position LIMIT ?",
+            [from_position, last, limit if limit is not None else -1],
+        )
+        if last < (until_position or 2**63 - 1) and len(rows) < (limit or 0):
+            raise DamagedStoreError(damage)
+        return rows
+
+    def _refuse_if_damaged(self) -> None:
+        # A stream is read through an index, which the damage may have reached unseen.
+        if self._damage is not None:
+            raise DamagedStoreError(self._damage)
 
     async def subscribe(self, from_position: int = 0) -> AsyncIterator[RecordedEvent]:
         position = from_position
@@ -317,7 +380,9 @@ def _check_file(path: Path, *, create: bool) -> None:
         raise NotAnEventStoreError(f"{path} is not a SQLite database (not a Lukas event store)")
 
 
-async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]) -> None:
+async def _prepare(
+    db: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]
+) -> Damage | None:
     try:
         application_id, user_version, tables = await _identify(db)
     except sqlite3.DatabaseError as error:
@@ -336,6 +401,10 @@ async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Mi
             f"{path} has event store schema {user_version}, newer than this Lukas reads "
             f"(up to {latest}); upgrade Lukas"
         )
+    if user_version:
+        damage = await _damage(db, path)
+        if damage is not None:
+            return damage
     try:
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA synchronous = FULL")
@@ -347,6 +416,46 @@ async def _prepare(db: aiosqlite.Connection, path: Path, migrations: Sequence[Mi
         if _is_read_only(error):
             raise ReadOnlyStoreError(path) from error
         raise EventStoreError(f"cannot prepare the event store in {path}: {error}") from error
+    return None
+
+
+async def _damage(db: aiosqlite.Connection, path: Path) -> Damage | None:
+    """SQLite's quick_check: every page and record well formed, without cross-checking
+    indexes against the table as integrity_check does (about half the time: 0.13 s against
+    0.27 s for 100,000 events). Without it a damaged page can look like an empty one."""
+    try:
+        async with db.execute("PRAGMA quick_check(1)") as cursor:
+            detail = str((await cursor.fetchone() or ("ok",))[0])
+    except sqlite3.DatabaseError as error:
+        detail = str(error)
+    if detail == "ok":
+        return None
+    # One line: SQLite heads its report with "*** in database main ***" on a line of its own.
+    lines = [line.strip() for line in detail.splitlines() if not line.startswith("***")]
+    return Damage(path, "; ".join(filter(None, lines)), await _last_good_position(db))
+
+
+async def _last_good_position(db: aiosqlite.Connection) -> int:
+    """The last position that a read in order, from the start, gets to: what `replay
+    --until` can show. The log has no gaps, so a missing position is damage too. Read in
+    chunks, then row by row from the last good chunk: a chunk that fails says nothing about
+    which of its rows did."""
+    last = 0
+    for chunk in (500, 1):
+        try:
+            async with db.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position",  # noqa: S608
+                [last],
+            ) as cursor:
+                while rows := await cursor.fetchmany(chunk):
+                    for row in rows:
+                        if row[0] != last + 1:
+                            return last
+                        last = row[0]
+            return last
+        except sqlite3.DatabaseError:
+            continue  # the first row that does not read back ends the good run
+    return last
 
 
 async def _identify(db: aiosqlite.Connection) -> tuple[int, int, set[str]]:
