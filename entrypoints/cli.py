@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -153,27 +153,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         loaded = load_config(toml_path=arguments.config)
         return anyio.run(COMMANDS[arguments.command], arguments, loaded)
-    except ConfigError as error:
-        print(f"lukas: {error}", file=sys.stderr)
-        # A missing or malformed credential is a usage error: nothing was started.
-        return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
-    except (EventStoreError, NoMessageError) as error:
-        print(f"lukas: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader (head, less) went away; that is not Lukas's failure.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception as error:  # a bug: still one line, with a way to see more
-        if os.environ.get("LUKAS_DEBUG"):
-            raise
+    except BaseException as raised:
+        # A failure inside a task group arrives wrapped in an exception group; the user
+        # needs the cause, not the wrapper.
+        error = _cause(raised, (ConfigError, EventStoreError, NoMessageError))
+        if isinstance(error, ConfigError):
+            print(f"lukas: {error}", file=sys.stderr)
+            # A missing or malformed credential is a usage error: nothing was started.
+            return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
+        if isinstance(error, EventStoreError | NoMessageError):
+            print(f"lukas: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            # The reader (head, less) went away; that is not Lukas's failure.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        if not isinstance(error, Exception) or os.environ.get("LUKAS_DEBUG"):
+            raise  # SystemExit stays an exit; LUKAS_DEBUG shows the whole story
+        # A bug: still one line, with a way to see more.
         print(
             f"lukas: unexpected {type(error).__name__}: {error} (set LUKAS_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _cause(error: BaseException, expected: tuple[type[BaseException], ...]) -> BaseException:
+    """The exception inside any exception groups: the first one of the `expected` kinds (a
+    user's mistake, told in one line) if there is one, else the first of all."""
+    leaves = list(_leaves(error))
+    return next((leaf for leaf in leaves if isinstance(leaf, expected)), leaves[0])
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    if isinstance(error, BaseExceptionGroup) and error.exceptions:
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
 
 
 if __name__ == "__main__":

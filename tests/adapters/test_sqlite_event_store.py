@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -9,11 +10,16 @@ import pytest
 from fakes.clock import FakeClock
 from fakes.events import new_event
 
-from lukas.adapters.sqlite.event_store import MissingDatabaseError, SqliteEventStore
+from lukas.adapters.sqlite.event_store import (
+    DamagedStoreError,
+    MissingDatabaseError,
+    SqliteEventStore,
+)
 from lukas.adapters.sqlite.schema import APPLICATION_ID, MIGRATIONS, Migration
 from lukas.application.ports.event_store import (
     NO_STREAM,
     NotAnEventStoreError,
+    RecordedEvent,
     UnknownEventTypeError,
 )
 
@@ -128,3 +134,83 @@ async def test_an_unknown_event_type_in_the_log_is_a_clear_error(tmp_path: Path)
         ):
             await store.read_all()
         assert len(await store.read_all(until_position=1)) == 1
+
+
+async def test_a_device_is_refused_before_sqlite_touches_it(tmp_path: Path) -> None:
+    with pytest.raises(NotAnEventStoreError, match="/dev/null is not a regular file"):
+        await SqliteEventStore.open(Path("/dev/null"), FakeClock())
+
+
+async def _damaged_store(path: Path, fill: bytes) -> list[RecordedEvent]:
+    """A real store of 600 events with one leaf page of the events table, in the middle,
+    overwritten; returns the events as they were before."""
+    async with await SqliteEventStore.open(path, FakeClock()) as store:
+        await store.append("s", [new_event(f"honey pot {i} " * 8) for i in range(600)], NO_STREAM)
+        before = await store.read_all()
+    with sqlite3.connect(path) as raw:
+        leaves = [
+            row[0]
+            for row in raw.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'"
+                " ORDER BY pageno"
+            )
+        ]
+        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    assert len(leaves) > 10
+    with path.open("r+b") as file:
+        file.seek((leaves[len(leaves) // 2] - 1) * page_size)
+        file.write(fill * page_size)
+    return before
+
+
+def _reads_in_order(path: Path, until: int) -> bool:
+    try:
+        with sqlite3.connect(path) as raw:
+            read = raw.execute("SELECT * FROM events WHERE position <= ?", [until]).fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    return len(read) == until
+
+
+async def _read_in_batches(store: SqliteEventStore, into: list[RecordedEvent]) -> None:
+    while batch := await store.read_all(len(into), limit=50):
+        into.extend(batch)
+
+
+@pytest.mark.parametrize("fill", [b"\xa5", b"\x00"])
+async def test_a_damaged_file_is_read_up_to_its_last_good_position(
+    tmp_path: Path, fill: bytes
+) -> None:
+    path = tmp_path / "lukas.db"
+    before = await _damaged_store(path, fill)
+    async with await SqliteEventStore.open(path, FakeClock(), create=False) as store:
+        with pytest.raises(DamagedStoreError) as raised:
+            await store.read_all()
+        found = re.search(r"events up to position (\d+) read fine", str(raised.value))
+        assert found is not None, raised.value
+        last_good = int(found[1])
+        assert 0 < last_good < len(before)
+        assert f"lukas replay --db {path} --until {last_good}" in str(raised.value)
+        assert "\n" not in str(raised.value)
+        assert await store.read_all(until_position=last_good) == before[:last_good]
+        assert _reads_in_order(path, last_good)
+        assert not _reads_in_order(path, last_good + 1), "one more reads fine too"
+        # Batch by batch: every full batch before the damage, then the error.
+        read: list[RecordedEvent] = []
+        with pytest.raises(DamagedStoreError):
+            await _read_in_batches(store, read)
+        assert read == before[: len(read)]
+        assert last_good - 50 < len(read) <= last_good
+        with pytest.raises(DamagedStoreError):
+            await store.read_stream("s")
+        with pytest.raises(DamagedStoreError):
+            await store.append("s", [new_event()], len(before))
+
+
+async def test_a_damaged_file_is_not_opened_to_write(tmp_path: Path) -> None:
+    path = tmp_path / "lukas.db"
+    await _damaged_store(path, b"\xa5")
+    damaged = path.read_bytes()
+    with pytest.raises(DamagedStoreError, match=r"is damaged: .*read fine"):
+        await SqliteEventStore.open(path, FakeClock(), create=True)
+    assert path.read_bytes() == damaged

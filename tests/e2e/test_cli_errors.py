@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
-from drivers.lukas_cli import RunLukas
+from drivers.lukas_cli import LUKAS, Run, RunLukas, clean_environment
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +151,177 @@ def test_config_show_shows_each_value_as_it_reads_it_back(run_lukas: RunLukas) -
     assert "LUKAS_LLM_TIMEOUT=45  (environment)" in run.stdout
     assert "LUKAS_THREAD_PROBABILITY=0.2  (default)" in run.stdout
     assert "LUKAS_LOG_LEVEL=WARNING  (default)" in run.stdout
+
+
+def _can_mount_read_only(tmp_path: Path) -> bool:
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", 'mount --bind -o ro "$0" "$0"', str(probe)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def _run_with_read_only(target: Path, *args: str, stdin: str = "") -> Run:
+    """`lukas` with `target` (a file or a folder) read-only: bind-mounted read-only in a
+    mount namespace of its own, since a root user writes through chmod 444."""
+    done = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "sh",
+            "-c",
+            'mount --bind -o ro "$0" "$0" && shift && exec "$@"',
+            str(target),
+            "unused",
+            str(LUKAS),
+            *args,
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=target.parent if target.is_file() else target,
+        env=clean_environment(),
+        timeout=60,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def a_store_with_a_conversation(run_lukas: RunLukas, tmp_path: Path) -> Path:
+    if not _can_mount_read_only(tmp_path):
+        pytest.skip("needs unshare and mount (root with CAP_SYS_ADMIN) for a read-only file")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "lukas.db"
+    assert run_lukas("console", "--db", str(db), stdin="Hi\n").returncode == 0
+    return db
+
+
+@pytest.mark.parametrize("command", [["console"], ["pause", "--until", "1h"]])
+def test_a_read_only_database_is_named_before_anything_is_taken(
+    a_store_with_a_conversation: Path, command: list[str]
+) -> None:
+    db = a_store_with_a_conversation
+    before = db.read_bytes()
+    run = _run_with_read_only(db, *command, "--db", str(db), stdin="Hi\n")
+    assert run.returncode == 1
+    assert_one_line(
+        run.stderr, f"lukas: cannot write to {db}: read-only (check the file's permissions)"
+    )
+    assert "ExceptionGroup" not in run.stderr
+    assert db.read_bytes() == before
+
+
+def test_a_read_only_database_can_still_be_replayed(a_store_with_a_conversation: Path) -> None:
+    db = a_store_with_a_conversation
+    run = _run_with_read_only(db, "replay", "--db", str(db))
+    assert run.returncode == 0, run.stderr
+    assert 'said "Hi"' in run.stdout
+
+
+def test_a_read_only_folder_is_named(a_store_with_a_conversation: Path) -> None:
+    db = a_store_with_a_conversation
+    run = _run_with_read_only(db.parent, "console", "--db", str(db), stdin="Hi\n")
+    assert run.returncode == 1
+    assert_one_line(run.stderr, f"lukas: cannot write to {db.parent}: read-only", "-shm")
+
+
+@pytest.mark.parametrize("command", [["replay"], ["console"], ["pause"]])
+def test_dev_null_as_the_database_is_refused(run_lukas: RunLukas, command: list[str]) -> None:
+    run = run_lukas(*command, "--db", os.devnull, stdin="Hi\n")
+    assert run.returncode == 1
+    assert_one_line(run.stderr, f"lukas: {os.devnull} is not a regular file")
+
+
+@pytest.mark.parametrize("command", [["replay"], ["console"], ["conversations"]])
+def test_a_bogus_log_level_is_one_line_on_every_command(
+    run_lukas: RunLukas, tmp_path: Path, command: list[str]
+) -> None:
+    run = run_lukas(
+        *command,
+        "--db",
+        str(tmp_path / "l.db"),
+        stdin="Hi\n",
+        env={"LUKAS_LOG_LEVEL": "bogus"},
+    )
+    assert run.returncode == 1
+    assert_one_line(run.stderr, "LUKAS_LOG_LEVEL='bogus' is not one of the allowed values")
+
+
+@pytest.mark.parametrize(
+    ("bot_token", "fragment"),
+    [
+        ("xoxb-test", "SLACK_BOT_TOKEN is too short for a Slack token (9 characters)"),
+        ("xoxb-1234 567890abc", "SLACK_BOT_TOKEN has characters a Slack token does not"),
+        ("xoxp-1234567890abc", "SLACK_BOT_TOKEN does not look like a Slack token"),
+    ],
+)
+def test_a_malformed_slack_token_is_named_for_what_is_wrong(
+    run_lukas: RunLukas, tmp_path: Path, bot_token: str, fragment: str
+) -> None:
+    env = {"SLACK_BOT_TOKEN": bot_token, "SLACK_APP_TOKEN": "xapp-1-abcdefghijkl"}
+    run = run_lukas("slack", "--db", str(tmp_path / "l.db"), env=env)
+    assert run.returncode == 2
+    assert_one_line(run.stderr, f"lukas: {fragment}")
+    assert bot_token not in run.stderr
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_slack_unreachable_is_named_with_its_address(run_lukas: RunLukas, tmp_path: Path) -> None:
+    closed = "http://127.0.0.1:9/api/"
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1-abcdefghijkl",
+        "SLACK_APP_TOKEN": "xapp-1-abcdefghijkl",
+        "LUKAS_SLACK_API_URL": closed,
+    }
+    run = run_lukas("slack", "--db", str(tmp_path / "l.db"), env=env)
+    assert run.returncode == 1
+    assert_one_line(
+        run.stderr,
+        f"lukas: cannot reach Slack at {closed}: connection refused",
+        "LUKAS_SLACK_API_URL",
+    )
+    assert "xoxb-1-abcdefghijkl" not in run.stderr
+
+
+def _overwrite_a_middle_leaf_page(db: Path) -> None:
+    with sqlite3.connect(db) as raw:
+        leaves = [
+            row[0]
+            for row in raw.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'"
+                " ORDER BY pageno"
+            )
+        ]
+        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    assert len(leaves) > 10
+    with db.open("r+b") as file:
+        file.seek((leaves[len(leaves) // 2] - 1) * page_size)
+        file.write(b"\xa5" * page_size)
+
+
+def test_a_damaged_database_is_named_with_the_way_to_its_good_events(
+    run_lukas: RunLukas, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    lines = "".join(f"Line {i}: " + "honey and more honey " * 40 + "\n" for i in range(30))
+    assert run_lukas("console", "--db", str(db), stdin=lines).returncode == 0
+    everything = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
+    _overwrite_a_middle_leaf_page(db)
+
+    for command in (["console"], ["replay"], ["conversations"]):
+        run = run_lukas(*command, "--db", str(db), stdin="Hi\n")
+        assert run.returncode == 1
+        assert_one_line(run.stderr, f"lukas: the database {db} is damaged: ", "read fine")
+    found = re.search(r"`lukas replay --db (\S+) --until (\d+)`", run.stderr)
+    assert found is not None, run.stderr
+    last_good = int(found[2])
+    assert 0 < last_good < len(everything)
+
+    good = run_lukas(*found[0].strip("`").split()[1:], "--format", "jsonl")
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.splitlines() == everything[:last_good]
