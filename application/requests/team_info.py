@@ -53,6 +53,9 @@ async def status_text(
     schedule = check_in_state(await store.read_stream(CHECK_IN_STREAM))
     if schedule.due is not None:
         lines.append(f"• next check-in: {_local(schedule.due, timezone)}")
+    else:
+        # Drawn once the Slack bot runs with a roster; the console never checks in.
+        lines.append("• next check-in: none scheduled yet (drawn when the Slack bot runs)")
     lines.append(f"• AI provider: {await _provider_health(store, breaker, provider)}")
     return "\n".join(lines)
 

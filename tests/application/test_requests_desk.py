@@ -150,7 +150,7 @@ async def test_status_shows_settings_their_source_and_pause() -> None:
     assert "• thread probability: 0.5 (set by UADMIN)" in status
     assert "• check-in interval: 24h-48h\n" in status
     assert "paused until an admin says resume" in status
-    assert "next check-in" not in status  # none scheduled in this world
+    assert "next check-in: none scheduled yet" in status  # none drawn in this world
     assert "• AI provider: fake:scripted, healthy" in status
 
 
