@@ -120,8 +120,8 @@ async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
-    from lukas.entrypoints.pictures import timezone_of
     from lukas.entrypoints.pause_end import pause_end
+    from lukas.entrypoints.pictures import timezone_of
 
     clock = SystemClock()
     timezone = timezone_of(loaded.config)
