@@ -8,10 +8,11 @@ from lukas.application.live_settings import LiveSettings
 from lukas.application.offline_model import OFFLINE_MODEL_NAME
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM, check_in_state
 from lukas.application.projections.engagement_stats import EngagementStatsProjection
 from lukas.application.projections.projection import rebuild
 from lukas.application.roster import read_roster
+from lukas.application.streams import state_of
+from lukas.domain.check_in_schedule import CHECK_IN_STREAM, CHECK_INS
 from lukas.domain.events import CircuitStateChanged
 from lukas.domain.settings import LIVE_SETTINGS
 
@@ -50,7 +51,7 @@ async def status_text(
         lines.append("• speaking unasked: paused until an admin says resume")
     else:
         lines.append(f"• speaking unasked: paused until {_local(paused, timezone)}")
-    schedule = check_in_state(await store.read_stream(CHECK_IN_STREAM))
+    schedule, _ = await state_of(store, CHECK_IN_STREAM, CHECK_INS)
     if schedule.due is not None:
         lines.append(f"• next check-in: {_local(schedule.due, timezone)}")
     else:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from drivers.damage import overwrite_a_middle_leaf_page
 from fakes.clock import FakeClock
 from fakes.events import new_event
 
@@ -147,19 +148,7 @@ async def _damaged_store(path: Path, fill: bytes) -> list[RecordedEvent]:
     async with await SqliteEventStore.open(path, FakeClock()) as store:
         await store.append("s", [new_event(f"honey pot {i} " * 8) for i in range(600)], NO_STREAM)
         before = await store.read_all()
-    with sqlite3.connect(path) as raw:
-        leaves = [
-            row[0]
-            for row in raw.execute(
-                "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'"
-                " ORDER BY pageno"
-            )
-        ]
-        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    assert len(leaves) > 10
-    with path.open("r+b") as file:
-        file.seek((leaves[len(leaves) // 2] - 1) * page_size)
-        file.write(fill * page_size)
+    overwrite_a_middle_leaf_page(path, fill)
     return before
 
 

@@ -23,9 +23,9 @@ from lukas.application.live_settings import LiveSettings, Tunables
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
 from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
 from lukas.application.projections.conversation_history import history_from
 from lukas.application.roster import RosterSync
+from lukas.domain.check_in_schedule import CHECK_IN_STREAM
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (

@@ -14,7 +14,7 @@ from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.chat_model import ToolCall
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.application.ports.tool_actions import Author
-from lukas.application.projections.check_in_schedule import CHECK_IN_STREAM
+from lukas.domain.check_in_schedule import CHECK_IN_STREAM
 from lukas.domain.events import (
     AnnouncementFailed,
     AnnouncementPosted,

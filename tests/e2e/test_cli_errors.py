@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from drivers.damage import overwrite_a_middle_leaf_page
 from drivers.lukas_cli import LUKAS, Run, RunLukas, clean_environment
 
 pytestmark = pytest.mark.slow
@@ -288,22 +289,6 @@ def test_slack_unreachable_is_named_with_its_address(run_lukas: RunLukas, tmp_pa
     assert "xoxb-1-abcdefghijkl" not in run.stderr
 
 
-def _overwrite_a_middle_leaf_page(db: Path) -> None:
-    with sqlite3.connect(db) as raw:
-        leaves = [
-            row[0]
-            for row in raw.execute(
-                "SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'"
-                " ORDER BY pageno"
-            )
-        ]
-        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
-    assert len(leaves) > 10
-    with db.open("r+b") as file:
-        file.seek((leaves[len(leaves) // 2] - 1) * page_size)
-        file.write(b"\xa5" * page_size)
-
-
 def test_a_damaged_database_is_named_with_the_way_to_its_good_events(
     run_lukas: RunLukas, tmp_path: Path
 ) -> None:
@@ -311,7 +296,7 @@ def test_a_damaged_database_is_named_with_the_way_to_its_good_events(
     lines = "".join(f"Line {i}: " + "honey and more honey " * 40 + "\n" for i in range(30))
     assert run_lukas("console", "--db", str(db), stdin=lines).returncode == 0
     everything = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
-    _overwrite_a_middle_leaf_page(db)
+    overwrite_a_middle_leaf_page(db)
 
     for command in (["console"], ["replay"], ["conversations"]):
         run = run_lukas(*command, "--db", str(db), stdin="Hi\n")

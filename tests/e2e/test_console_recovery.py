@@ -27,6 +27,24 @@ def env_for(standin: OpenAIStandIn, db: Path) -> dict[str, str]:
     }
 
 
+def say_with_stdout_gone(standin: OpenAIStandIn, db: Path, line: str) -> str:
+    """`line` said to a console whose terminal went away, so the reply cannot be written;
+    returns what it said on stderr."""
+    child = subprocess.Popen(
+        [str(LUKAS), "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=db.parent,
+        env=clean_environment(env_for(standin, db)),
+    )
+    assert child.stdout is not None
+    child.stdout.close()
+    _, stderr = child.communicate(f"{line}\n", timeout=60)
+    return stderr
+
+
 def types(run_lukas: RunLukas, db: Path) -> list[str]:
     lines = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
     return [json.loads(line)["type"] for line in lines]
@@ -76,18 +94,7 @@ def test_a_reply_that_could_not_be_shown_is_shown_once_on_the_next_start(
 ) -> None:
     db = tmp_path / "lukas.db"
     openai_standin.script(Reply("Here is my answer"))
-    child = subprocess.Popen(
-        [str(LUKAS), "console"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=clean_environment(env_for(openai_standin, db)),
-    )
-    assert child.stdout is not None
-    child.stdout.close()  # the terminal went away: the reply cannot be written
-    _, stderr = child.communicate("A question\n", timeout=60)
+    stderr = say_with_stdout_gone(openai_standin, db, "A question")
     assert "not delivered" in stderr
     assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
 
@@ -189,18 +196,7 @@ def test_piped_a_recovered_reply_goes_to_stderr_and_stdout_has_one_block_per_lin
 ) -> None:
     db = tmp_path / "lukas.db"
     openai_standin.script(Reply("Left from before"))
-    child = subprocess.Popen(
-        [str(LUKAS), "console"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=clean_environment(env_for(openai_standin, db)),
-    )
-    assert child.stdout is not None
-    child.stdout.close()  # the reply to the first run's question cannot be shown
-    child.communicate("The first run's question\n", timeout=60)
+    say_with_stdout_gone(openai_standin, db, "The first run's question")
 
     openai_standin.script(Reply("First answer"), Reply("Second answer"))
     run = run_lukas("console", stdin="One\nTwo\n", env=env_for(openai_standin, db))
