@@ -149,3 +149,9 @@ def _describe(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"no upcaster from schema version {error}"
     return str(error)
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter that knows the domain's types as the log stores them, for other stored
+    data that holds them (projection checkpoints)."""
+    return _make_converter()

@@ -16,11 +16,16 @@ import attrs
 from lukas.application.handle_message import MessageHandler
 from lukas.application.inbound import Inbound, RecordedMessage
 from lukas.application.inbox import Inbox
+from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.instances import Instances
-from lukas.application.projections.pending_work import PendingMessage, PendingWorkProjection
-from lukas.application.projections.projection import catch_up
+from lukas.application.projections.checkpointed import CheckpointedProjection
+from lukas.application.projections.pending_work import (
+    PENDING_WORK,
+    PendingMessage,
+    PendingWorkProjection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +46,9 @@ class RecoveryReport:
 class Recovery:
     """Finishes what was left, again and again while Lukas runs (the Slack bot every minute).
 
-    The pending work is folded from the whole log once; each later run folds only the
-    events since the one before, so a long log costs its length once, not once a minute.
+    The pending work is folded from its checkpoint (the whole log the first time ever);
+    each later run folds only the events since the one before, so a long log costs its
+    length once, not at every start and not once a minute.
     Without an `inbox` (the console), platform deliveries are left for the bot that reads
     them.
     """
@@ -51,6 +57,7 @@ class Recovery:
         self,
         *,
         store: EventStore,
+        checkpoints: Checkpoints,
         handler: MessageHandler,
         inbound: Inbound,
         instances: Instances,
@@ -58,25 +65,22 @@ class Recovery:
         max_age: timedelta,
         inbox: Inbox | None = None,
     ) -> None:
-        self._store = store
         self._handler = handler
         self._inbound = inbound
         self._inbox = inbox
         self._instances = instances
         self._clock = clock
         self._max_age = max_age
-        self._projection = PendingWorkProjection()
-        self._pending = self._projection.initial()
-        self._position = 0
+        self._pending = CheckpointedProjection(
+            store, checkpoints, PendingWorkProjection(), PENDING_WORK
+        )
 
     async def run(self) -> RecoveryReport:
         report = RecoveryReport()
         if self._inbox is not None:
             report = await self._read_deliveries(self._inbox, report)
-        self._pending, self._position = await catch_up(
-            self._store, self._projection, self._pending, self._position
-        )
-        for item in sorted(self._pending.messages.values(), key=lambda p: p.position):
+        pending, _ = await self._pending.current()
+        for item in sorted(pending.messages.values(), key=lambda p: p.position):
             if self._handler.is_busy_with(item.message_id):
                 continue
             if self._owned_by_another(item.owner):
@@ -97,10 +101,8 @@ class Recovery:
 
     async def _read_deliveries(self, inbox: Inbox, report: RecoveryReport) -> RecoveryReport:
         """Deliveries first, in the order they came, each read and its route carried out."""
-        self._pending, self._position = await catch_up(
-            self._store, self._projection, self._pending, self._position
-        )
-        waiting = sorted(self._pending.inbound.values(), key=lambda p: p.position)
+        pending, _ = await self._pending.current()
+        waiting = sorted(pending.inbound.values(), key=lambda p: p.position)
         for item in waiting:
             delivery = item.delivery
             if inbox.is_busy_with(delivery.event_id):
@@ -129,6 +131,10 @@ class Recovery:
             message.conversation, message.message_id, message.platform_message_id, received_at
         )
         return attrs.evolve(report, apologized=report.apologized + 1)
+
+    async def keep_checkpoint(self) -> None:
+        """Saves how far the pending work is folded, for the next start (at shutdown)."""
+        await self._pending.save()
 
     def _owned_by_another(self, owner: str | None) -> bool:
         # This process's own leftovers (a delivery Slack refused) are its to retry.

@@ -12,6 +12,7 @@ from fakes.chat_channel import FakeChatChannel
 from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 
+from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventStore
@@ -36,6 +37,7 @@ def composed(
         config,
         Adapters(
             store=store,
+            checkpoints=InMemoryCheckpoints(),
             clock=clock,
             instances=FakeInstances(instance_id),
             model=model,

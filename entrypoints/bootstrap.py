@@ -30,6 +30,7 @@ from lukas.application.ports.announcements import ChannelPoster
 from lukas.application.ports.channels import ChannelDirectory, Reactions
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
+from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.event_store import EventStore
@@ -40,6 +41,7 @@ from lukas.application.ports.platform_text import PlatformText
 from lukas.application.ports.roster import RosterSource
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.proactive import ProactiveSwitch, ThreadJudge
+from lukas.application.projections.statistics import statistics
 from lukas.application.recovery import Recovery
 from lukas.application.requests.desk import RequestDesk
 from lukas.application.requests.model_requests import ModelRequests
@@ -79,6 +81,7 @@ class Adapters:
     """The outside world as Lukas sees it: real adapters from `open_lukas`, fakes in tests."""
 
     store: EventStore
+    checkpoints: Checkpoints  # projections' folded states, so a start need not fold the log
     clock: Clock
     instances: Instances
     model: ChatModel  # as the use cases call it: with retries and the circuit breaker
@@ -141,6 +144,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
     )
     desk = RequestDesk(
         store=a.store,
+        statistics=statistics(a.store, a.checkpoints),
         clock=a.clock,
         admins=frozenset(admins),
         settings=settings,
@@ -194,6 +198,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         roster = RosterSync(a.store, a.reading.roster, me)
     recovery = Recovery(
         store=a.store,
+        checkpoints=a.checkpoints,
         handler=handler,
         inbound=inbound,
         instances=a.instances,

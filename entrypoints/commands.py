@@ -24,7 +24,12 @@ from lukas.entrypoints import inspection
 from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
 from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.times import in_words
-from lukas.entrypoints.wiring import open_store, provider_key_variable, token_counter
+from lukas.entrypoints.wiring import (
+    open_checkpoints,
+    open_store,
+    provider_key_variable,
+    token_counter,
+)
 
 
 def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
@@ -83,8 +88,9 @@ async def _export(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
-    async with open_store(_db_path(arguments, loaded), create=False) as store:
-        await inspection.list_conversations(store, sys.stdout)
+    db = _db_path(arguments, loaded)
+    async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
+        await inspection.list_conversations(store, checkpoints, sys.stdout)
     return 0
 
 
@@ -114,8 +120,9 @@ async def _image(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
-    async with open_store(_db_path(arguments, loaded), create=False) as store:
-        await inspection.show_stats(store, sys.stdout)
+    db = _db_path(arguments, loaded)
+    async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
+        await inspection.show_stats(store, checkpoints, sys.stdout)
     return 0
 
 

@@ -99,6 +99,8 @@ async def _chat(
             console = _Console(lukas, channel, user, opened.no_pictures)
             await _converse(console, terminal.lines(), session)
             background.cancel_scope.cancel()
+        # The next start folds the pending work from here, not from the log's start.
+        await lukas.recovery.keep_checkpoint()
     return interrupted.is_set()
 
 

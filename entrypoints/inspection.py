@@ -10,14 +10,15 @@ from typing import TextIO
 
 from lukas.adapters.event_codec import EventCodec
 from lukas.application.context import ContextBuilder, context_at
+from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.event_store import EventStore, RecordedEvent
-from lukas.application.projections.conversation_list import ConversationListProjection
-from lukas.application.projections.engagement_stats import (
-    EngagementStats,
-    EngagementStatsProjection,
+from lukas.application.projections.checkpointed import CheckpointedProjection
+from lukas.application.projections.conversation_list import (
+    CONVERSATION_LIST,
+    ConversationListProjection,
 )
-from lukas.application.projections.projection import Both, rebuild
-from lukas.application.projections.usage_stats import UsageStatsProjection
+from lukas.application.projections.engagement_stats import EngagementStats
+from lukas.application.projections.statistics import statistics
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.timeline import Display, TextTimeline
 
@@ -125,8 +126,12 @@ async def show_context(
     )
 
 
-async def list_conversations(store: EventStore, out: TextIO) -> int:
-    conversations, _ = await rebuild(store, ConversationListProjection())
+async def list_conversations(store: EventStore, checkpoints: Checkpoints, out: TextIO) -> int:
+    listed = CheckpointedProjection(
+        store, checkpoints, ConversationListProjection(), CONVERSATION_LIST
+    )
+    conversations, _ = await listed.current()
+    await listed.save()
     for summary_ in sorted(conversations.values(), key=lambda s: s.last_position):
         out.write(
             f"{summary_.key}  {summary_.messages} message(s), {summary_.replies} reply(ies),"
@@ -136,11 +141,10 @@ async def list_conversations(store: EventStore, out: TextIO) -> int:
     return len(conversations)
 
 
-async def show_stats(store: EventStore, out: TextIO) -> None:
-    # One pass over the log for both tables.
-    (stats, engagement), _ = await rebuild(
-        store, Both(UsageStatsProjection(), EngagementStatsProjection())
-    )
+async def show_stats(store: EventStore, checkpoints: Checkpoints, out: TextIO) -> None:
+    folded = statistics(store, checkpoints)
+    (stats, engagement), _ = await folded.current()
+    await folded.save()
     header = (
         f"{'day':<10}  {'provider/model':<24} {'msgs':>5} {'replies':>7} {'fallbk':>6}"
         f" {'tokens':>8} {'images':>6} {'failed':>6} {'posted':>6} {'cost $':>8}"

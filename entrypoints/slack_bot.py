@@ -147,7 +147,12 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
             *_engagement(lukas, timedelta(hours=config.roster_sync_hours)),
             *_picture_schedule(config, lukas),
         ]
-        await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)
+        try:
+            await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)
+        finally:
+            # The next start folds the pending work from here, not from the log's start.
+            with anyio.CancelScope(shield=True):
+                await lukas.recovery.keep_checkpoint()
     return 0
 
 

@@ -11,20 +11,26 @@ from typing import TextIO
 
 import anyio
 
+from lukas.adapters.memory.checkpoints import NoCheckpoints
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.live_settings import LiveSettings
 from lukas.application.picture_schedule import ScheduleError, WeeklySchedule, next_picture
+from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.projections.pending_work import PendingWork, PendingWorkProjection
-from lukas.application.projections.projection import rebuild
+from lukas.application.projections.checkpointed import CheckpointedProjection
+from lukas.application.projections.pending_work import (
+    PENDING_WORK,
+    PendingWork,
+    PendingWorkProjection,
+)
 from lukas.application.requests.team_info import status_text
 from lukas.entrypoints.bootstrap import tunables
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import image_key, timezone_of
 from lukas.entrypoints.times import in_words
-from lukas.entrypoints.wiring import choose_chat_model, open_store
+from lukas.entrypoints.wiring import choose_chat_model, open_checkpoints, open_store
 
 
 async def show_status(
@@ -42,7 +48,7 @@ async def show_status(
             await aclose()
     if choice.notice:
         err.write(choice.notice + "\n")
-    async with _log(db) as (store, exists):
+    async with _log(db) as (store, checkpoints, exists):
         settings = LiveSettings(store, tunables(config))
         report = await status_text(
             store, settings, ProactiveSwitch(store, clock), timezone, provider=provider
@@ -50,7 +56,8 @@ async def show_status(
         picture = await _picture_line(
             config, environ, store, settings, now=clock.now(), timezone=timezone
         )
-        pending, _ = await rebuild(store, PendingWorkProjection())
+        folded = CheckpointedProjection(store, checkpoints, PendingWorkProjection(), PENDING_WORK)
+        pending, _ = await folded.current()
     out.write(report + "\n")
     out.write(f"• next picture: {picture}\n")
     out.write(f"• pending work: {_pending_line(pending)}\n")
@@ -60,14 +67,14 @@ async def show_status(
 
 
 @asynccontextmanager
-async def _log(db: Path) -> AsyncIterator[tuple[EventStore, bool]]:
+async def _log(db: Path) -> AsyncIterator[tuple[EventStore, Checkpoints, bool]]:
     """The event log; an empty one when there is none yet, so a fresh checkout gets the
     defaults rather than an error, and no file is made by looking."""
     if not await anyio.Path(db).exists():
-        yield InMemoryEventStore(SystemClock()), False
+        yield InMemoryEventStore(SystemClock()), NoCheckpoints(), False
         return
-    async with open_store(db, create=False) as store:
-        yield store, True
+    async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
+        yield store, checkpoints, True
 
 
 async def _picture_line(

@@ -5,6 +5,7 @@ with fakes."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from lukas.adapters.memory.checkpoints import NoCheckpoints
+from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
@@ -22,6 +25,7 @@ from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.announcements import ChannelPoster
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
+from lukas.application.ports.checkpoints import CheckpointError, Checkpoints
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.images import ImagePoster
@@ -29,6 +33,8 @@ from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -166,7 +172,7 @@ async def open_lukas(
     clock = SystemClock()
     instance_id = uuid.uuid4().hex[:12]
     timezone = timezone_of(config)
-    async with open_store(db, create=True) as store:
+    async with open_store(db, create=True) as store, open_checkpoints(db) as checkpoints:
         with FileLockInstances.start(
             db.with_name(db.name + ".instances"), instance_id
         ) as instances:
@@ -175,6 +181,7 @@ async def open_lukas(
             async with _images(config, db, environ, platform.image_poster) as images:
                 adapters = Adapters(
                     store=store,
+                    checkpoints=checkpoints,
                     clock=clock,
                     instances=instances,
                     model=resilient(choice.model, config, clock, recorder),
@@ -241,6 +248,22 @@ async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventSt
         yield store
     finally:
         await store.close()
+
+
+@asynccontextmanager
+async def open_checkpoints(path: Path) -> AsyncIterator[Checkpoints]:
+    """The checkpoints beside an event store already opened at `path`; when they cannot be
+    opened, none: every projection is then folded from the start, which is only slower."""
+    try:
+        checkpoints = await SqliteCheckpoints.open(path)
+    except CheckpointError as error:
+        log.info("%s; folding projections from the start", error)
+        yield NoCheckpoints()
+        return
+    try:
+        yield checkpoints
+    finally:
+        await checkpoints.close()
 
 
 def system_random() -> Callable[[], float]:

@@ -50,6 +50,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=2,
+        statements=(
+            # Projections' folded states, each with the last position folded into it
+            # (ADR 18). A cache of the log, not part of it: rows are replaced, and losing
+            # one costs a rebuild.
+            """
+            CREATE TABLE checkpoints (
+                name     TEXT    PRIMARY KEY,
+                version  INTEGER NOT NULL,
+                position INTEGER NOT NULL CHECK (position >= 0),
+                state    TEXT    NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 

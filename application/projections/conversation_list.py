@@ -6,6 +6,7 @@ from datetime import datetime
 
 import attrs
 
+from lukas.application.ports.checkpoints import CheckpointSpec
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered, ReplyFailed, ReplyGenerated
@@ -50,3 +51,6 @@ class ConversationListProjection:
         )
         state[key] = summary
         return state
+
+
+CONVERSATION_LIST = CheckpointSpec[Conversations]("conversation-list", 1, Conversations)

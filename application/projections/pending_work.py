@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from lukas.application.ports.checkpoints import CheckpointSpec
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
@@ -65,6 +66,8 @@ class PendingWork:
 
 
 class PendingWorkProjection:
+    """Folded at every start by recovery, from its checkpoint (PENDING_WORK)."""
+
     def initial(self) -> PendingWork:
         return PendingWork()
 
@@ -108,3 +111,6 @@ class PendingWorkProjection:
             case ReplyDelivered():
                 messages.pop(event.reply_to, None)
         return state
+
+
+PENDING_WORK = CheckpointSpec[PendingWork]("pending-work", 1, PendingWork)

@@ -22,6 +22,8 @@ from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
 from lukas.application.proactive import ProactiveSwitch
+from lukas.application.projections.checkpointed import CheckpointedProjection
+from lukas.application.projections.statistics import Statistics
 from lukas.application.requests.declined import record_declined
 from lukas.application.requests.help_text import help_text
 from lukas.application.requests.reminders import NewReminder, Reminders
@@ -81,6 +83,7 @@ class RequestDesk:
         self,
         *,
         store: EventStore,
+        statistics: CheckpointedProjection[Statistics],
         clock: Clock,
         admins: frozenset[str],
         settings: LiveSettings,
@@ -94,6 +97,7 @@ class RequestDesk:
         provider: str | None = None,  # the chat model's name, for the status answer
     ) -> None:
         self._store = store
+        self._statistics = statistics
         self._clock = clock
         self._admins = admins
         self._settings = settings
@@ -142,7 +146,7 @@ class RequestDesk:
                     provider=self._provider,
                 )
             case ShowStats():
-                return await stats_text(self._store)
+                return await stats_text(self._statistics)
             case ShowHelp():
                 return help_text(request.topic)
             case Unclear():

@@ -8,8 +8,8 @@ from lukas.application.live_settings import LiveSettings
 from lukas.application.offline_model import OFFLINE_MODEL_NAME
 from lukas.application.ports.event_store import EventStore
 from lukas.application.proactive import ProactiveSwitch
-from lukas.application.projections.engagement_stats import EngagementStatsProjection
-from lukas.application.projections.projection import rebuild
+from lukas.application.projections.checkpointed import CheckpointedProjection
+from lukas.application.projections.statistics import Statistics
 from lukas.application.roster import read_roster
 from lukas.application.streams import state_of
 from lukas.domain.check_in_schedule import CHECK_IN_STREAM, CHECK_INS
@@ -78,8 +78,8 @@ async def _provider_health(store: EventStore, breaker: str, provider: str | None
     return health if provider is None else f"{provider}, {health}"
 
 
-async def stats_text(store: EventStore) -> str:
-    stats, _ = await rebuild(store, EngagementStatsProjection())
+async def stats_text(statistics: CheckpointedProjection[Statistics]) -> str:
+    (_, stats), _ = await statistics.current()
     rate = stats.participation_rate
     lines = [
         f"New threads I looked at: {stats.threads_judged}; joined {stats.threads_joined}"

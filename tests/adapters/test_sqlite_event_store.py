@@ -107,17 +107,31 @@ async def test_a_missing_file_is_created_only_when_asked(tmp_path: Path) -> None
 async def test_an_old_database_upgrades_in_place(tmp_path: Path) -> None:
     path = tmp_path / "lukas.db"
     await make_store_with_events(path, count=3)
+    next_version = MIGRATIONS[-1].version + 1
     upgraded = (
         *MIGRATIONS,
-        Migration(version=2, statements=("CREATE INDEX events_by_type ON events (type)",)),
+        Migration(next_version, statements=("CREATE INDEX events_by_type ON events (type)",)),
     )
     async with await SqliteEventStore.open(path, FakeClock(), migrations=upgraded) as store:
         assert len(await store.read_all()) == 3
         await store.append("s", [new_event("after")], 3)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (next_version,)
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
         assert "events_by_type" in names
+
+
+async def test_a_log_from_before_checkpoints_gets_their_table_and_keeps_its_events(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lukas.db"
+    async with await SqliteEventStore.open(path, FakeClock(), migrations=MIGRATIONS[:1]) as old:
+        await old.append("s", [new_event("before")], 0)
+    async with await SqliteEventStore.open(path, FakeClock()) as store:
+        assert [getattr(e.event, "text", None) for e in await store.read_all()] == ["before"]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (MIGRATIONS[-1].version,)
+        assert raw.execute("SELECT count(*) FROM checkpoints").fetchone() == (0,)
 
 
 async def test_an_unknown_event_type_in_the_log_is_a_clear_error(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def recovery_of(world: World, instances: FakeInstances) -> Recovery:
     """A new process's recovery: the world's use cases, run as instance `instances.me`."""
     return Recovery(
         store=world.store,
+        checkpoints=world.checkpoints,
         handler=world.handler,
         inbound=world.lukas.inbound,
         instances=instances,

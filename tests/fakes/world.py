@@ -15,6 +15,7 @@ from fakes.clock import FakeClock
 from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 from fakes.token_counter import FakeTokenCounter
+from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.ports.chat_model import ChatModel
@@ -29,6 +30,7 @@ class World:
     """Lukas wired to in-memory fakes of every port."""
 
     store: InMemoryEventStore
+    checkpoints: InMemoryCheckpoints
     model: FakeChatModel
     channel: FakeChatChannel
     clock: FakeClock
@@ -60,6 +62,7 @@ def make_world(
     *,
     model: ChatModel | None = None,
     store: InMemoryEventStore | None = None,
+    checkpoints: InMemoryCheckpoints | None = None,
     clock: FakeClock | None = None,
     admins: tuple[str, ...] = ("UADMIN",),
     instance_id: str = "instance-a",
@@ -73,6 +76,7 @@ def make_world(
 ) -> World:
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
+    checkpoints = checkpoints or InMemoryCheckpoints()
     channel = channel or FakeChatChannel()
     counter = FakeTokenCounter()
     limits = limits or ContextLimits()
@@ -88,6 +92,7 @@ def make_world(
         config,
         Adapters(
             store=store,
+            checkpoints=checkpoints,
             clock=clock,
             instances=instances,
             model=chat_model,
@@ -106,6 +111,7 @@ def make_world(
     ids = itertools.count(1)
     return World(
         store,
+        checkpoints,
         chat_model if isinstance(chat_model, FakeChatModel) else FakeChatModel(),
         channel,
         clock,
