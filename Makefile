@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAYERS := domain application adapters entrypoints
 
-.PHONY: run test lint typecheck imports pytest soak bench clean
+.PHONY: run test lint typecheck imports pytest bench-smoke soak bench clean
 
 run: $(STAMP)
 	$(BIN)/lukas console
 
-test: lint typecheck imports pytest
+test: lint typecheck imports pytest bench-smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,6 +40,11 @@ soak: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Every benchmark at small sizes, so none can rot unnoticed: it fails only when one crashes
+# (a missed target at these sizes says nothing). Its figures go to bench/results.json too.
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench --quick > /dev/null
 
 # pip is kept quiet so that `make test` reads as its checks; these lines say why the first
 # run waits.

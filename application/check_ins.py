@@ -22,6 +22,7 @@ from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import SettingsSource
 from lukas.application.ports.chat_channel import DeliveryError
 from lukas.application.ports.chat_model import ChatModel, ChatModelError
+from lukas.application.ports.checkpoints import Checkpoints, CheckpointSpec
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
@@ -29,7 +30,8 @@ from lukas.application.ports.instances import Instances
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.proactive import ProactiveSwitch
 from lukas.application.roster import read_roster
-from lukas.application.streams import Folded, catch_up_stream, decide_on_stream
+from lukas.application.stream_checkpoints import KeptStream
+from lukas.application.streams import catch_up_stream, decide_on_stream
 from lukas.domain.check_in_schedule import (
     CHECK_IN_STREAM,
     CHECK_INS,
@@ -57,6 +59,9 @@ from lukas.domain.events import CheckInOpened, CheckInWritten, DomainEvent
 from lukas.domain.roster import Member
 
 log = logging.getLogger(__name__)
+
+# Bump when CheckInState's shape or the check-in decider's evolve changes.
+CHECK_IN_SCHEDULE = CheckpointSpec[CheckInState]("stream:check-ins", 1, CheckInState)
 
 # How often a waiting schedule looks again: a pause, a resume or a new interval is noticed
 # within this long.
@@ -98,6 +103,7 @@ class CheckIns:
         messages: DirectMessages,
         sessions: DmSessions,
         instances: Instances,
+        checkpoints: Checkpoints,
         zone_of: Callable[[Member], dt.tzinfo | None] = lambda _member: None,
     ) -> None:
         self._store = store
@@ -113,7 +119,7 @@ class CheckIns:
         self._instances = instances
         self._zone_of = zone_of
         # The schedule as far as it was read: each tick reads only what is new.
-        self._folded = Folded(CHECK_INS.initial)
+        self._schedule = KeptStream(checkpoints, CHECK_IN_SCHEDULE, CHECK_INS.initial)
 
     async def tick(self) -> dt.datetime:
         """Does whatever the schedule says is due now; returns when to look again.
@@ -121,7 +127,9 @@ class CheckIns:
         now = self._clock.now()
         current = await self._tunables.current()
         interval, hours = current.interval, current.hours
-        state = (await catch_up_stream(self._store, CHECK_IN_STREAM, CHECK_INS, self._folded)).state
+        folded = await self._schedule.folded()
+        state = (await catch_up_stream(self._store, CHECK_IN_STREAM, CHECK_INS, folded)).state
+        await self._schedule.keep()
         if state.pending is not None:
             return await self._settle_abandoned(state.pending, now, interval)
         if not state.scheduled or shortened(state, interval, now):
@@ -233,8 +241,14 @@ class CheckIns:
         # the same version meets a version conflict, not a harmless duplicate.
         metadata = EventMetadata(CHECK_IN_STREAM, None, self._instances.me)
         decided = await decide_on_stream(
-            self._store, CHECK_IN_STREAM, CHECK_INS, command, metadata, folded=self._folded
+            self._store,
+            CHECK_IN_STREAM,
+            CHECK_INS,
+            command,
+            metadata,
+            folded=await self._schedule.folded(),
         )
+        await self._schedule.keep()
         return decided.events
 
 

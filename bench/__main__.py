@@ -29,6 +29,7 @@ BENCHMARKS = (
     "concurrency",
     "context",
     "recovery",
+    "startlog",
     "rebuild",
 )
 
@@ -60,6 +61,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import recovery_rounds
 
             return recovery_rounds.run
+        case "startlog":
+            from bench import start_with_log
+
+            return start_with_log.run
         case "rebuild":
             from bench import projection_rebuild
 

@@ -140,7 +140,12 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
     )
     pictures = _pictures(config, a, alerts) if a.images is not None else None
     reminders = Reminders(
-        store=a.store, clock=a.clock, dms=a.dms, channels=a.announcements, instances=a.instances
+        store=a.store,
+        clock=a.clock,
+        dms=a.dms,
+        channels=a.announcements,
+        instances=a.instances,
+        checkpoints=a.checkpoints,
     )
     desk = RequestDesk(
         store=a.store,
@@ -287,6 +292,7 @@ def _check_ins(
 ) -> CheckIns:
     return CheckIns(
         store=a.store,
+        checkpoints=a.checkpoints,
         clock=a.clock,
         random=a.draw,
         settings=CheckInSettings(

@@ -18,13 +18,14 @@ import anyio.lowlevel
 from lukas.application.identity import derive_event_id
 from lukas.application.ports.announcements import ChannelPoster
 from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.checkpoints import Checkpoints, CheckpointSpec
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.event_store import EventMetadata, EventStore
 from lukas.application.ports.instances import Instances
+from lukas.application.stream_checkpoints import KeptStream
 from lukas.application.streams import (
     Decided,
-    Folded,
     StreamBusyError,
     catch_up_stream,
     decide_on_stream,
@@ -47,6 +48,9 @@ __all__ = ["POLL", "REMINDER_STREAM", "NewReminder", "Reminder", "Reminders", "r
 
 log = logging.getLogger(__name__)
 
+# Bump when ReminderBook's shape or the reminders decider's evolve changes.
+REMINDER_BOOK = CheckpointSpec[ReminderBook]("stream:reminders", 1, ReminderBook)
+
 # The longest a waiting loop sleeps: a reminder set by another instance is seen this soon.
 POLL = dt.timedelta(seconds=15)
 
@@ -67,6 +71,7 @@ class Reminders:
         dms: DirectMessages,
         channels: ChannelPoster,
         instances: Instances,
+        checkpoints: Checkpoints,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -78,7 +83,7 @@ class Reminders:
         # The book as far as this process has read it: the stream keeps every reminder ever
         # set and the loop looks at it every few seconds, so each look reads only what is
         # new. One task at a time brings it up to date, or two would fold the same events.
-        self._book: Folded[ReminderBook] = Folded(REMINDERS.initial)
+        self._book = KeptStream(checkpoints, REMINDER_BOOK, REMINDERS.initial)
         self._reading = anyio.Lock()
 
     async def set(self, new: NewReminder, request_id: str) -> ReminderSet:
@@ -165,11 +170,17 @@ class Reminders:
     ) -> Decided[ReminderBook]:
         metadata = EventMetadata(correlation_id, causation_id, self._instances.me)
         async with self._reading:
-            return await decide_on_stream(
-                self._store, REMINDER_STREAM, REMINDERS, command, metadata, folded=self._book
+            folded = await self._book.folded()
+            decided = await decide_on_stream(
+                self._store, REMINDER_STREAM, REMINDERS, command, metadata, folded=folded
             )
+            await self._book.keep()
+            return decided
 
     async def _read(self) -> ReminderBook:
         async with self._reading:
-            folded = await catch_up_stream(self._store, REMINDER_STREAM, REMINDERS, self._book)
+            folded = await catch_up_stream(
+                self._store, REMINDER_STREAM, REMINDERS, await self._book.folded()
+            )
+            await self._book.keep()
             return folded.state

@@ -18,6 +18,7 @@ from fakes.token_counter import FakeTokenCounter
 from slack_sdk.web.async_client import AsyncWebClient
 from standins.slack_server import SlackStandIn
 
+from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.adapters.slack.web import SlackWeb
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.check_ins import CheckIns, CheckInSettings
@@ -49,6 +50,7 @@ async def lukas(
         switch = ProactiveSwitch(store, clock, instance)
         check_ins = CheckIns(
             store=store,
+            checkpoints=InMemoryCheckpoints(),
             clock=clock,
             random=lambda: next(source),
             settings=CheckInSettings(

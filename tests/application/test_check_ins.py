@@ -15,6 +15,7 @@ from fakes.instances import FakeInstances
 from fakes.roster import FakeRoster
 from fakes.token_counter import FakeTokenCounter
 
+from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.check_ins import CheckIns, CheckInSettings
 from lukas.application.dm_sessions import DmSessions
@@ -94,6 +95,7 @@ class Lukas:
             messages=dms,
             sessions=self.sessions,
             instances=self.instances,
+            checkpoints=InMemoryCheckpoints(),
         )
 
     async def run_until(self, moment: dt.datetime) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fakes.clock import FakeClock
+from fakes.desk_world import make_desk_world
 from fakes.instances import FakeInstances
 from fakes.world import World, make_world
 
@@ -21,6 +22,10 @@ from lukas.application.projections.conversation_list import (
 )
 from lukas.application.projections.projection import rebuild
 from lukas.application.recovery import Recovery
+from lukas.application.requests.reminders import REMINDER_BOOK
+from lukas.application.stream_checkpoints import KeptStream
+from lukas.application.streams import catch_up_stream, state_of
+from lukas.domain.reminders import REMINDER_STREAM, REMINDERS
 
 pytestmark = pytest.mark.anyio
 
@@ -132,3 +137,19 @@ async def test_recovery_at_a_restart_starts_from_the_pending_work_checkpoint() -
     report = await recovery.run()
     assert report.delivered == 1
     assert store.read_from_log < len(await store.read_all()) - length + 10
+
+
+async def test_the_reminder_book_resumes_from_its_checkpoint() -> None:
+    desk = await make_desk_world()
+    for minutes in (5, 10, 15):
+        await desk.say(f"remind me in {minutes} minutes to stretch")
+    await desk.say("cancel reminder 2")
+    store = desk.world.store
+    checkpoints = InMemoryCheckpoints()
+    first = KeptStream(checkpoints, REMINDER_BOOK, REMINDERS.initial, save_every=1)
+    await catch_up_stream(store, REMINDER_STREAM, REMINDERS, await first.folded())
+    await first.keep()
+    second = KeptStream(checkpoints, REMINDER_BOOK, REMINDERS.initial)
+    resumed = await second.folded()
+    assert (resumed.state, resumed.version) == await state_of(store, REMINDER_STREAM, REMINDERS)
+    assert len(resumed.state.pending_for("U0ADA")) == 2

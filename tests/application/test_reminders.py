@@ -93,6 +93,7 @@ async def test_a_reminder_due_while_lukas_was_down_fires_once_after_restart() ->
         clock=desk.clock,
         dms=dms,
         channels=desk.channels,
+        checkpoints=desk.world.checkpoints,
         instances=FakeInstances("instance-b"),
     )
     for _ in range(3):
@@ -109,6 +110,7 @@ async def test_two_instances_fire_a_reminder_once() -> None:
         clock=desk.clock,
         dms=desk.dms,
         channels=desk.channels,
+        checkpoints=desk.world.checkpoints,
         instances=FakeInstances("instance-b", alive=["instance-a"]),
     )
     async with anyio.create_task_group() as both:

@@ -13,6 +13,7 @@ from fakes.clock import FakeClock
 from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
 from lukas.adapters.sqlite.event_store import SqliteEventStore
+from lukas.application.check_ins import CHECK_IN_SCHEDULE
 from lukas.application.ports.checkpoints import Checkpoints, CheckpointSpec, Saved
 from lukas.application.projections.conversation_list import CONVERSATION_LIST, ConversationSummary
 from lukas.application.projections.engagement_stats import EngagementStats, MemberCheckIns
@@ -25,8 +26,16 @@ from lukas.application.projections.pending_work import (
 )
 from lukas.application.projections.statistics import STATISTICS, Statistics
 from lukas.application.projections.usage_stats import DayStats
+from lukas.domain.check_in_schedule import CheckInState
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import InboundReceived, ReplyFailed, ReplyGenerated, Usage
+from lukas.domain.events import (
+    CheckInPostponed,
+    CheckInWritten,
+    InboundReceived,
+    ReplyFailed,
+    ReplyGenerated,
+    Usage,
+)
 from lukas.domain.failures import FailureKind
 from lukas.domain.requests import DrawPicture
 from lukas.domain.routing import Route, RouteKind
@@ -163,3 +172,19 @@ async def test_sqlite_a_damaged_row_is_ignored_not_fatal(tmp_path: Path) -> None
         with sqlite3.connect(path) as raw:
             raw.execute("UPDATE checkpoints SET state = '{\"messages\": 3}'")
         assert await checkpoints.load(PENDING_WORK) is None
+
+
+async def test_a_check_in_schedule_comes_back_equal(checkpoints: Checkpoints) -> None:
+    written = CheckInWritten(
+        member_id="U2", member_name="Bo", text="How is it going?", written_by="t", reason="r"
+    )
+    state = CheckInState(
+        scheduled=True,
+        due=AT,
+        pending=written,
+        last_turn={"U1": AT, "U2": AT - dt.timedelta(days=3)},
+        last_postponement=CheckInPostponed(due=None, reason="paused"),
+        interval="1-3 days",
+    )
+    await checkpoints.save(CHECK_IN_SCHEDULE, Saved(12, state))
+    assert await checkpoints.load(CHECK_IN_SCHEDULE) == Saved(12, state)
