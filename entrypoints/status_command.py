@@ -20,10 +20,10 @@ from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.pending_work import PendingWork, PendingWorkProjection
 from lukas.application.projections.projection import rebuild
 from lukas.application.requests.team_info import status_text
-from lukas.entrypoints.bootstrap import tunables
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import image_key, timezone_of
 from lukas.entrypoints.times import in_words
+from lukas.entrypoints.tunables import tunables
 from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 

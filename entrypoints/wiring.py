@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
-from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.announcements import ChannelPoster
@@ -29,6 +27,24 @@ from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
+from lukas.entrypoints.provider_keys import provider_key_variable
+from lukas.entrypoints.store_and_tokens import open_store, token_counter
+
+# open_store and token_counter live apart, for the commands that only read the log; the
+# benchmarks still take them from here, with what chat wires.
+__all__ = [
+    "ModelChoice",
+    "Opened",
+    "Platform",
+    "choose_chat_model",
+    "member_zone",
+    "open_lukas",
+    "open_store",
+    "provider_key_variable",
+    "resilient",
+    "system_random",
+    "token_counter",
+]
 
 
 @attrs.frozen
@@ -36,21 +52,9 @@ class ModelChoice:
     model: ChatModel
     notice: str | None  # one line for stderr when Lukas is not using the configured model
     credentials_hint: str = "the provider's API key"  # what an admin should check
-
-
-def provider_key_variable(model: str) -> str | None:
-    """The environment variable holding the key for `provider:model`, None if keyless."""
-    from any_llm import AnyLLM  # importing any-llm takes seconds; only chat needs it
-
-    provider = model.partition(":")[0]
-    try:
-        variable = AnyLLM.get_provider_class(provider).ENV_API_KEY_NAME
-    except Exception as error:
-        raise ConfigError(
-            f"LUKAS_LLM_MODEL={model!r}: unknown provider {provider!r} "
-            "(expected provider:model, e.g. openai:gpt-5.4-mini)"
-        ) from error
-    return None if variable in ("", "None") else variable
+    # Starts loading the model's SDK in the background, for a front end to call once it is
+    # ready for people: their first message then need not wait for the import.
+    prepare: Callable[[], None] = lambda: None
 
 
 async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> ModelChoice:
@@ -85,7 +89,8 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
         hint = variable or "the server's credentials"
         if llm.api_base:
             hint = f"{hint} and LUKAS_LLM_API_BASE ({llm.api_base})"
-        return ModelChoice(AnyLLMChatModel(settings, secrets=secret_values(environ)), None, hint)
+        model = AnyLLMChatModel(settings, secrets=secret_values(environ))
+        return ModelChoice(model, None, hint, model.prepare)
     how = f"set {variable} (or LUKAS_LLM_MODEL=provider:model with that provider's key)"
     local = await local_ollama_models(config.ollama_url)
     if local:
@@ -101,9 +106,8 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
             f"No {variable} set: using the local Ollama model {local[0]}; "
             f"to use {llm.model}, {how}."
         )
-        return ModelChoice(
-            AnyLLMChatModel(settings, secrets=secret_values(environ)), notice, "the local Ollama"
-        )
+        model = AnyLLMChatModel(settings, secrets=secret_values(environ))
+        return ModelChoice(model, notice, "the local Ollama", model.prepare)
     notice = (
         f"No {variable} set and no local Ollama: Lukas is offline and answers with "
         f"fallback phrases; to chat with a model, {how}."
@@ -152,6 +156,7 @@ class Opened:
     lukas: Lukas
     notice: str | None  # one line for stderr when Lukas is not using the configured model
     no_pictures: str | None  # why there are no pictures, when there are none
+    prepare: Callable[[], None]  # see ModelChoice.prepare
 
 
 @asynccontextmanager
@@ -196,6 +201,7 @@ async def open_lukas(
                         compose(config, adapters),
                         choice.notice,
                         images if isinstance(images, str) else None,
+                        choice.prepare,
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
@@ -228,19 +234,6 @@ def member_zone(member: Member) -> dt.tzinfo | None:
         return ZoneInfo(member.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def token_counter(config: Config) -> TiktokenCounter:
-    return TiktokenCounter.for_model(config.llm.model)
-
-
-@asynccontextmanager
-async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventStore]:
-    store = await SqliteEventStore.open(path, SystemClock(), create=create)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def system_random() -> Callable[[], float]:

@@ -1,0 +1,33 @@
+"""The two adapters the commands that only read the log need: the event store and the token
+counter. Kept apart from wiring.py, which imports every use case, so that `lukas replay`,
+`stats`, `context` and `config show` import only these."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lukas.adapters.sqlite.event_store import SqliteEventStore
+from lukas.adapters.system_clock import SystemClock
+from lukas.entrypoints.config import Config
+
+if TYPE_CHECKING:
+    from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+
+
+@asynccontextmanager
+async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventStore]:
+    store = await SqliteEventStore.open(path, SystemClock(), create=create)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def token_counter(config: Config) -> TiktokenCounter:
+    # tiktoken only where tokens are counted: replay and stats never do.
+    from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+
+    return TiktokenCounter.for_model(config.llm.model)
