@@ -149,9 +149,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         provider=a.model.name,
     )
     limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
-    context = ContextBuilder.for_prompt(
-        PERSONA_SYSTEM_PROMPT, a.counter.count(PERSONA_SYSTEM_PROMPT), limits
-    )
+    context = ContextBuilder.counted_by(PERSONA_SYSTEM_PROMPT, a.counter, limits)
     composer = ReplyComposer(
         model=a.model,
         counter=a.counter,

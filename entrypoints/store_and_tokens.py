@@ -14,7 +14,7 @@ from lukas.adapters.system_clock import SystemClock
 from lukas.entrypoints.config import Config
 
 if TYPE_CHECKING:
-    from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+    from lukas.adapters.tokens.tiktoken_counter import DeferredTiktokenCounter, TiktokenCounter
 
 
 @asynccontextmanager
@@ -31,3 +31,11 @@ def token_counter(config: Config) -> TiktokenCounter:
     from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
 
     return TiktokenCounter.for_model(config.llm.model)
+
+
+def deferred_token_counter(config: Config) -> DeferredTiktokenCounter:
+    """For chat: the encoding loads in the background once the front end is ready (or on
+    the first count), so start-up does not wait for it."""
+    from lukas.adapters.tokens.tiktoken_counter import DeferredTiktokenCounter
+
+    return DeferredTiktokenCounter(config.llm.model)

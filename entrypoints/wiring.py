@@ -28,7 +28,7 @@ from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compos
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
 from lukas.entrypoints.provider_keys import provider_key_variable
-from lukas.entrypoints.store_and_tokens import open_store, token_counter
+from lukas.entrypoints.store_and_tokens import deferred_token_counter, open_store, token_counter
 
 # open_store and token_counter live apart, for the commands that only read the log; the
 # benchmarks still take them from here, with what chat wires.
@@ -156,7 +156,8 @@ class Opened:
     lukas: Lukas
     notice: str | None  # one line for stderr when Lukas is not using the configured model
     no_pictures: str | None  # why there are no pictures, when there are none
-    prepare: Callable[[], None]  # see ModelChoice.prepare
+    # Starts loading the token encoding, then the model's SDK, in the background.
+    prepare: Callable[[], None]
 
 
 @asynccontextmanager
@@ -176,6 +177,7 @@ async def open_lukas(
             db.with_name(db.name + ".instances"), instance_id
         ) as instances:
             choice = await choose_chat_model(config, environ)
+            counter = deferred_token_counter(config)
             recorder = CircuitRecorder(store, clock, instance_id)
             async with _images(config, db, environ, platform.image_poster) as images:
                 adapters = Adapters(
@@ -183,7 +185,7 @@ async def open_lukas(
                     clock=clock,
                     instances=instances,
                     model=resilient(choice.model, config, clock, recorder),
-                    counter=token_counter(config),
+                    counter=counter,
                     draw=system_random(),
                     channel=platform.channel,
                     announcements=platform.announcements,
@@ -201,12 +203,20 @@ async def open_lukas(
                         compose(config, adapters),
                         choice.notice,
                         images if isinstance(images, str) else None,
-                        choice.prepare,
+                        _both(counter.prepare, choice.prepare),
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
                     if aclose is not None:
                         await aclose()
+
+
+def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        then()
+
+    return both
 
 
 @asynccontextmanager
