@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from lukas.application.ports.event_store import EventStore
+from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.projections.conversation_history import HistoryEntry, history_from
 from lukas.domain.context_window import (
     ContextLimits,
@@ -20,12 +22,25 @@ from lukas.domain.conversation_key import ConversationKey
 
 @attrs.frozen
 class ContextBuilder:
-    system: ContextMessage
+    prompt: str
     limits: ContextLimits
+    # The prompt's tokens are counted when the first window is built, not when Lukas is
+    # wired: start-up need not wait for the counter's encoding to load.
+    _count_prompt: Callable[[], int] = attrs.field(eq=False, repr=False)
 
     @classmethod
     def for_prompt(cls, prompt: str, prompt_tokens: int, limits: ContextLimits) -> ContextBuilder:
-        return cls(ContextMessage(Role.SYSTEM, prompt, prompt_tokens), limits)
+        return cls(prompt, limits, lambda: prompt_tokens)
+
+    @classmethod
+    def counted_by(
+        cls, prompt: str, counter: TokenCounter, limits: ContextLimits
+    ) -> ContextBuilder:
+        return cls(prompt, limits, functools.partial(counter.count, prompt))
+
+    @functools.cached_property
+    def system(self) -> ContextMessage:
+        return ContextMessage(Role.SYSTEM, self.prompt, self._count_prompt())
 
     @property
     def tail_size(self) -> int:

@@ -22,7 +22,7 @@ from lukas.application.dm_sessions import DmSessions
 from lukas.application.handle_message import MessageHandler
 from lukas.application.inbound import Inbound
 from lukas.application.inbox import Inbox, MonitoredChannels, Unasked
-from lukas.application.live_settings import LiveSettings, Tunables
+from lukas.application.live_settings import LiveSettings
 from lukas.application.make_picture import PictureMaker
 from lukas.application.people import PeopleDirectory
 from lukas.application.picture_caption import Captioner
@@ -51,8 +51,8 @@ from lukas.domain.context_window import ContextLimits
 from lukas.domain.images import Hemisphere
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
 from lukas.domain.roster import Member
-from lukas.domain.settings import LIVE_SETTINGS
-from lukas.entrypoints.config import Config, value_of
+from lukas.entrypoints.config import Config
+from lukas.entrypoints.tunables import tunables
 
 
 @attrs.frozen
@@ -123,11 +123,6 @@ class Lukas:
     roster: RosterSync | None
 
 
-def tunables(config: Config) -> Tunables:
-    """The settings admins may change, as configured (before any change in the log)."""
-    return Tunables(**{s.key: value_of(config, s) for s in LIVE_SETTINGS})
-
-
 def compose(config: Config, adapters: Adapters) -> Lukas:
     a = adapters
     me = a.instances.me
@@ -163,9 +158,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         provider=a.model.name,
     )
     limits = ContextLimits(max_pairs=config.history_pairs, max_tokens=config.context_tokens)
-    context = ContextBuilder.for_prompt(
-        PERSONA_SYSTEM_PROMPT, a.counter.count(PERSONA_SYSTEM_PROMPT), limits
-    )
+    context = ContextBuilder.counted_by(PERSONA_SYSTEM_PROMPT, a.counter, limits)
     composer = ReplyComposer(
         model=a.model,
         counter=a.counter,

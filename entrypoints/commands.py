@@ -1,6 +1,9 @@
 """What each `lukas` command does, once its arguments are parsed.
 
 Kept apart from the parser so that `lukas --help` and argument errors import none of this.
+Each command imports what it alone needs when it runs: the commands that only read the log
+(replay, stats, context, conversations, config show) never import a provider SDK, Slack or
+the use cases chat wires, and start in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -11,25 +14,13 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
+from lukas.entrypoints.config import LoadedConfig
+from lukas.entrypoints.store_and_tokens import open_checkpoints, open_store
 
-from lukas.adapters.system_clock import SystemClock
-from lukas.application.context import ContextBuilder
-from lukas.application.live_settings import TUNABLE_ENV, LiveSettings, RecordedChange
-from lukas.application.proactive import ProactiveSwitch
-from lukas.domain.context_window import ContextLimits
-from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
-from lukas.entrypoints import inspection
-from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
-from lukas.entrypoints.pictures import timezone_of
-from lukas.entrypoints.times import in_words
-from lukas.entrypoints.wiring import (
-    open_checkpoints,
-    open_store,
-    provider_key_variable,
-    token_counter,
-)
+if TYPE_CHECKING:
+    from lukas.application.live_settings import RecordedChange
 
 
 def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
@@ -37,6 +28,9 @@ def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
 
 
 async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints import inspection
+    from lukas.entrypoints.pictures import timezone_of
+
     async with open_store(_db_path(arguments, loaded), create=False) as store:
         await inspection.replay(
             store,
@@ -51,6 +45,12 @@ async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _context(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.application.context import ContextBuilder
+    from lukas.domain.context_window import ContextLimits
+    from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+    from lukas.entrypoints import inspection
+    from lukas.entrypoints.store_and_tokens import token_counter
+
     config = loaded.config
     counter = token_counter(config)
     builder = ContextBuilder.for_prompt(
@@ -88,6 +88,8 @@ async def _export(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints import inspection
+
     db = _db_path(arguments, loaded)
     async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
         await inspection.list_conversations(store, checkpoints, sys.stdout)
@@ -120,6 +122,8 @@ async def _image(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints import inspection
+
     db = _db_path(arguments, loaded)
     async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
         await inspection.show_stats(store, checkpoints, sys.stdout)
@@ -127,8 +131,11 @@ async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _pause(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.adapters.system_clock import SystemClock
+    from lukas.application.proactive import ProactiveSwitch
     from lukas.entrypoints.pause_end import pause_end
     from lukas.entrypoints.pictures import timezone_of
+    from lukas.entrypoints.times import in_words
 
     clock = SystemClock()
     timezone = timezone_of(loaded.config)
@@ -148,6 +155,9 @@ async def _status(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.adapters.system_clock import SystemClock
+    from lukas.application.proactive import ProactiveSwitch
+
     async with open_store(_db_path(arguments, loaded), create=True) as store:
         await ProactiveSwitch(store, SystemClock()).resume(f"cli:{getpass.getuser()}")
     print("Lukas may speak up unasked again (in active hours).")
@@ -159,6 +169,9 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
     environment, or an admin's change recorded in the log (which wins over the others).
     Every value was parsed when the configuration was loaded, so a bad one never gets here:
     it ends the command with one line naming it."""
+    from lukas.entrypoints.config import SETTINGS, value_of
+    from lukas.entrypoints.provider_keys import provider_key_variable
+
     config = loaded.config
     changes = await _recorded_changes(_db_path(arguments, loaded), loaded)
     for setting in SETTINGS:
@@ -183,7 +196,10 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
 
 async def _recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
     """Admins' changes in the log, by environment variable; none if there is no log yet."""
-    from lukas.entrypoints.bootstrap import tunables
+    import anyio
+
+    from lukas.application.live_settings import TUNABLE_ENV, LiveSettings
+    from lukas.entrypoints.tunables import tunables
 
     if not await anyio.Path(db).exists():
         return {}

@@ -91,6 +91,9 @@ async def _chat(
         channel.converse_in(session)
         if interactive:
             channel.notice(f"{HELP} (conversation {session})")
+        # Only now: the SDK's import (seconds, mostly holding the GIL) must not delay the
+        # prompt, and a /quit or Ctrl-D does not wait for it (it runs in a daemon thread).
+        opened.prepare()
         async with anyio.create_task_group() as background:
             background.start_soon(lukas.reminders.run)
             if interactive:

@@ -14,7 +14,7 @@ from lukas.application.picture_caption import Captioner
 from lukas.application.ports.images import ImagePoster
 from lukas.domain.images import Hemisphere
 from lukas.entrypoints.config import Config
-from lukas.entrypoints.pictures import open_image_generator, timezone_of
+from lukas.entrypoints.pictures import image_key, open_image_generator, timezone_of
 from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 
@@ -27,6 +27,9 @@ async def make_picture_now(
     occasion: str | None,
     post_to: str | None,
 ) -> int:
+    # Before anything is opened or probed: without the image key there is nothing to do, and
+    # saying so should take no longer than starting Python.
+    image_key(config, environ)
     poster = _slack_poster(config, environ) if post_to else None
     clock = SystemClock()
     async with open_store(db, create=True) as store:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lukas.application.picture_schedule import ScheduleError, WeeklySchedule
 from lukas.application.ports.images import ImageGenerator
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
+
+if TYPE_CHECKING:
+    from lukas.application.picture_schedule import WeeklySchedule
 
 
 def timezone_of(config: Config) -> ZoneInfo:
@@ -22,6 +25,9 @@ def timezone_of(config: Config) -> ZoneInfo:
 
 
 def weekly_schedule(config: Config) -> WeeklySchedule:
+    # Here, not at the top: replay and export want only timezone_of from this module.
+    from lukas.application.picture_schedule import ScheduleError, WeeklySchedule
+
     try:
         return WeeklySchedule.parse(config.image.schedule, timezone_of(config))
     except ScheduleError as error:

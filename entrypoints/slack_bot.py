@@ -134,6 +134,7 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
     )
     async with open_lukas(config, db, environ, platform) as opened:
         lukas = opened.lukas
+        opened.prepare()  # the provider's SDK loads while recovery and Socket Mode start
         if opened.notice:
             log.warning("%s", opened.notice)
         if opened.no_pictures:

@@ -26,11 +26,12 @@ from lukas.application.projections.pending_work import (
     PendingWorkProjection,
 )
 from lukas.application.requests.team_info import status_text
-from lukas.entrypoints.bootstrap import tunables
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.pictures import image_key, timezone_of
+from lukas.entrypoints.store_and_tokens import open_checkpoints
 from lukas.entrypoints.times import in_words
-from lukas.entrypoints.wiring import choose_chat_model, open_checkpoints, open_store
+from lukas.entrypoints.tunables import tunables
+from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 
 async def show_status(

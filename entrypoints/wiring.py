@@ -5,7 +5,6 @@ with fakes."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -15,17 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from lukas.adapters.memory.checkpoints import NoCheckpoints
-from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
-from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
-from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.announcements import ChannelPoster
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
-from lukas.application.ports.checkpoints import CheckpointError, Checkpoints
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.images import ImagePoster
@@ -33,8 +27,29 @@ from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
 from lukas.entrypoints.log_setup import secret_values
+from lukas.entrypoints.provider_keys import provider_key_variable
+from lukas.entrypoints.store_and_tokens import (
+    deferred_token_counter,
+    open_checkpoints,
+    open_store,
+    token_counter,
+)
 
-log = logging.getLogger(__name__)
+# open_store and token_counter live apart, for the commands that only read the log; the
+# benchmarks still take them from here, with what chat wires.
+__all__ = [
+    "ModelChoice",
+    "Opened",
+    "Platform",
+    "choose_chat_model",
+    "member_zone",
+    "open_lukas",
+    "open_store",
+    "provider_key_variable",
+    "resilient",
+    "system_random",
+    "token_counter",
+]
 
 
 @attrs.frozen
@@ -42,21 +57,9 @@ class ModelChoice:
     model: ChatModel
     notice: str | None  # one line for stderr when Lukas is not using the configured model
     credentials_hint: str = "the provider's API key"  # what an admin should check
-
-
-def provider_key_variable(model: str) -> str | None:
-    """The environment variable holding the key for `provider:model`, None if keyless."""
-    from any_llm import AnyLLM  # importing any-llm takes seconds; only chat needs it
-
-    provider = model.partition(":")[0]
-    try:
-        variable = AnyLLM.get_provider_class(provider).ENV_API_KEY_NAME
-    except Exception as error:
-        raise ConfigError(
-            f"LUKAS_LLM_MODEL={model!r}: unknown provider {provider!r} "
-            "(expected provider:model, e.g. openai:gpt-5.4-mini)"
-        ) from error
-    return None if variable in ("", "None") else variable
+    # Starts loading the model's SDK in the background, for a front end to call once it is
+    # ready for people: their first message then need not wait for the import.
+    prepare: Callable[[], None] = lambda: None
 
 
 async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> ModelChoice:
@@ -91,7 +94,8 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
         hint = variable or "the server's credentials"
         if llm.api_base:
             hint = f"{hint} and LUKAS_LLM_API_BASE ({llm.api_base})"
-        return ModelChoice(AnyLLMChatModel(settings, secrets=secret_values(environ)), None, hint)
+        model = AnyLLMChatModel(settings, secrets=secret_values(environ))
+        return ModelChoice(model, None, hint, model.prepare)
     how = f"set {variable} (or LUKAS_LLM_MODEL=provider:model with that provider's key)"
     local = await local_ollama_models(config.ollama_url)
     if local:
@@ -107,9 +111,8 @@ async def choose_chat_model(config: Config, environ: Mapping[str, str]) -> Model
             f"No {variable} set: using the local Ollama model {local[0]}; "
             f"to use {llm.model}, {how}."
         )
-        return ModelChoice(
-            AnyLLMChatModel(settings, secrets=secret_values(environ)), notice, "the local Ollama"
-        )
+        model = AnyLLMChatModel(settings, secrets=secret_values(environ))
+        return ModelChoice(model, notice, "the local Ollama", model.prepare)
     notice = (
         f"No {variable} set and no local Ollama: Lukas is offline and answers with "
         f"fallback phrases; to chat with a model, {how}."
@@ -158,6 +161,8 @@ class Opened:
     lukas: Lukas
     notice: str | None  # one line for stderr when Lukas is not using the configured model
     no_pictures: str | None  # why there are no pictures, when there are none
+    # Starts loading the token encoding, then the model's SDK, in the background.
+    prepare: Callable[[], None]
 
 
 @asynccontextmanager
@@ -177,6 +182,7 @@ async def open_lukas(
             db.with_name(db.name + ".instances"), instance_id
         ) as instances:
             choice = await choose_chat_model(config, environ)
+            counter = deferred_token_counter(config)
             recorder = CircuitRecorder(store, clock, instance_id)
             async with _images(config, db, environ, platform.image_poster) as images:
                 adapters = Adapters(
@@ -185,7 +191,7 @@ async def open_lukas(
                     clock=clock,
                     instances=instances,
                     model=resilient(choice.model, config, clock, recorder),
-                    counter=token_counter(config),
+                    counter=counter,
                     draw=system_random(),
                     channel=platform.channel,
                     announcements=platform.announcements,
@@ -203,11 +209,20 @@ async def open_lukas(
                         compose(config, adapters),
                         choice.notice,
                         images if isinstance(images, str) else None,
+                        _both(counter.prepare, choice.prepare),
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
                     if aclose is not None:
                         await aclose()
+
+
+def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        then()
+
+    return both
 
 
 @asynccontextmanager
@@ -235,35 +250,6 @@ def member_zone(member: Member) -> dt.tzinfo | None:
         return ZoneInfo(member.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def token_counter(config: Config) -> TiktokenCounter:
-    return TiktokenCounter.for_model(config.llm.model)
-
-
-@asynccontextmanager
-async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventStore]:
-    store = await SqliteEventStore.open(path, SystemClock(), create=create)
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@asynccontextmanager
-async def open_checkpoints(path: Path) -> AsyncIterator[Checkpoints]:
-    """The checkpoints beside an event store already opened at `path`; when they cannot be
-    opened, none: every projection is then folded from the start, which is only slower."""
-    try:
-        checkpoints = await SqliteCheckpoints.open(path)
-    except CheckpointError as error:
-        log.info("%s; folding projections from the start", error)
-        yield NoCheckpoints()
-        return
-    try:
-        yield checkpoints
-    finally:
-        await checkpoints.close()
 
 
 def system_random() -> Callable[[], float]:

@@ -1,5 +1,10 @@
 """The chat model port through any-llm: one client per process, created inside the event loop.
 
+any-llm is imported when first needed, not with this module: it takes about 2 s (it loads
+the openai and anthropic SDKs' types whatever the provider), which start-up should not wait
+for. `prepare()` starts that import in a background thread, so it is usually done by the
+first message; the first `complete` waits for whatever is left of it.
+
 any-llm raises its own exception classes only with `unified_exceptions=True`; the provider
 SDK's own retries are off (`max_retries=0`) because retrying is Lukas's policy, not the SDK's.
 
@@ -12,22 +17,23 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
-from any_llm import AnyLLM
-from any_llm.exceptions import AnyLLMError, InvalidRequestError
-from any_llm.types.completion import ChatCompletionMessage
 
-from lukas.adapters.anyllm.errors import to_chat_model_error
 from lukas.adapters.anyllm.model_profiles import GenerationSettings, request_parameters
+from lukas.adapters.background_load import BackgroundLoad, LoadFailedError
 from lukas.application.ports.chat_model import ChatModelError, Completion, Tool, ToolCall
 from lukas.application.redaction import Redactor
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.events import Usage
 from lukas.domain.failures import FailureKind
+
+if TYPE_CHECKING:
+    from any_llm import AnyLLM
+    from any_llm.types.completion import ChatCompletionMessage
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,10 @@ class AnyLLMChatModel:
         echo one back (the environment's keys and tokens)."""
         self._settings = settings
         self._client: AnyLLM | None = None
+        self._sdk = BackgroundLoad(
+            f"any-llm for {settings.provider}",
+            _provider_loader(settings.compatible_name is not None, settings.provider),
+        )
         self._redact = Redactor([*secrets, *([settings.api_key] if settings.api_key else [])])
         # Parameters this model refused once; not sent again in this process.
         self._refused: set[str] = set()
@@ -74,23 +84,33 @@ class AnyLLMChatModel:
     def name(self) -> str:
         return f"{self._settings.provider}:{self._settings.model_id}"
 
+    def prepare(self) -> None:
+        """Start importing any-llm and this provider's SDK in the background; returns at once."""
+        self._sdk.start()
+
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
         try:
+            await self._sdk.ready()
             client = self._client or self._create_client()
             return await self._complete(client, messages, tuple(tools))
         except ChatModelError:
             raise
+        except LoadFailedError as error:
+            raise ChatModelError(FailureKind.PROVIDER, self._redact(str(error))) from None
         except TimeoutError as error:
             raise ChatModelError(
                 FailureKind.TIMEOUT, f"no answer within {self._settings.timeout_seconds:g} s"
             ) from error
         # `from None`: the provider's exception may quote the key, and a chained cause would
         # carry it into any traceback that is ever printed.
-        except AnyLLMError as error:
-            raise to_chat_model_error(error, self._redact(str(error))) from None
         except Exception as error:  # a provider SDK's own error must not cross the port
+            # any-llm is loaded by now: had it failed to load, LoadFailedError came instead.
+            from lukas.adapters.anyllm.errors import is_any_llm_error, to_chat_model_error
+
+            if is_any_llm_error(error):
+                raise to_chat_model_error(error, self._redact(str(error))) from None
             detail = self._redact(f"{type(error).__name__}: {error}")
             raise ChatModelError(FailureKind.PROVIDER, detail) from None
 
@@ -106,6 +126,8 @@ class AnyLLMChatModel:
 
     def _create_client(self) -> AnyLLM:
         """Called on first use, inside the running loop: a client bound to another loop fails."""
+        from any_llm import AnyLLM
+
         settings = self._settings
         options: dict[str, Any] = {"unified_exceptions": True}
         if settings.compatible_name:
@@ -128,6 +150,8 @@ class AnyLLMChatModel:
     async def _complete(
         self, client: AnyLLM, messages: Sequence[ContextMessage], tools: tuple[Tool, ...]
     ) -> Completion:
+        from any_llm.exceptions import InvalidRequestError
+
         payload: list[dict[str, Any] | ChatCompletionMessage] = [
             {"role": m.role.value, "content": m.content} for m in messages
         ]
@@ -246,6 +270,21 @@ class AnyLLMChatModel:
         # A made-up name is the model's text: redacted, then cut short, before it is logged.
         shown = self._redact(name)[:_SHOWN_NAME_CHARS]
         log.warning("%s asked to call %r; dropped, as %s", self.name, shown, reason)
+
+
+def _provider_loader(compatible: bool, provider: str) -> Callable[[], object]:
+    """What the first request imports: any-llm and the one provider module it will use."""
+
+    def load() -> object:
+        from any_llm import AnyLLM
+
+        if compatible:
+            from any_llm.providers.openai.custom import OpenAICompatibleProvider
+
+            return OpenAICompatibleProvider
+        return AnyLLM.get_provider_class(provider)
+
+    return load
 
 
 def _function_tool(tool: Tool) -> dict[str, Any]:

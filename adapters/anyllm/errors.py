@@ -35,6 +35,10 @@ def _transport_kind(error: BaseException | None) -> FailureKind | None:
     return None
 
 
+def is_any_llm_error(error: Exception) -> bool:
+    return isinstance(error, llm_errors.AnyLLMError)
+
+
 def classify(error: Exception) -> FailureKind:
     for cls, kind in _BY_CLASS:
         if isinstance(error, cls):

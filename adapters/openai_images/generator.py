@@ -11,18 +11,18 @@ import base64
 import binascii
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
-import openai
-from openai.types import ImagesResponse
 
-from lukas.adapters.openai_images.download import download, sniff_media_type
-from lukas.adapters.openai_images.errors import classify, describe, shorten
 from lukas.adapters.openai_images.model_profiles import request_parameters
 from lukas.application.ports.images import GeneratedImage, ImageFailureKind, ImageGenerationError
 from lukas.application.redaction import Redactor
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types import ImagesResponse
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class OpenAIImageGenerator:
         # that is not JSON escapes the SDK as json.JSONDecodeError, and nothing of the SDK's
         # may cross the port.
         except Exception as error:
+            from lukas.adapters.openai_images.errors import classify, describe
+
             raise ImageGenerationError(classify(error), describe(error, self._redact)) from None
         return await self._picture(response, parameters)
 
@@ -90,6 +92,10 @@ class OpenAIImageGenerator:
             await client.close()
 
     def _create_client(self) -> openai.AsyncOpenAI:
+        # The SDK is imported on the first picture, not with this module: it takes more than
+        # a second, which start-up and `lukas image`'s early errors should not wait for.
+        import openai
+
         settings = self._settings
         try:
             client = openai.AsyncOpenAI(
@@ -111,6 +117,9 @@ class OpenAIImageGenerator:
     async def _picture(
         self, response: ImagesResponse, parameters: dict[str, Any]
     ) -> GeneratedImage:
+        # With the SDK's first use, not at start-up: it brings httpx.
+        from lukas.adapters.openai_images.download import download, sniff_media_type
+
         if not response.data:
             raise _provider("the answer held no picture")
         image = response.data[0]  # n=1 was asked for
@@ -126,6 +135,8 @@ class OpenAIImageGenerator:
                 seconds = self._settings.download_timeout_seconds
                 data, media_type = await download(image.url, seconds=seconds)
             except ImageGenerationError as error:
+                from lukas.adapters.openai_images.errors import shorten
+
                 raise ImageGenerationError(
                     error.kind, shorten(self._redact(error.detail))
                 ) from None

@@ -12,6 +12,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import threading
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from importlib.resources import files
@@ -225,3 +226,48 @@ class TiktokenCounter:
 
     def __repr__(self) -> str:
         return f"TiktokenCounter({self.encoding_name!r}, chosen_because={self._chosen_because!r})"
+
+
+class DeferredTiktokenCounter:
+    """TiktokenCounter's counts, with the encoding built when first needed rather than when
+    the counter is made (it takes about 0.3 s): `prepare` starts building it in a background
+    thread, and a `count` before it is done waits for it."""
+
+    def __init__(self, model: str) -> None:
+        self._choice = choose_encoding(model)
+        self._lock = threading.Lock()
+        self._counter: TiktokenCounter | None = None
+
+    def prepare(self) -> None:
+        """Start building the encoding in the background; returns at once. A daemon thread,
+        so that leaving before it is done does not wait for it."""
+        if self._counter is None:
+            threading.Thread(
+                target=self._loaded, name="loading a token encoding", daemon=True
+            ).start()
+
+    @property
+    def encoding_name(self) -> str:
+        return self._choice.encoding_name
+
+    @property
+    def chosen_because(self) -> str:
+        return self._choice.reason
+
+    def count(self, text: str) -> int:
+        return self._loaded().count(text)
+
+    def _loaded(self) -> TiktokenCounter:
+        # One builder at a time: a count that comes while the background thread builds
+        # waits for its result instead of building a second copy.
+        with self._lock:
+            if self._counter is None:
+                encoding = offline_encoding(self._choice.encoding_name)
+                self._counter = TiktokenCounter(encoding, chosen_because=self._choice.reason)
+            return self._counter
+
+    def __repr__(self) -> str:
+        return (
+            f"DeferredTiktokenCounter({self.encoding_name!r},"
+            f" chosen_because={self.chosen_because!r})"
+        )

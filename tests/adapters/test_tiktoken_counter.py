@@ -15,6 +15,7 @@ import tiktoken
 
 from lukas.adapters.tokens.tiktoken_counter import (
     OFFLINE_ENCODINGS,
+    DeferredTiktokenCounter,
     OfflineEncodingError,
     TiktokenCounter,
     choose_encoding,
@@ -257,3 +258,36 @@ def test_the_offline_harness_does_catch_a_download(tmp_path: Path) -> None:
     done = run_offline("import tiktoken\ntiktoken.get_encoding('o200k_base')", cache)
     assert done.returncode != 0
     assert "network access attempted" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_deferred_counter_builds_its_encoding_only_when_asked(tmp_path: Path) -> None:
+    cache = tmp_path / "empty-cache"
+    cache.mkdir()
+    body = textwrap.dedent(
+        """
+        from lukas.adapters.tokens.tiktoken_counter import (
+            DeferredTiktokenCounter, offline_encoding,
+        )
+        counter = DeferredTiktokenCounter(sys.argv[1])
+        made = offline_encoding.cache_info().currsize
+        counter.prepare()
+        # A count while the background thread builds waits for it, and builds nothing more.
+        tokens = counter.count(sys.argv[2])
+        built = offline_encoding.cache_info().misses
+        print(made, counter.encoding_name, tokens, built)
+        """
+    )
+    done = run_offline(body, cache, "openai:gpt-5.4-mini", "tiktoken is great!")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "cl100k_base", "6", "1"]
+
+
+def test_a_deferred_counter_counts_as_the_eager_one(counter: TiktokenCounter) -> None:
+    deferred = DeferredTiktokenCounter("openai:gpt-4")
+    text = "Lukas the Bear says hi to <|endoftext|> and 12345"
+    assert deferred.count(text) == counter.count(text)
+    assert (deferred.encoding_name, deferred.chosen_because) == (
+        counter.encoding_name,
+        counter.chosen_because,
+    )

@@ -12,11 +12,12 @@ from fakes.token_counter import FakeTokenCounter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lukas.adapters.tokens.tiktoken_counter import TiktokenCounter
+from lukas.adapters.tokens.tiktoken_counter import DeferredTiktokenCounter, TiktokenCounter
 from lukas.application.ports.token_counter import TokenCounter
 
 IMPLEMENTATIONS: dict[str, Callable[[], TokenCounter]] = {
     "tiktoken": lambda: TiktokenCounter.for_model("openai:gpt-4"),
+    "tiktoken, deferred": lambda: DeferredTiktokenCounter("openai:gpt-4"),
     "fake": FakeTokenCounter,
 }
 

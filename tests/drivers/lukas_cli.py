@@ -53,3 +53,57 @@ def lukas_runner(cwd: Path) -> RunLukas:
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+# Runs `lukas` in this interpreter and, as it exits, writes the top-level names of every
+# module it imported to the file named by LUKAS_TEST_MODULES_FILE. With
+# LUKAS_TEST_NO_BACKGROUND_LOADS set, the background loads (threads named "loading ...") are
+# never started, so what remains is what the command's own path imported.
+_IMPORTS_WRAPPER = """
+import atexit, os, sys, threading
+
+if os.environ.get("LUKAS_TEST_NO_BACKGROUND_LOADS"):
+    _start = threading.Thread.start
+
+    def _start_unless_loading(thread):
+        if not thread.name.startswith("loading "):
+            _start(thread)
+
+    threading.Thread.start = _start_unless_loading
+
+def _write():
+    names = sorted({name.partition(".")[0] for name in sys.modules})
+    with open(os.environ["LUKAS_TEST_MODULES_FILE"], "w", encoding="utf-8") as out:
+        out.write("\\n".join(names))
+
+atexit.register(_write)
+from lukas.entrypoints.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def imported_by(
+    cwd: Path,
+    *args: str,
+    stdin: str = "",
+    env: Mapping[str, str] | None = None,
+    background_loads: bool = True,
+) -> tuple[Run, frozenset[str]]:
+    """Runs `lukas *args` as a user would, and says which top-level modules it imported."""
+    modules_file = cwd / "imported-modules.txt"
+    environment = clean_environment(env) | {"LUKAS_TEST_MODULES_FILE": str(modules_file)}
+    if not background_loads:
+        environment["LUKAS_TEST_NO_BACKGROUND_LOADS"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_WRAPPER, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    names = frozenset(modules_file.read_text(encoding="utf-8").split())
+    modules_file.unlink()
+    return Run(done.returncode, done.stdout, done.stderr), names
