@@ -117,5 +117,6 @@ async def test_answering_reads_the_same_amount_however_long_the_conversation(
     newcomer = make_world(store=store, clock=clock, instance_id="instance-b")
     message = attrs.evolve(newcomer.message("and another", "console:a"), platform_message_id="b1")
     outcome = await newcomer.handler.handle(message)
-    assert outcome.delivered and not outcome.duplicate
+    assert outcome.delivered
+    assert not outcome.duplicate
     assert store.read == 36
