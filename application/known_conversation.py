@@ -32,8 +32,9 @@ class RecentTurn:
 @attrs.define
 class KnownConversation:
     """Folded up to `version`. `whole_state`: the state was folded from the stream's first
-    event (a state folded from a tail does not know older messages). `whole_history`: the
-    turns are every turn the stream has, none left before them."""
+    event and nothing was forgotten since (a state folded from a tail, or one that let go
+    of finished messages as turns were dropped, does not know older messages).
+    `whole_history`: the turns are every turn the stream has, none left before them."""
 
     keep: int  # turns kept: the newest, as the context needs them
     version: int = 0
@@ -97,8 +98,13 @@ class KnownConversation:
         self.version += 1
         self._take_turn(event_id, event)
         while len(self._turns) > self.keep:
-            del self._turns[next(iter(self._turns))]
+            dropped = next(iter(self._turns))
+            del self._turns[dropped]
             self.whole_history = False
+            # The state would grow with the conversation; what is dropped is known only to
+            # the stream from here on.
+            if (forgotten := conversation.forget(self.state, dropped)) is not self.state:
+                self.state, self.whole_state = forgotten, False
 
     def _take_turn(self, event_id: str, event: DomainEvent) -> None:
         # The same turns, turn for turn, as history_from gives from the same events.

@@ -179,6 +179,17 @@ def fold(
     return state
 
 
+def forget(state: ConversationState, message_id: str) -> ConversationState:
+    """The state without `message_id` if it is answered and delivered: for a state kept in
+    memory as the conversation grows. Nothing is left to decide about a finished message
+    but a repeat, and commands that may repeat an old one decide on the whole stream."""
+    if message_id not in state.answered or message_id not in state.delivered:
+        return state
+    return attrs.evolve(
+        state, answered=state.answered - {message_id}, delivered=state.delivered - {message_id}
+    )
+
+
 def choose_fallback(phrases: Sequence[str], previous: str | None, draw: float) -> str:
     """A fallback phrase picked by `draw` in [0, 1), never the one sent last time."""
     if not phrases:

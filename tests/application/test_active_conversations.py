@@ -173,7 +173,10 @@ async def test_the_turns_kept_are_the_ones_history_from_gives() -> None:
     kept = KnownConversation.read_from(events, keep=5)
     assert [(t.message_id, t.exchange) for t in kept.turns] == whole[-5:]
     assert not kept.whole_history
-    assert kept.whole_state
+    # The finished messages of the dropped turns are let go of as well.
+    assert not kept.whole_state
+    assert kept.state.answered == {t.message_id for t in kept.turns if t.author is not None}
+    assert kept.state.delivered == kept.state.answered
 
 
 async def test_conversations_beyond_the_bound_are_dropped_and_read_again() -> None:
