@@ -57,7 +57,7 @@ class ActiveConversations:
             return known
         # The stream does not follow on from what was known: start again from the tail.
         self._known.pop(key.stream_id, None)
-        return await self.recall(key)
+        return await self.recall(key, whole_state=known.whole_state)
 
     async def read_back(self, key: ConversationKey, message_id: str) -> KnownConversation:
         """All the turns back to `message_id` and the `max_pairs` before it (or to the

@@ -95,7 +95,6 @@ class MessageHandler:
         counter: TokenCounter,
         context: ContextBuilder,
         instance_id: str | None = None,
-        conversations: ActiveConversations | None = None,
     ) -> None:
         self._store = store
         self._composer = composer
@@ -106,7 +105,7 @@ class MessageHandler:
         self._locks = ConversationLocks()
         # What this process knows of each conversation it answers, so a reply reads only
         # what another writer appended since.
-        self._conversations = conversations or ActiveConversations(store, context)
+        self._conversations = ActiveConversations(store, context)
         # Messages this process has taken and not finished; recovery leaves them alone.
         self._in_flight: set[str] = set()
 

@@ -32,9 +32,10 @@ class RecentTurn:
 @attrs.define
 class KnownConversation:
     """Folded up to `version`. `whole_state`: the state was folded from the stream's first
-    event and nothing was forgotten since (a state folded from a tail, or one that let go
-    of finished messages as turns were dropped, does not know older messages).
-    `whole_history`: the turns are every turn the stream has, none left before them."""
+    event, so it knows every message not yet finished (a state folded from a tail knows
+    only the messages in it); finished messages whose turns are dropped are let go of,
+    so the state does not grow with the conversation. `whole_history`: the turns are
+    every turn the stream has, none left before them."""
 
     keep: int  # turns kept: the newest, as the context needs them
     version: int = 0
@@ -52,6 +53,7 @@ class KnownConversation:
         if events:
             known.version = events[0].version - 1
         known.catch_up(events)
+        known.state = conversation.forget(known.state, known.state.answered - known._turns.keys())
         return known
 
     @property
@@ -101,10 +103,7 @@ class KnownConversation:
             dropped = next(iter(self._turns))
             del self._turns[dropped]
             self.whole_history = False
-            # The state would grow with the conversation; what is dropped is known only to
-            # the stream from here on.
-            if (forgotten := conversation.forget(self.state, dropped)) is not self.state:
-                self.state, self.whole_state = forgotten, False
+            self.state = conversation.forget(self.state, [dropped])
 
     def _take_turn(self, event_id: str, event: DomainEvent) -> None:
         # The same turns, turn for turn, as history_from gives from the same events.

@@ -123,6 +123,7 @@ async def test_a_rival_writers_events_are_caught_up_from_the_known_version() -> 
 async def test_the_model_is_sent_what_the_whole_stream_gives() -> None:
     # Tight limits and many turns, so the kept turns are trimmed and the budget drops some.
     world, _ = recorded_world(limits=ContextLimits(max_pairs=3, max_tokens=400))
+    undelivered: set[str] = set()
     for n in range(30):
         if n % 4 == 1:
             world.model.script(ChatModelError(FailureKind.PROVIDER, "500"))
@@ -130,6 +131,13 @@ async def test_the_model_is_sent_what_the_whole_stream_gives() -> None:
         text = "a long message " * (n % 6) + f"number {n}"
         outcome = await world.handler.handle(said(world, text, f"p{n}"))
         assert world.model.calls[-1] == await expected_window(world, outcome.message_id), n
+        undelivered.update(set() if outcome.delivered else {outcome.message_id})
+    # The state kept does not grow with the conversation: beyond the turns kept it holds
+    # only the messages still to be delivered.
+    known = await world.handler._conversations.recall(A)
+    assert len(known.turns) == 8
+    turns = {turn.message_id for turn in known.turns}
+    assert known.state.answered == turns | undelivered
 
 
 async def test_a_message_older_than_the_turns_kept_is_read_back_to() -> None:
@@ -173,8 +181,8 @@ async def test_the_turns_kept_are_the_ones_history_from_gives() -> None:
     kept = KnownConversation.read_from(events, keep=5)
     assert [(t.message_id, t.exchange) for t in kept.turns] == whole[-5:]
     assert not kept.whole_history
-    # The finished messages of the dropped turns are let go of as well.
-    assert not kept.whole_state
+    # The finished messages of the turns not kept are let go of as well.
+    assert kept.whole_state
     assert kept.state.answered == {t.message_id for t in kept.turns if t.author is not None}
     assert kept.state.delivered == kept.state.answered
 
