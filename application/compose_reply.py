@@ -13,12 +13,11 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from lukas.application.admin_alerts import AdminAlerts
-from lukas.application.context import ContextBuilder
+from lukas.application.context import ContextBuilder, Turn
 from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.ports.tool_actions import Author, ToolActions
-from lukas.application.projections.conversation_history import HistoryEntry
 from lukas.domain.context_window import ContextWindow
 from lukas.domain.conversation import RecordFailure, RecordReply, choose_fallback
 from lukas.domain.failures import FailureKind
@@ -55,7 +54,7 @@ class ReplyComposer:
     async def compose(
         self,
         message_id: str,
-        entries: Sequence[HistoryEntry],
+        entries: Sequence[Turn],
         last_fallback: str | None,
         author: Author | None = None,
     ) -> RecordReply | RecordFailure:
@@ -114,7 +113,7 @@ class ReplyComposer:
 
     def _smaller(
         self,
-        entries: Sequence[HistoryEntry],
+        entries: Sequence[Turn],
         message_id: str,
         window: ContextWindow,
         error: ChatModelError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import attrs
 
@@ -14,10 +15,21 @@ from lukas.domain.context_window import (
     ContextLimits,
     ContextMessage,
     ContextWindow,
+    Exchange,
     Role,
     build_context_window,
 )
 from lukas.domain.conversation_key import ConversationKey
+
+
+class Turn(Protocol):
+    """One exchange of a conversation, named by the event that opened it."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def exchange(self) -> Exchange: ...
 
 
 @attrs.frozen
@@ -51,8 +63,15 @@ class ContextBuilder:
         """
         return 3 * (self.limits.max_pairs + 2)
 
+    @property
+    def turns_kept(self) -> int:
+        """Turns to keep of a conversation held in memory: the newest message and the
+        `max_pairs` before it, and as many again for a message answered while newer ones
+        wait behind it."""
+        return 2 * (self.limits.max_pairs + 1)
+
     def build(
-        self, entries: Sequence[HistoryEntry], message_id: str, max_tokens: int | None = None
+        self, entries: Sequence[Turn], message_id: str, max_tokens: int | None = None
     ) -> ContextWindow:
         """The window for answering `message_id`: it, and the exchanges before it.
 

@@ -13,6 +13,7 @@ from datetime import datetime
 import anyio
 import attrs
 
+from lukas.application.active_conversations import ActiveConversations
 from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
 from lukas.application.conversation_locks import ConversationLocks
@@ -24,33 +25,30 @@ from lukas.application.identity import (
 )
 from lukas.application.ports.chat_channel import ChatChannel, DeliveryError
 from lukas.application.ports.event_store import (
+    AppendResult,
     ConcurrencyError,
     EventMetadata,
     EventStore,
     NewEvent,
-    RecordedEvent,
 )
 from lukas.application.ports.token_counter import TokenCounter
-from lukas.application.ports.tool_actions import Author
-from lukas.application.projections.conversation_history import history_from
 from lukas.domain import conversation
 from lukas.domain.context_window import as_spoken
 from lukas.domain.conversation import (
-    ConversationState,
     ReceiveMessage,
     RecordClaim,
     RecordDelivery,
     RecordFailure,
 )
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
+from lukas.domain.events import DomainEvent, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY
 from lukas.domain.routing import Route
 
 log = logging.getLogger(__name__)
 
-# A conflict means another writer appended in between; re-reading and deciding again
+# A conflict means another writer appended in between; catching up and deciding again
 # settles it within a few rounds unless something is badly wrong.
 _CONFLICT_ROUNDS = 5
 
@@ -83,22 +81,8 @@ class Outcome:
 
 
 @attrs.frozen
-class _Basis:
-    """What a decision rests on: the conversation's state and the stream version it is at."""
-
-    state: ConversationState
-    version: int
-
-    @classmethod
-    def of(cls, tail: list[RecordedEvent]) -> _Basis:
-        return cls(_fold(tail), tail[-1].version if tail else 0)
-
-
-@attrs.frozen
 class _Decided:
     events: list[DomainEvent]  # what this call appended; empty when there was nothing new
-    # The stream as it stands after this call, when known without reading it again.
-    after: _Basis | None
 
 
 class MessageHandler:
@@ -119,6 +103,9 @@ class MessageHandler:
         self._context = context
         self._instance_id = instance_id
         self._locks = ConversationLocks()
+        # What this process knows of each conversation it answers, so a reply reads only
+        # what another writer appended since.
+        self._conversations = ActiveConversations(store, context)
         # Messages this process has taken and not finished; recovery leaves them alone.
         self._in_flight: set[str] = set()
 
@@ -180,24 +167,22 @@ class MessageHandler:
         self, key: ConversationKey, message_id: str, platform_message_id: str, with_tools: bool
     ) -> Outcome:
         async with self._locks.hold(key):
-            events = await self._store.read_stream_tail(key.stream_id, self._context.tail_size)
-            entries = history_from(events)
-            if all(entry.message_id != message_id for entry in entries):
-                # An old message, answered after a restart: its history is further back.
-                events = await self._store.read_stream(key.stream_id)
-                entries = history_from(events)
-            basis = _Basis.of(events)
-            if message_id in basis.state.answered:
+            known = await self._conversations.recall(key)
+            if not known.holds(message_id):  # recorded by another process: catch up
+                known = await self._conversations.catch_up(key, known)
+            turns = known.turns_to_answer(message_id, self._context.limits.max_pairs)
+            if turns is None:  # the turns kept do not reach far enough back
+                known = await self._conversations.read_back(key, message_id)
+                turns = known.turns
+            if message_id in known.state.answered:
                 return Outcome(message_id, duplicate=True)
             await self._channel.show_thinking(key, platform_message_id)
             try:
-                author = _author_of(events, message_id) if with_tools else None
+                author = known.author_of(message_id) if with_tools else None
                 command = await self._composer.compose(
-                    message_id, entries, basis.state.last_fallback, author
+                    message_id, turns, known.state.last_fallback, author
                 )
-                return await self._record_and_deliver(
-                    key, message_id, platform_message_id, command, basis
-                )
+                return await self._record_and_deliver(key, message_id, platform_message_id, command)
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
 
@@ -270,22 +255,15 @@ class MessageHandler:
         message_id: str,
         platform_message_id: str,
         command: conversation.RecordReply | RecordFailure,
-        basis: _Basis | None = None,
     ) -> Outcome:
         decided = await self._decide_and_append(
-            key,
-            command,
-            outcome_event_id(message_id),
-            self._metadata(message_id, message_id),
-            basis=basis,
+            key, command, outcome_event_id(message_id), self._metadata(message_id, message_id)
         )
         if not decided.events:  # another process answered first; it delivers its answer
             return Outcome(message_id, duplicate=True)
         outcome = decided.events[0]
         assert isinstance(outcome, ReplyGenerated | ReplyFailed)
-        return await self._deliver(
-            key, message_id, platform_message_id, outcome, basis=decided.after
-        )
+        return await self._deliver(key, message_id, platform_message_id, outcome)
 
     async def _deliver(
         self,
@@ -295,7 +273,6 @@ class MessageHandler:
         outcome: ReplyGenerated | ReplyFailed,
         *,
         whole_stream: bool = False,
-        basis: _Basis | None = None,
         look_first: bool = False,
     ) -> Outcome:
         text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
@@ -319,7 +296,6 @@ class MessageHandler:
                 delivery_event_id(message_id),
                 self._metadata(message_id, outcome_event_id(message_id)),
                 whole_stream=whole_stream,
-                basis=basis,
             )
         return Outcome(message_id, reply_text=text, failure=failure, delivered=True)
 
@@ -334,49 +310,39 @@ class MessageHandler:
         metadata: EventMetadata,
         *,
         whole_stream: bool = False,
-        basis: _Basis | None = None,
     ) -> _Decided:
-        """Decide on the stream's current state and append, deciding again after a conflict.
+        """Decide on the conversation as known and append; after a conflict, catch up with
+        what the other writer appended and decide again.
 
         `event_id` None derives the id from the stream version the decision was made at.
-        `whole_stream` folds the entire stream, for commands about messages that may be
-        older than the tail. `basis`, when the caller knows the state already, saves the
-        first read; a conflict means it was stale, and the stream is read again.
+        `whole_stream` decides on the state folded from the stream's first event, for
+        commands about messages that may be older than the tail.
         """
+        known = await self._conversations.recall(key, whole_state=whole_stream)
         for _ in range(_CONFLICT_ROUNDS):
-            if basis is None:
-                if whole_stream:
-                    tail = await self._store.read_stream(key.stream_id)
-                else:
-                    tail = await self._store.read_stream_tail(
-                        key.stream_id, self._context.tail_size
-                    )
-                basis = _Basis.of(tail)
-            events = conversation.decide(command, basis.state)
+            version = known.version
+            events = conversation.decide(command, known.state)
             if not events:
-                return _Decided(events=[], after=basis)
-            new_id = event_id or claim_event_id(metadata.correlation_id, basis.version)
+                return _Decided(events=[])
+            new_id = event_id or claim_event_id(metadata.correlation_id, version)
             new = [NewEvent(new_id, event, metadata) for event in events]
             try:
-                result = await self._store.append(key.stream_id, new, basis.version)
+                result = await self._store.append(key.stream_id, new, version)
             except ConcurrencyError:
-                basis = None
+                known = await self._conversations.catch_up(key, known)
                 continue
+            if _followed_on(result, version, new):
+                known.advance(version, [(n.event_id, n.event) for n in new])
+            else:  # some or all were stored before: what the stream holds is read back
+                await self._conversations.catch_up(key, known)
             if result.was_duplicate:
-                return _Decided(events=[], after=None)
-            after = _Basis(conversation.fold(events, basis.state), result.stream_version)
-            return _Decided(events=events, after=after)
+                return _Decided(events=[])
+            return _Decided(events=events)
         raise ConversationBusyError(
             f"{key}: gave up after {_CONFLICT_ROUNDS} conflicting appends in a row"
         )
 
 
-def _fold(tail: list[RecordedEvent]) -> ConversationState:
-    return conversation.fold([recorded.event for recorded in tail])
-
-
-def _author_of(events: list[RecordedEvent], message_id: str) -> Author | None:
-    for recorded in events:
-        if recorded.event_id == message_id and isinstance(recorded.event, MessageReceived):
-            return Author(recorded.event.author_id, recorded.event.author_name)
-    return None
+def _followed_on(result: AppendResult, version: int, new: list[NewEvent]) -> bool:
+    """Whether the append put exactly `new` right after `version`."""
+    return result.appended == len(new) and result.stream_version == version + len(new)

@@ -7,7 +7,7 @@ fallback did Lukas use last.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -177,6 +177,19 @@ def fold(
     for event in events:
         state = evolve(state, event)
     return state
+
+
+def forget(state: ConversationState, message_ids: Iterable[str]) -> ConversationState:
+    """The state without those of `message_ids` that are answered and delivered: for a
+    state kept in memory as the conversation grows. Nothing is left to decide about a
+    finished message but a repeat, which the store absorbs (its outcome's id is taken) or
+    the rules turn down (a claim of what is not answered is nothing)."""
+    finished = {m for m in message_ids if m in state.answered and m in state.delivered}
+    if not finished:
+        return state
+    return attrs.evolve(
+        state, answered=state.answered - finished, delivered=state.delivered - finished
+    )
 
 
 def choose_fallback(phrases: Sequence[str], previous: str | None, draw: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import anyio
+import attrs
 import pytest
 from fakes.clock import FakeClock
 from fakes.world import World, make_world
@@ -110,6 +111,12 @@ async def test_answering_reads_the_same_amount_however_long_the_conversation(
     await chat(world, history)
     store.read = 0
     await world.handler.handle(world.message("one more", "console:a"))
-    # Two tail reads of 3 * (10 + 2) events: to record the message, and to answer it; the
-    # outcome and the delivery decide on what the answer read, unless a conflict says otherwise.
-    assert store.read == 2 * 36
+    # The handler knows the conversation already: every decision rests on what it appended.
+    assert store.read == 0
+    # A process new to it reads its tail of 3 * (10 + 2) events, once.
+    newcomer = make_world(store=store, clock=clock, instance_id="instance-b")
+    message = attrs.evolve(newcomer.message("and another", "console:a"), platform_message_id="b1")
+    outcome = await newcomer.handler.handle(message)
+    assert outcome.delivered
+    assert not outcome.duplicate
+    assert store.read == 36

@@ -5,12 +5,14 @@ import pytest
 from lukas.domain import conversation
 from lukas.domain.conversation import (
     ConversationRuleError,
+    RecordClaim,
     RecordDelivery,
     RecordFailure,
     RecordReply,
     choose_fallback,
     decide,
     fold,
+    forget,
 )
 from lukas.domain.events import DomainEvent, ReplyDelivered, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
@@ -77,6 +79,18 @@ def test_delivery_once_and_only_of_something_made() -> None:
         )
         == []
     )
+
+
+def test_only_a_finished_message_is_forgotten() -> None:
+    delivery = RecordDelivery(message_id="m1", platform_message_id="p")
+    answered = given(*decide(reply(), given()))
+    assert forget(answered, ["m1"]) is answered  # its delivery is still to be decided
+    delivered = given(*decide(reply(), given()), *decide(delivery, answered))
+    assert forget(delivered, ["m1"]) == given()
+    assert forget(delivered, ["m2"]) is delivered
+    # A repeat of a forgotten message decides nothing new: no claim of it, and a second
+    # reply carries the outcome id the store already holds.
+    assert decide(RecordClaim(message_id="m1"), forget(delivered, ["m1"])) == []
 
 
 @pytest.mark.parametrize("draw", [0.0, 0.34, 0.5, 0.67, 0.99])
