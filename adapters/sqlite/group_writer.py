@@ -14,9 +14,11 @@ sqlite3 errors are translated here; what reaches a caller is an EventStoreError.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
@@ -64,54 +66,55 @@ class GroupWriter:
         # One thread: the connection is only ever used by it, one batch at a time.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="lukas-event-writer")
         self._connection: sqlite3.Connection | None = None
+        # Shared with the writer thread, under the lock.
+        self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
-        self._writing: asyncio.Task[None] | None = None
+        self._draining: Future[None] | None = None
 
     async def append(self, request: Append) -> AppendResult:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[AppendResult] = loop.create_future()
-        self._queue.append((request, done))
-        if self._writing is None:
-            # A task of its own: a caller cancelled mid-batch must not strand the others.
-            self._writing = loop.create_task(self._write_queued())
+        done: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._queue.append((request, done))
+            start = self._draining is None
+            if start:
+                # The thread takes batch after batch until the queue is empty, without
+                # waiting for the event loop between them.
+                self._draining = self._thread.submit(self._drain)
         # A caller cancelled before its batch starts is left out of it (never written);
         # one cancelled during the batch may still have been written, as with any write.
         return await done
 
     async def close(self) -> None:
-        if self._writing is not None:
-            await asyncio.shield(self._writing)
-        loop = asyncio.get_running_loop()
+        with self._lock:
+            draining = self._draining
+        if draining is not None:
+            await asyncio.shield(asyncio.wrap_future(draining))
         if self._connection is not None:
+            loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._thread, self._connection.close)
             self._connection = None
         self._thread.shutdown(wait=False)
 
-    async def _write_queued(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while self._queue:
-                batch = [(r, f) for r, f in self._queue if not f.cancelled()]
-                self._queue = []
-                if not batch:
-                    continue
-                try:
-                    outcomes = await loop.run_in_executor(
-                        self._thread, self._write, [request for request, _ in batch]
-                    )
-                except RuntimeError as error:  # the thread was shut down under the batch
-                    outcomes = [EventStoreError(f"append failed: {error}")] * len(batch)
-                for (_, done), outcome in zip(batch, outcomes, strict=True):
-                    if done.done():
-                        continue
-                    if isinstance(outcome, AppendResult):
-                        done.set_result(outcome)
-                    else:
-                        done.set_exception(outcome)
-        finally:
-            self._writing = None
-
     # Everything below runs on the writer thread.
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                queued, self._queue = self._queue, []
+                if not queued:
+                    self._draining = None
+                    return
+            batch = [(request, done) for request, done in queued if not done.cancelled()]
+            if not batch:
+                continue
+            try:
+                outcomes = self._write([request for request, _ in batch])
+            except Exception as error:  # a bug, not SQLite: every waiter must still hear back
+                outcomes = [EventStoreError(f"append failed: {error}")] * len(batch)
+            loop = batch[0][1].get_loop()
+            # A closed event loop refuses: nobody is left to tell.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_tell, batch, outcomes)
 
     def _write(self, batch: list[Append]) -> list[Outcome]:
         try:
@@ -177,6 +180,16 @@ class GroupWriter:
             translated = EventStoreError(f"append to {request.stream_id!r} failed: {error}")
         translated.__cause__ = error
         return translated
+
+
+def _tell(batch: list[_Waiting], outcomes: list[Outcome]) -> None:
+    for (_, done), outcome in zip(batch, outcomes, strict=True):
+        if done.done():
+            continue
+        if isinstance(outcome, AppendResult):
+            done.set_result(outcome)
+        else:
+            done.set_exception(outcome)
 
 
 def _append_alone(db: sqlite3.Connection, request: Append) -> AppendResult | None:
