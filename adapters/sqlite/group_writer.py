@@ -120,7 +120,7 @@ class GroupWriter:
         try:
             db = self._connect()
             if len(batch) == 1:
-                single = _append_alone(db, batch[0])
+                single = _insert_if_single(db, batch[0])
                 if single is not None:
                     return [single]
             db.execute("BEGIN IMMEDIATE")
@@ -144,6 +144,10 @@ class GroupWriter:
         if not db.in_transaction:
             return EventStoreError(f"append to {request.stream_id!r} failed: not written")
         try:
+            # One statement needs no savepoint: SQLite undoes a failed statement alone.
+            inserted = _insert_if_single(db, request)
+            if inserted is not None:
+                return inserted
             db.execute("SAVEPOINT one_append")
             try:
                 outcome = _append_checked(db, request)
@@ -192,18 +196,14 @@ def _tell(batch: list[_Waiting], outcomes: list[Outcome]) -> None:
             done.set_exception(outcome)
 
 
-def _append_alone(db: sqlite3.Connection, request: Append) -> AppendResult | None:
-    """A lone single event with an expected version, as one autocommit statement. None
-    when it wrote nothing: the full path then tells a duplicate from a conflict."""
-    if len(request.events) != 1 or request.expected_version is None:
+def _insert_if_single(db: sqlite3.Connection, request: Append) -> AppendResult | None:
+    """A single event with an expected version, as one statement (its own transaction when
+    none is open). None when it wrote nothing: the full path then tells a duplicate from a
+    conflict."""
+    expected = request.expected_version
+    if len(request.events) != 1 or expected is None:
         return None
-    return _insert_if_expected(db, request, request.events[0], request.expected_version)
-
-
-def _insert_if_expected(
-    db: sqlite3.Connection, request: Append, event: Encoded, expected: int
-) -> AppendResult | None:
-    event_id, event_type, schema, data, meta = event
+    event_id, event_type, schema, data, meta = request.events[0]
     cursor = db.execute(
         _INSERT_IF_EXPECTED,
         (
@@ -217,10 +217,6 @@ def _insert_if_expected(
 def _append_checked(db: sqlite3.Connection, request: Append) -> AppendResult:
     """Inside a transaction: skips stored ids, checks the version, inserts the rest."""
     expected, events, stream_id = request.expected_version, request.events, request.stream_id
-    if len(events) == 1 and expected is not None:
-        inserted = _insert_if_expected(db, request, events[0], expected)
-        if inserted is not None:
-            return inserted
     placeholders = ",".join("?" * len(events))
     stored = {
         row[0]
