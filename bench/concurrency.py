@@ -4,8 +4,10 @@ Each of 100 conversations gets two messages at the same moment: the second arriv
 the first is being answered, as when someone adds a line before Lukas has replied. Lukas
 answers one conversation's messages in order (a per-conversation lock) and different
 conversations concurrently, so the least this can take is two model calls in a row:
-1.0 s. The target, at most 1.5 s in all, leaves 0.5 s for everything else: 600 durable
-appends through one SQLite connection, 200 tokenizer runs, 200 context windows.
+1.0 s. The figure is the wall time over the model client's alone (the baseline below), at
+most 1.25: the client's own CPU per request (any-llm, the OpenAI SDK, httpx) is most of the
+time on 2 cores, and this leaves a quarter on top of it for everything else: 600 durable
+appends, 400 tail reads, 200 tokenizer runs, 200 context windows.
 
 Order kept, for every conversation: the reply to the first message was delivered before
 the reply to the second; the request for the second already carried the first message and
@@ -56,13 +58,13 @@ def run(options: Options) -> list[Figure]:
     return [
         Figure(
             benchmark=NAME,
-            measure="wall time, 2 messages each, 500 ms model",
-            value=found["two each s"],
-            unit="s",
-            target=Target(at_most=1.5),
+            measure="wall time / the model client alone, 2 messages each, 500 ms model",
+            value=found["two each s"] / found["baseline s"],
+            unit="x",
+            target=Target(at_most=1.25),
             summary=(
-                f"model alone {found['baseline s']:.3f} s (ratio"
-                f" {found['two each s'] / found['baseline s']:.2f}); floor {2 * DELAY:.1f} s"
+                f"{found['two each s']:.3f} s vs model alone {found['baseline s']:.3f} s;"
+                f" floor {2 * DELAY:.1f} s"
             ),
             raw={key: value for key, value in found.items() if key != "problems"},
             notes=(

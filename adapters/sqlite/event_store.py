@@ -21,6 +21,12 @@ import anyio
 import attrs
 
 from lukas.adapters.event_codec import CorruptEventError, EventCodec
+from lukas.adapters.sqlite.group_writer import (
+    Append,
+    GroupWriter,
+    ReadOnlyStoreError,
+    is_read_only,
+)
 from lukas.adapters.sqlite.schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -30,7 +36,6 @@ from lukas.adapters.sqlite.schema import (
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import (
     AppendResult,
-    ConcurrencyError,
     EventStoreError,
     NewEvent,
     NotAnEventStoreError,
@@ -51,11 +56,6 @@ _CHECK_LINES = 20
 
 class MissingDatabaseError(EventStoreError):
     pass
-
-
-class ReadOnlyStoreError(EventStoreError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"cannot write to {path}: read-only (check the file's permissions)")
 
 
 class DamagedStoreError(EventStoreError):
@@ -96,14 +96,15 @@ class SqliteEventStore:
         path: Path,
         damage: Damage | None = None,
     ) -> None:
+        # Reads go through this connection, writes through the writer's own: in WAL mode a
+        # read never waits behind a write or its fsync, and sees every committed append.
         self._db = connection
+        self._writer = GroupWriter(path, busy_timeout_ms=_BUSY_TIMEOUT_MS)
         self._path = path
         # A damaged file is read only up to its last good position, and never written.
         self._damage = damage
         self._clock = clock
         self._codec = codec
-        # One connection: its transactions must not interleave between tasks.
-        self._lock = anyio.Lock()
         self._appended = anyio.Event()
 
     @classmethod
@@ -134,7 +135,10 @@ class SqliteEventStore:
         return cls(connection, clock, codec or EventCodec(), path, damage)
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._writer.close()
+        finally:
+            await self._db.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -155,104 +159,17 @@ class SqliteEventStore:
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise ValueError("the same event id twice in one batch")
-        # Encode before the transaction: a bad event fails without taking the write lock.
-        recorded_at = self._clock.now().isoformat()
+        # Encode before queueing: a bad event fails without holding up anyone's transaction.
         encoded = [
             (e.event_id, *self._codec.encode(e.event), self._codec.encode_metadata(e.metadata))
             for e in events
         ]
-        async with self._lock:
-            try:
-                result = await self._append_locked(
-                    stream_id, encoded, expected_version, recorded_at
-                )
-            except sqlite3.Error as error:
-                if _is_read_only(error):
-                    raise ReadOnlyStoreError(self._path) from error
-                raise EventStoreError(f"append to {stream_id!r} failed: {error}") from error
+        request = Append(stream_id, encoded, expected_version, self._clock.now().isoformat())
+        result = await self._writer.append(request)
         if result.appended:
             self._appended.set()
             self._appended = anyio.Event()
         return result
-
-    async def _append_locked(
-        self,
-        stream_id: str,
-        encoded: list[tuple[str, str, int, str, str]],
-        expected_version: int | None,
-        recorded_at: str,
-    ) -> AppendResult:
-        if len(encoded) == 1 and expected_version is not None:
-            appended = await self._append_one(stream_id, encoded[0], expected_version, recorded_at)
-            if appended is not None:
-                return appended
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            placeholders = ",".join("?" * len(encoded))
-            stored = {
-                row[0]
-                for row in await self._fetch(
-                    f"SELECT event_id FROM events WHERE event_id IN ({placeholders})",  # noqa: S608
-                    [e[0] for e in encoded],
-                )
-            }
-            rows = await self._fetch(
-                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?", [stream_id]
-            )
-            current = int(rows[0][0])
-            new = [e for e in encoded if e[0] not in stored]
-            if not new:
-                await self._db.execute("COMMIT")
-                return AppendResult(stream_version=current, appended=0)
-            if expected_version is not None and expected_version != current:
-                raise ConcurrencyError(stream_id, expected_version, current)
-            await self._db.executemany(
-                "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
-                " data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (event_id, stream_id, current + i, event_type, schema, data, meta, recorded_at)
-                    for i, (event_id, event_type, schema, data, meta) in enumerate(new, 1)
-                ],
-            )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await _roll_back(self._db)
-            raise
-        return AppendResult(stream_version=current + len(new), appended=len(new))
-
-    async def _append_one(
-        self,
-        stream_id: str,
-        encoded: tuple[str, str, int, str, str],
-        expected_version: int,
-        recorded_at: str,
-    ) -> AppendResult | None:
-        """The common case in one statement, checks included: one round trip, one commit.
-
-        None when it wrote nothing: the full path then tells a duplicate from a conflict.
-        """
-        event_id, event_type, schema, data, meta = encoded
-        async with self._db.execute(
-            "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
-            " data, metadata, recorded_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
-            " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?)"
-            " AND (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?) = ?",
-            [
-                event_id,
-                stream_id,
-                expected_version + 1,
-                event_type,
-                schema,
-                data,
-                meta,
-                recorded_at,
-                event_id,
-                stream_id,
-                expected_version,
-            ],
-        ) as cursor:
-            inserted = cursor.rowcount == 1
-        return AppendResult(expected_version + 1, 1) if inserted else None
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         self._refuse_if_damaged()
@@ -328,16 +245,12 @@ class SqliteEventStore:
                     await appended.wait()
 
     async def _select(self, sql: str, parameters: list[Any]) -> list[RecordedEvent]:
-        async with self._lock:
-            try:
-                rows = await self._fetch(sql, parameters)
-            except sqlite3.Error as error:
-                raise EventStoreError(f"reading the event log failed: {error}") from error
+        # One hop to the reader's thread; each statement is a read transaction of its own.
+        try:
+            rows = await self._db.execute_fetchall(sql, parameters)
+        except sqlite3.Error as error:
+            raise EventStoreError(f"reading the event log failed: {error}") from error
         return [self._decode(row) for row in rows]
-
-    async def _fetch(self, sql: str, parameters: list[Any]) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
 
     def _decode(self, row: sqlite3.Row) -> RecordedEvent:
         position, stream_id, version, event_id, event_type, schema, data, meta, recorded = row
@@ -415,7 +328,7 @@ async def _prepare(
             if migration.version > user_version:
                 await _migrate(db, migration)
     except sqlite3.Error as error:
-        if _is_read_only(error):
+        if is_read_only(error):
             raise ReadOnlyStoreError(path) from error
         raise EventStoreError(f"cannot prepare the event store in {path}: {error}") from error
     return None
@@ -523,14 +436,9 @@ async def _check_writable(db: aiosqlite.Connection, path: Path) -> None:
         finally:
             await _roll_back(db)
     except sqlite3.Error as error:
-        if _is_read_only(error):
+        if is_read_only(error):
             raise ReadOnlyStoreError(path) from error
         raise EventStoreError(f"cannot write to {path}: {error}") from error
-
-
-def _is_read_only(error: sqlite3.Error) -> bool:
-    # SQLITE_READONLY and its extended codes (SQLITE_READONLY_DIRECTORY, ...).
-    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_READONLY
 
 
 def _folder_is_read_only(error: sqlite3.Error, path: Path) -> bool:
