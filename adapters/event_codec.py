@@ -25,6 +25,7 @@ from lukas.application.ports.event_store import (
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, DomainEvent
 from lukas.domain.requests import ReminderTarget, Request
+from lukas.domain.routing import Route, RouteKind
 
 JsonObject = dict[str, Any]
 # (event type, schema version) -> a function from that version's data to the next version's.
@@ -72,7 +73,28 @@ def _make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
             None if value is None else converter.structure(value, Request)  # type: ignore[arg-type]
         ),
     )
+    if not detailed_validation:
+        _share_plain_routes(converter)
     return converter
+
+
+def _share_plain_routes(converter: cattrs.Converter) -> None:
+    """Nearly every message's route is a bare kind: one frozen Route per kind serves them
+    all, so a long log is not made of a million equal routes."""
+    generated = converter.get_structure_hook(Route)
+
+    def structure(value: Any, route_type: Any) -> Route:
+        if type(value) is dict and len(value) == 2 and value.get("request", ...) is None:
+            return _plain_route(value["kind"])
+        route: Route = generated(value, route_type)
+        return route
+
+    converter.register_structure_hook(Route, structure)
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_route(kind: str) -> Route:
+    return Route(RouteKind(kind))
 
 
 # A log holds many events per conversation: its key is validated once, not per event. The
