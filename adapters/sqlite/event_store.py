@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -20,7 +19,7 @@ import aiosqlite
 import anyio
 import attrs
 
-from lukas.adapters.event_codec import CorruptEventError, EventCodec
+from lukas.adapters.event_codec import EventCodec
 from lukas.adapters.sqlite.group_writer import (
     Append,
     GroupWriter,
@@ -40,7 +39,6 @@ from lukas.application.ports.event_store import (
     NewEvent,
     NotAnEventStoreError,
     RecordedEvent,
-    UnknownEventTypeError,
 )
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -253,24 +251,7 @@ class SqliteEventStore:
         return [self._decode(row) for row in rows]
 
     def _decode(self, row: sqlite3.Row) -> RecordedEvent:
-        position, stream_id, version, event_id, event_type, schema, data, meta, recorded = row
-        try:
-            event = self._codec.decode(event_type, schema, data)
-            metadata = self._codec.decode_metadata(meta)
-            recorded_at = datetime.fromisoformat(recorded)
-        except UnknownEventTypeError as error:
-            raise type(error)(f"event at position {position}: {error}") from error
-        except (TypeError, ValueError) as error:
-            raise CorruptEventError(f"event at position {position}: {error}") from error
-        return RecordedEvent(
-            position=position,
-            stream_id=stream_id,
-            version=version,
-            event_id=event_id,
-            event=event,
-            metadata=metadata,
-            recorded_at=recorded_at,
-        )
+        return self._codec.decode_row(row)
 
 
 def _check_file(path: Path, *, create: bool) -> None:

@@ -48,4 +48,5 @@ def history_from(events: Iterable[RecordedEvent]) -> list[HistoryEntry]:
 
 def with_reply(entry: HistoryEntry, reply: ReplyGenerated) -> HistoryEntry:
     answer = ContextMessage(Role.ASSISTANT, reply.text, reply.token_count)
-    return attrs.evolve(entry, exchange=attrs.evolve(entry.exchange, assistant=answer))
+    # Made directly, not by attrs.evolve: folding a long log calls this once per reply.
+    return HistoryEntry(entry.message_id, entry.position, Exchange(entry.exchange.user, answer))

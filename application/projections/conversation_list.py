@@ -8,12 +8,16 @@ import attrs
 
 from lukas.application.ports.checkpoints import CheckpointSpec
 from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.projections.stream_keys import ConversationKeys
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered, ReplyFailed, ReplyGenerated
 
 
-@attrs.frozen
+@attrs.define
 class ConversationSummary:
+    """Updated in place by the fold that made it: a new summary per event made rebuilding
+    a long log spend its time copying."""
+
     key: ConversationKey
     started_at: datetime
     last_activity: datetime
@@ -29,27 +33,33 @@ Conversations = dict[ConversationKey, ConversationSummary]
 
 
 class ConversationListProjection:
+    def __init__(self) -> None:
+        self._keys = ConversationKeys()
+
     def initial(self) -> Conversations:
         return {}
 
     def evolve(self, state: Conversations, recorded: RecordedEvent) -> Conversations:
-        key = ConversationKey.from_stream_id(recorded.stream_id)
+        key = self._keys.of(recorded.stream_id)
         if key is None:
             return state
+        summary = state.get(key)
+        if summary is None:
+            summary = state[key] = ConversationSummary(
+                key, recorded.recorded_at, recorded.recorded_at, recorded.position
+            )
+        else:
+            summary.last_activity = recorded.recorded_at
+            summary.last_position = recorded.position
         event = recorded.event
-        previous = state.get(key)
-        # One new summary per event: rebuilding a long log makes this the hot loop.
-        summary = ConversationSummary(
-            key=key,
-            started_at=previous.started_at if previous else recorded.recorded_at,
-            last_activity=recorded.recorded_at,
-            last_position=recorded.position,
-            messages=(previous.messages if previous else 0) + isinstance(event, MessageReceived),
-            replies=(previous.replies if previous else 0) + isinstance(event, ReplyGenerated),
-            fallbacks=(previous.fallbacks if previous else 0) + isinstance(event, ReplyFailed),
-            delivered=(previous.delivered if previous else 0) + isinstance(event, ReplyDelivered),
-        )
-        state[key] = summary
+        if isinstance(event, MessageReceived):
+            summary.messages += 1
+        elif isinstance(event, ReplyGenerated):
+            summary.replies += 1
+        elif isinstance(event, ReplyFailed):
+            summary.fallbacks += 1
+        elif isinstance(event, ReplyDelivered):
+            summary.delivered += 1
         return state
 
 

@@ -104,13 +104,31 @@ class PendingWorkProjection:
                     route=event.route,
                 )
             case ReplyGenerated() | ReplyFailed() if event.reply_to in messages:
-                message = messages[event.reply_to]
-                messages[event.reply_to] = attrs.evolve(message, outcome=event, owner=owner)
+                messages[event.reply_to] = _moved_on(messages[event.reply_to], owner, event)
             case DeliveryClaimed() if event.reply_to in messages:
-                messages[event.reply_to] = attrs.evolve(messages[event.reply_to], owner=owner)
+                message = messages[event.reply_to]
+                messages[event.reply_to] = _moved_on(message, owner, message.outcome)
             case ReplyDelivered():
                 messages.pop(event.reply_to, None)
         return state
+
+
+def _moved_on(
+    message: PendingMessage, owner: str | None, outcome: ReplyGenerated | ReplyFailed | None
+) -> PendingMessage:
+    # Made directly, not by attrs.evolve: a rebuild does this for nearly every message.
+    return PendingMessage(
+        message.key,
+        message.message_id,
+        message.platform_message_id,
+        message.position,
+        message.received_at,
+        owner,
+        message.author_id,
+        message.author_name,
+        message.route,
+        outcome,
+    )
 
 
 PENDING_WORK = CheckpointSpec[PendingWork]("pending-work", 1, PendingWork)

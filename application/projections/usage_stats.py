@@ -15,8 +15,10 @@ from lukas.domain.events import (
 )
 
 
-@attrs.frozen
+@attrs.define
 class DayStats:
+    """Updated in place by the fold that made it, so a long log is not copied per event."""
+
     messages: int = 0
     replies: int = 0
     fallbacks: int = 0
@@ -36,7 +38,7 @@ class UsageStatsProjection:
         return {}
 
     def evolve(self, state: Stats, recorded: RecordedEvent) -> Stats:
-        day = f"{recorded.recorded_at:%Y-%m-%d}"
+        day = recorded.recorded_at.date().isoformat()
         event = recorded.event
         match event:
             case MessageReceived():
@@ -56,7 +58,8 @@ class UsageStatsProjection:
 
 
 def _bump(state: Stats, key: tuple[str, str], **amounts: float) -> None:
-    current = state.get(key, DayStats())
-    state[key] = attrs.evolve(
-        current, **{name: getattr(current, name) + value for name, value in amounts.items()}
-    )
+    current = state.get(key)
+    if current is None:
+        current = state[key] = DayStats()
+    for name, value in amounts.items():
+        setattr(current, name, getattr(current, name) + value)
