@@ -91,7 +91,10 @@ async def _conversations(arguments: argparse.Namespace, loaded: LoadedConfig) ->
     from lukas.entrypoints import inspection
 
     db = _db_path(arguments, loaded)
-    async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
+    async with (
+        open_store(db, create=False, check="before_writing") as store,
+        open_checkpoints(db) as checkpoints,
+    ):
         await inspection.list_conversations(store, checkpoints, sys.stdout)
     return 0
 
@@ -125,7 +128,10 @@ async def _stats(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     from lukas.entrypoints import inspection
 
     db = _db_path(arguments, loaded)
-    async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:
+    async with (
+        open_store(db, create=False, check="before_writing") as store,
+        open_checkpoints(db) as checkpoints,
+    ):
         await inspection.show_stats(store, checkpoints, sys.stdout)
     return 0
 

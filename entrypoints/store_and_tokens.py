@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from lukas.adapters.memory.checkpoints import NoCheckpoints
 from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 
 
 @asynccontextmanager
-async def open_store(path: Path, *, create: bool) -> AsyncIterator[SqliteEventStore]:
-    store = await SqliteEventStore.open(path, SystemClock(), create=create)
+async def open_store(
+    path: Path, *, create: bool, check: Literal["at_open", "before_writing"] = "at_open"
+) -> AsyncIterator[SqliteEventStore]:
+    """`check` "before_writing" for what must start fast on a long log (ADR 22)."""
+    store = await SqliteEventStore.open(path, SystemClock(), create=create, check=check)
     try:
         yield store
     finally:

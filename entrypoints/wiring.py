@@ -177,7 +177,10 @@ async def open_lukas(
     clock = SystemClock()
     instance_id = uuid.uuid4().hex[:12]
     timezone = timezone_of(config)
-    async with open_store(db, create=True) as store, open_checkpoints(db) as checkpoints:
+    async with (
+        open_store(db, create=True, check="before_writing") as store,
+        open_checkpoints(db) as checkpoints,
+    ):
         with FileLockInstances.start(
             db.with_name(db.name + ".instances"), instance_id
         ) as instances:

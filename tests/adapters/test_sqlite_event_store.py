@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import anyio
 import pytest
 from drivers.damage import overwrite_a_middle_leaf_page
 from fakes.clock import FakeClock
@@ -217,3 +218,46 @@ async def test_a_damaged_file_is_not_opened_to_write(tmp_path: Path) -> None:
     with pytest.raises(DamagedStoreError, match=r"is damaged: .*read fine"):
         await SqliteEventStore.open(path, FakeClock(), create=True)
     assert path.read_bytes() == damaged
+
+
+async def test_a_store_checked_before_writing_finds_damage_before_it_writes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lukas.db"
+    before = await _damaged_store(path, b"\xa5")
+    async with await SqliteEventStore.open(path, FakeClock(), check="before_writing") as store:
+        # Opened at once; the part of the log a read reaches without the damage reads fine.
+        assert await store.read_all(until_position=5) == before[:5]
+        damaged = path.read_bytes()
+        with pytest.raises(DamagedStoreError, match=r"is damaged: .*read fine"):
+            await store.append("s", [new_event("after")], len(before))
+        assert path.read_bytes() == damaged
+        with pytest.raises(DamagedStoreError):
+            await store.read_all()
+        with pytest.raises(DamagedStoreError):
+            await store.append("t", [new_event("again")], 0)
+
+
+async def test_a_read_that_meets_damage_names_the_good_part(tmp_path: Path) -> None:
+    path = tmp_path / "lukas.db"
+    before = await _damaged_store(path, b"\x00")
+    async with await SqliteEventStore.open(
+        path, FakeClock(), create=False, check="before_writing"
+    ) as store:
+        with pytest.raises(DamagedStoreError) as raised:
+            await store.read_all()
+        found = re.search(r"events up to position (\d+) read fine", str(raised.value))
+        assert found is not None, raised.value
+        assert 0 < int(found[1]) < len(before)
+
+
+async def test_a_healthy_store_checked_before_writing_writes_after_its_check(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lukas.db"
+    await make_store_with_events(path, count=3)
+    async with await SqliteEventStore.open(path, FakeClock(), check="before_writing") as store:
+        with anyio.move_on_after(0):  # a check cancelled at once leaves the store unchecked
+            await store.verify()
+        await store.append("s", [new_event("after")], 3)
+        assert len(await store.read_all()) == 4

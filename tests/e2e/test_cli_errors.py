@@ -298,7 +298,18 @@ def test_a_damaged_database_is_named_with_the_way_to_its_good_events(
     everything = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
     overwrite_a_middle_leaf_page(db)
 
-    for command in (["console"], ["replay"], ["conversations"]):
+    # The console checks the whole file before its first write, not at open (ADR 22): it
+    # may have said it is offline by then, but it writes nothing and stops on the damage.
+    before = db.read_bytes()
+    console = run_lukas("console", "--db", str(db), stdin="Hi\n")
+    assert console.returncode == 1
+    assert "Traceback" not in console.stderr
+    errors = [line for line in console.stderr.splitlines() if line.startswith("lukas:")]
+    assert len(errors) == 1, console.stderr
+    assert errors[0] == console.stderr.splitlines()[-1]
+    assert f"lukas: the database {db} is damaged: " in errors[0]
+    assert db.read_bytes() == before, "written after the damage"
+    for command in (["replay"], ["conversations"]):
         run = run_lukas(*command, "--db", str(db), stdin="Hi\n")
         assert run.returncode == 1
         assert_one_line(run.stderr, f"lukas: the database {db} is damaged: ", "read fine")
