@@ -7,19 +7,16 @@ version it reflects, once enough new events were folded, so a start reads only t
 
 from __future__ import annotations
 
-import logging
 from typing import Generic
 
 from lukas.application.ports.checkpoints import (
-    CheckpointError,
     Checkpoints,
     CheckpointSpec,
     Saved,
     State,
 )
+from lukas.application.projections.checkpointed import save_quietly
 from lukas.application.streams import Folded
-
-log = logging.getLogger(__name__)
 
 # Stream events are few and slow to come (a reminder, a check-in); a start that folds a
 # few hundred of them costs milliseconds.
@@ -59,9 +56,5 @@ class KeptStream(Generic[State]):
         version = self._folded.version
         if version - self._saved_version < self._save_every:
             return
-        try:
-            await self._checkpoints.save(self._spec, Saved(version, self._folded.state))
-        except CheckpointError as error:
-            log.info("%s", error)
-            return
-        self._saved_version = version
+        if await save_quietly(self._checkpoints, self._spec, Saved(version, self._folded.state)):
+            self._saved_version = version

@@ -28,6 +28,18 @@ log = logging.getLogger(__name__)
 SAVE_EVERY = 10_000
 
 
+async def save_quietly(
+    checkpoints: Checkpoints, spec: CheckpointSpec[State], saved: Saved[State]
+) -> bool:
+    """Saves; False, logged, when it could not: a checkpoint only ever saves time."""
+    try:
+        await checkpoints.save(spec, saved)
+    except CheckpointError as error:
+        log.info("%s", error)
+        return False
+    return True
+
+
 class CheckpointedProjection(Generic[State]):
     def __init__(
         self,
@@ -61,12 +73,8 @@ class CheckpointedProjection(Generic[State]):
         without a checkpoint the next start only folds more."""
         if self._state is None or self._position == self._saved_position:
             return
-        try:
-            await self._checkpoints.save(self._spec, Saved(self._position, self._state))
-        except CheckpointError as error:
-            log.info("%s", error)
-            return
-        self._saved_position = self._position
+        if await save_quietly(self._checkpoints, self._spec, Saved(self._position, self._state)):
+            self._saved_position = self._position
 
     async def _from_checkpoint(self) -> State:
         saved = await self._checkpoints.load(self._spec)
