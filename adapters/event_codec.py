@@ -42,9 +42,15 @@ def _reminder_claimer_v1_to_v2(data: JsonObject) -> JsonObject:
     return {**data, "by": None}
 
 
+def _reply_first_text_v1_to_v2(data: JsonObject) -> JsonObject:
+    # Replies were posted whole before streaming: no first piece was timed.
+    return {**data, "first_text_ms": None}
+
+
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
     ("MessageReceived", 1): _message_route_v1_to_v2,
     ("ReminderFiring", 1): _reminder_claimer_v1_to_v2,
+    ("ReplyGenerated", 1): _reply_first_text_v1_to_v2,
 }
 
 

@@ -14,14 +14,19 @@ import attrs
 
 from lukas.application.admin_alerts import AdminAlerts
 from lukas.application.context import ContextBuilder, Turn
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, TextSink
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.ports.tool_actions import Author, ToolActions
 from lukas.domain.context_window import ContextWindow
 from lukas.domain.conversation import RecordFailure, RecordReply, choose_fallback
 from lukas.domain.failures import FailureKind
-from lukas.domain.persona import CONTENT_DECLINE, FALLBACK_RESPONSES, MESSAGE_TOO_LONG
+from lukas.domain.persona import (
+    CONTENT_DECLINE,
+    FALLBACK_RESPONSES,
+    MESSAGE_TOO_LONG,
+    STREAM_CUT_APOLOGY,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +62,16 @@ class ReplyComposer:
         entries: Sequence[Turn],
         last_fallback: str | None,
         author: Author | None = None,
+        *,
+        on_text: TextSink | None = None,
     ) -> RecordReply | RecordFailure:
         """The reply to `message_id`; with an `author`, the model may choose a tool instead,
-        and the reply is what carrying it out says."""
+        and the reply is what carrying it out says.
+
+        With `on_text` the model's text is handed there as it is written (see
+        StreamWriter), and the outcome's text begins with everything handed over: a model
+        failing after its first piece keeps those words, with an apology after them.
+        """
         actions = self._actions if author is not None else None
         window = self._context.build(entries, message_id)
         if not window.fits:
@@ -67,12 +79,17 @@ class ReplyComposer:
         attempts, shrunk = 0, False
         while True:
             started = self._clock.monotonic()
+            heard = _Heard(self._clock, started, on_text)
+            tools = actions.tools if actions else ()
             try:
-                completion = await self._model.complete(
-                    window.messages, actions.tools if actions else ()
-                )
+                if on_text is None:
+                    completion = await self._model.complete(window.messages, tools)
+                else:
+                    completion = await self._model.stream(window.messages, tools, on_text=heard)
             except ChatModelError as error:
                 attempts += error.attempts
+                if heard.text:
+                    return self._cut_off(message_id, error, attempts, heard.text)
                 smaller = None if shrunk else self._smaller(entries, message_id, window, error)
                 if smaller is None:
                     return await self._failed(message_id, error, attempts, last_fallback)
@@ -86,21 +103,21 @@ class ReplyComposer:
                 continue
             if completion.tool_calls and actions is not None and author is not None:
                 return await self._act(
-                    message_id, completion, window, started, actions=actions, author=author
+                    message_id, completion, window, heard, actions=actions, author=author
                 )
             if not completion.text.strip():
                 empty = ChatModelError(
                     FailureKind.EMPTY_REPLY, f"finish_reason={completion.finish_reason}"
                 )
                 return await self._failed(message_id, empty, attempts + 1, last_fallback)
-            return self._reply(message_id, completion, window, started)
+            return self._reply(message_id, completion, window, heard)
 
     async def _act(
         self,
         message_id: str,
         completion: Completion,
         window: ContextWindow,
-        started: float,
+        heard: _Heard,
         *,
         actions: ToolActions,
         author: Author,
@@ -108,8 +125,10 @@ class ReplyComposer:
         # One request per message: the first call is what the model chose.
         call = completion.tool_calls[0]
         text = await actions.act(call, author, message_id)
+        if heard.text.strip():  # words already shown stay; what was done follows them
+            text = f"{heard.text}\n\n{text}"
         acted = attrs.evolve(completion, text=text, finish_reason=f"tool_call:{call.name}")
-        return self._reply(message_id, acted, window, started)
+        return self._reply(message_id, acted, window, heard)
 
     def _smaller(
         self,
@@ -156,9 +175,24 @@ class ReplyComposer:
             "model). Until then Lukas answers with fallback phrases."
         )
 
+    def _cut_off(
+        self, message_id: str, error: ChatModelError, attempts: int, said: str
+    ) -> RecordFailure:
+        """The model failed mid-reply: its words stay, an apology follows, nothing is said
+        twice (no second answer is asked for)."""
+        log.warning("%s stopped mid-reply: %s", self._model.name, error)
+        return RecordFailure(
+            message_id=message_id,
+            kind=error.kind,
+            detail=f"{error.detail}; cut off after {len(said)} characters",
+            attempts=max(attempts, 1),
+            fallback_text=f"{said}\n\n{STREAM_CUT_APOLOGY}",
+        )
+
     def _reply(
-        self, message_id: str, completion: Completion, window: ContextWindow, started: float
+        self, message_id: str, completion: Completion, window: ContextWindow, heard: _Heard
     ) -> RecordReply:
+        started = heard.started
         return RecordReply(
             message_id=message_id,
             text=completion.text,
@@ -169,7 +203,30 @@ class ReplyComposer:
             latency_ms=round((self._clock.monotonic() - started) * 1000),
             context_tokens=window.total_tokens,
             token_count=self._counter.count(completion.text),
+            first_text_ms=heard.first_text_ms,
         )
+
+
+class _Heard:
+    """Passes the model's pieces on, noting what was said and when the first came."""
+
+    def __init__(self, clock: Clock, started: float, sink: TextSink | None) -> None:
+        self._clock = clock
+        self.started = started
+        self._sink = sink
+        self._pieces: list[str] = []
+        self.first_text_ms: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self._pieces)
+
+    async def __call__(self, piece: str) -> None:
+        if self.first_text_ms is None:
+            self.first_text_ms = round((self._clock.monotonic() - self.started) * 1000)
+        self._pieces.append(piece)
+        if self._sink is not None:
+            await self._sink(piece)
 
 
 def _too_long(message_id: str, window: ContextWindow, limit: int) -> RecordFailure:

@@ -8,22 +8,27 @@ from what it is about, so a duplicate delivery or a second process never answers
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 import anyio
 import attrs
 
 from lukas.application.active_conversations import ActiveConversations
 from lukas.application.compose_reply import ReplyComposer
-from lukas.application.context import ContextBuilder
+from lukas.application.context import ContextBuilder, Turn
 from lukas.application.conversation_locks import ConversationLocks
 from lukas.application.identity import (
     claim_event_id,
     delivery_event_id,
     message_event_id,
     outcome_event_id,
+    stream_closed_event_id,
+    stream_event_id,
 )
-from lukas.application.ports.chat_channel import ChatChannel, DeliveryError
+from lukas.application.known_conversation import KnownConversation
+from lukas.application.ports.chat_channel import ChatChannel, DeliveryError, StreamNotOpenError
 from lukas.application.ports.event_store import (
     AppendResult,
     ConcurrencyError,
@@ -32,18 +37,23 @@ from lukas.application.ports.event_store import (
     NewEvent,
 )
 from lukas.application.ports.token_counter import TokenCounter
+from lukas.application.ports.tool_actions import Author
+from lukas.application.stream_writer import StreamWriter
 from lukas.domain import conversation
 from lukas.domain.context_window import as_spoken
 from lukas.domain.conversation import (
+    CloseStream,
     ReceiveMessage,
     RecordClaim,
     RecordDelivery,
     RecordFailure,
+    StartStream,
+    is_model_written,
 )
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import DomainEvent, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
-from lukas.domain.persona import MISSED_APOLOGY
+from lukas.domain.persona import MISSED_APOLOGY, STREAM_CUT_NOTE
 from lukas.domain.routing import Route
 
 log = logging.getLogger(__name__)
@@ -178,13 +188,136 @@ class MessageHandler:
                 return Outcome(message_id, duplicate=True)
             await self._channel.show_thinking(key, platform_message_id)
             try:
-                author = known.author_of(message_id) if with_tools else None
+                asker = known.author_of(message_id)
+                author = asker if with_tools else None
+                if self._channel.streams_in(key):
+                    return await self._answer_streamed(
+                        key,
+                        message_id,
+                        platform_message_id,
+                        turns,
+                        known=known,
+                        author=author,
+                        recipient=asker.member_id if asker else None,
+                    )
                 command = await self._composer.compose(
                     message_id, turns, known.state.last_fallback, author
                 )
                 return await self._record_and_deliver(key, message_id, platform_message_id, command)
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
+
+    async def _answer_streamed(
+        self,
+        key: ConversationKey,
+        message_id: str,
+        platform_message_id: str,
+        turns: Sequence[Turn],
+        *,
+        known: KnownConversation,
+        author: Author | None,
+        recipient: str | None,
+    ) -> Outcome:
+        """The reply written into the platform as the model writes it, then recorded whole;
+        the stream is closed once the reply is recorded, and that is its delivery."""
+
+        async def opened(stream_id: str) -> bool:
+            decided = await self._decide_and_append(
+                key,
+                StartStream(message_id=message_id, platform_message_id=stream_id),
+                stream_event_id(message_id, stream_id),
+                self._metadata(message_id, message_id),
+            )
+            return bool(decided.events)
+
+        writer = StreamWriter(self._channel, key, platform_message_id, opened, recipient=recipient)
+        async with writer.running():
+            command = await self._composer.compose(
+                message_id, turns, known.state.last_fallback, author, on_text=writer.write
+            )
+        if writer.stream_id is None:  # nothing was streamed: the reply goes whole
+            return await self._record_and_deliver(key, message_id, platform_message_id, command)
+        decided = await self._decide_and_append(
+            key, command, outcome_event_id(message_id), self._metadata(message_id, message_id)
+        )
+        if not decided.events:  # answered by another writer meanwhile
+            return Outcome(message_id, duplicate=True)
+        outcome = decided.events[0]
+        assert isinstance(outcome, ReplyGenerated | ReplyFailed)
+        return await self._finish_stream(key, message_id, writer, outcome)
+
+    async def _finish_stream(
+        self,
+        key: ConversationKey,
+        message_id: str,
+        writer: StreamWriter,
+        outcome: ReplyGenerated | ReplyFailed,
+    ) -> Outcome:
+        assert writer.stream_id is not None
+        text = outcome.text if isinstance(outcome, ReplyGenerated) else outcome.fallback_text
+        failure = outcome.kind if isinstance(outcome, ReplyFailed) else None
+        shown = writer.shown
+        # The recorded text starts with everything streamed; only the rest is still to go.
+        rest = text[len(shown) :] if text.startswith(shown) else f"\n\n{text}"
+        with anyio.CancelScope(shield=True):  # as in _deliver
+            try:
+                await self._channel.stop_stream(
+                    key, writer.stream_id, rest, feedback=is_model_written(outcome)
+                )
+            except DeliveryError as error:
+                log.warning("streamed reply in %s not closed (kept for later): %s", key, error)
+                return Outcome(message_id, reply_text=text, failure=failure, delivered=False)
+            await self._decide_and_append(
+                key,
+                RecordDelivery(message_id=message_id, platform_message_id=writer.stream_id),
+                delivery_event_id(message_id),
+                self._metadata(message_id, outcome_event_id(message_id)),
+            )
+        return Outcome(message_id, reply_text=text, failure=failure, delivered=True)
+
+    async def close_stream(
+        self,
+        key: ConversationKey,
+        message_id: str,
+        stream_id: str,
+        outcome: ReplyGenerated | ReplyFailed | None,
+    ) -> Literal["closed", "delivered", "failed"]:
+        """Close a streamed reply whose writer is gone, with a note that it was cut off, so
+        the message can be answered whole ("closed"). "failed" when it could not be closed
+        (the platform is away): it stays open for the next try.
+
+        A stream found closed already, with the outcome recorded, was closed by its writer
+        right after recording it (the writer died before recording the delivery): that
+        is the delivery ("delivered")."""
+        async with self._locks.hold(key):
+            with anyio.CancelScope(shield=True):
+                try:
+                    await self._channel.stop_stream(key, stream_id, STREAM_CUT_NOTE, feedback=False)
+                except StreamNotOpenError:
+                    if outcome is not None:
+                        await self._decide_and_append(
+                            key,
+                            RecordDelivery(message_id=message_id, platform_message_id=stream_id),
+                            delivery_event_id(message_id),
+                            self._metadata(message_id, outcome_event_id(message_id)),
+                            whole_stream=True,
+                        )
+                        return "delivered"
+                except DeliveryError as error:
+                    log.warning("could not close the cut-off reply in %s: %s", key, error)
+                    return "failed"
+                await self._decide_and_append(
+                    key,
+                    CloseStream(
+                        message_id=message_id,
+                        platform_message_id=stream_id,
+                        reason="its writer stopped before finishing it",
+                    ),
+                    stream_closed_event_id(message_id, stream_id),
+                    self._metadata(message_id, message_id),
+                    whole_stream=True,
+                )
+        return "closed"
 
     async def answer_directly(
         self,
@@ -286,7 +419,9 @@ class MessageHandler:
                 found = (
                     await self._channel.find_reply(key, platform_message_id) if look_first else None
                 )
-                posted_id = found or await self._channel.send_reply(key, platform_message_id, text)
+                posted_id = found or await self._channel.send_reply(
+                    key, platform_message_id, text, feedback=is_model_written(outcome)
+                )
             except DeliveryError as error:
                 log.warning("reply for %s not delivered (kept for later): %s", key, error)
                 return Outcome(message_id, reply_text=text, failure=failure, delivered=False)

@@ -30,6 +30,19 @@ def delivery_event_id(message_id: str) -> str:
     return derive_event_id("delivery", message_id)
 
 
+def stream_event_id(message_id: str, platform_message_id: str) -> str:
+    return derive_event_id("stream", message_id, platform_message_id)
+
+
+def stream_closed_event_id(message_id: str, platform_message_id: str) -> str:
+    return derive_event_id("stream-closed", message_id, platform_message_id)
+
+
+def feedback_stream_id(platform_message_id: str) -> str:
+    """Every click on one reply's buttons, in one stream: one verdict per person."""
+    return f"feedback:{platform_message_id}"
+
+
 def claim_event_id(message_id: str, stream_version: int) -> str:
     # Two processes claiming at the same stream version make one event, not two.
     return derive_event_id("claim", message_id, str(stream_version))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import ChatModelError, Completion, TextSink, Tool
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import FailureKind
 
@@ -25,3 +25,8 @@ class OfflineChatModel:
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
         raise ChatModelError(FailureKind.MISSING_CREDENTIALS, self._reason, attempts=0)
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        return await self.complete(messages, tools)

@@ -141,6 +141,16 @@ class Recovery:
         return owner not in (None, self._instances.me) and self._instances.is_alive(owner)
 
     async def _finish(self, item: PendingMessage, report: RecoveryReport) -> RecoveryReport:
+        if item.open_stream is not None:
+            # A reply cut off mid-stream is closed first, saying so; the message then gets
+            # its whole answer below (or had it: the stream was closed after recording).
+            closed = await self._handler.close_stream(
+                item.key, item.message_id, item.open_stream, item.outcome
+            )
+            if closed == "failed":
+                return report  # the platform is away: the next run tries again
+            if closed == "delivered":
+                return attrs.evolve(report, delivered=report.delivered + 1)
         if item.outcome is not None:
             outcome = await self._handler.deliver_recorded(
                 item.key, item.message_id, item.platform_message_id, item.outcome

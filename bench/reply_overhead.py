@@ -40,7 +40,7 @@ from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.handle_message import IncomingMessage, MessageHandler
-from lukas.application.ports.chat_model import ChatModel, Completion, Tool
+from lukas.application.ports.chat_model import ChatModel, Completion, TextSink, Tool
 from lukas.application.ports.event_store import (
     AppendResult,
     EventStore,
@@ -79,6 +79,12 @@ class Recording:
     @property
     def name(self) -> str:
         return self.inner.name
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()

@@ -132,6 +132,7 @@ def exchange_rows(
                 latency_ms=1200 + number % 700,
                 context_tokens=900,
                 token_count=len(reply_text) // 4,
+                first_text_ms=None,
             )
         delivered = ReplyDelivered(reply_to=message_id, platform_message_id=f"posted-{number}")
         outcome_id = outcome_event_id(message_id)

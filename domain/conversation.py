@@ -1,13 +1,13 @@
 """The rules of one conversation as a decider: decide(command, state), evolve(state, event).
 
 The state is folded from the recent events of the conversation's stream. It is enough to
-answer the questions the rules ask: has this message been answered, delivered, and which
-fallback did Lukas use last.
+answer the questions the rules ask: has this message been answered, delivered, is a reply
+to it being streamed, and which fallback did Lukas use last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -19,6 +19,8 @@ from lukas.domain.events import (
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
+    ReplyStreamClosed,
+    ReplyStreamStarted,
     Usage,
 )
 from lukas.domain.failures import FailureKind
@@ -30,6 +32,8 @@ class ConversationState:
     answered: frozenset[str] = frozenset()
     delivered: frozenset[str] = frozenset()
     last_fallback: str | None = None
+    # Messages whose reply is being written into a platform message: its id, by message.
+    streaming: Mapping[str, str] = attrs.field(factory=dict)
 
 
 INITIAL_STATE = ConversationState()
@@ -60,6 +64,7 @@ class RecordReply:
     latency_ms: int
     context_tokens: int
     token_count: int
+    first_text_ms: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -84,7 +89,32 @@ class RecordClaim:
     message_id: str
 
 
-Command = ReceiveMessage | RecordReply | RecordFailure | RecordDelivery | RecordClaim
+@attrs.frozen(kw_only=True)
+class StartStream:
+    """Begin writing the reply to a message into `platform_message_id` as it comes."""
+
+    message_id: str
+    platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CloseStream:
+    """Close a streamed reply its writer left open (it died): it was cut off."""
+
+    message_id: str
+    platform_message_id: str
+    reason: str
+
+
+Command = (
+    ReceiveMessage
+    | RecordReply
+    | RecordFailure
+    | RecordDelivery
+    | RecordClaim
+    | StartStream
+    | CloseStream
+)
 
 
 class ConversationRuleError(Exception):
@@ -121,6 +151,7 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
                     latency_ms=command.latency_ms,
                     context_tokens=command.context_tokens,
                     token_count=command.token_count,
+                    first_text_ms=command.first_text_ms,
                 )
             ]
         case RecordFailure():
@@ -139,6 +170,8 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
             if command.message_id in state.delivered or command.message_id not in state.answered:
                 return []
             return [DeliveryClaimed(reply_to=command.message_id)]
+        case StartStream() | CloseStream():
+            return _decide_stream(command, state)
         case RecordDelivery():
             if command.message_id in state.delivered:
                 return []
@@ -150,6 +183,29 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
                     platform_message_id=command.platform_message_id,
                 )
             ]
+
+
+def _decide_stream(
+    command: StartStream | CloseStream, state: ConversationState
+) -> list[DomainEvent]:
+    if isinstance(command, StartStream):
+        if command.message_id in state.answered or command.message_id in state.streaming:
+            return []  # one stream per answer: another writer is at it, or done
+        return [
+            ReplyStreamStarted(
+                reply_to=command.message_id,
+                platform_message_id=command.platform_message_id,
+            )
+        ]
+    if state.streaming.get(command.message_id) != command.platform_message_id:
+        return []  # closed already, or delivered
+    return [
+        ReplyStreamClosed(
+            reply_to=command.message_id,
+            platform_message_id=command.platform_message_id,
+            reason=command.reason,
+        )
+    ]
 
 
 def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
@@ -165,7 +221,16 @@ def evolve(state: ConversationState, event: DomainEvent) -> ConversationState:
                 last_fallback=event.fallback_text,
             )
         case ReplyDelivered():
-            return attrs.evolve(state, delivered=state.delivered | {event.reply_to})
+            return attrs.evolve(
+                state,
+                delivered=state.delivered | {event.reply_to},
+                streaming=_without(state.streaming, event.reply_to),
+            )
+        case ReplyStreamStarted():
+            streaming = {**state.streaming, event.reply_to: event.platform_message_id}
+            return attrs.evolve(state, streaming=streaming)
+        case ReplyStreamClosed():
+            return attrs.evolve(state, streaming=_without(state.streaming, event.reply_to))
         case _:
             # Other streams' events, and claims, change nothing the rules ask about.
             return state
@@ -189,6 +254,22 @@ def forget(state: ConversationState, message_ids: Iterable[str]) -> Conversation
         return state
     return attrs.evolve(
         state, answered=state.answered - finished, delivered=state.delivered - finished
+    )
+
+
+def _without(streaming: Mapping[str, str], message_id: str) -> Mapping[str, str]:
+    if message_id not in streaming:
+        return streaming
+    return {key: value for key, value in streaming.items() if key != message_id}
+
+
+def is_model_written(outcome: ReplyGenerated | ReplyFailed) -> bool:
+    """A reply the model wrote itself, the kind people may rate: not a fallback, not a
+    command's answer, not what a request the model chose said."""
+    return (
+        isinstance(outcome, ReplyGenerated)
+        and outcome.provider != "lukas"
+        and not outcome.finish_reason.startswith("tool_call")
     )
 
 

@@ -88,7 +88,7 @@ class ReplyGenerated:
     """The model answered a message; not yet seen by anyone."""
 
     TYPE: ClassVar[str] = "ReplyGenerated"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     reply_to: str
     text: str
@@ -99,6 +99,8 @@ class ReplyGenerated:
     latency_ms: int
     context_tokens: int
     token_count: int
+    # From the request to the model's first piece of text, when the reply was streamed.
+    first_text_ms: int | None
 
 
 @attrs.frozen(kw_only=True)
@@ -124,6 +126,44 @@ class ReplyDelivered:
 
     reply_to: str
     platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReplyStreamStarted:
+    """Lukas opened a message on the platform to write his reply into as the model writes
+    it. Recorded before any text is sent, so a process killed mid-stream leaves a trace."""
+
+    TYPE: ClassVar[str] = "ReplyStreamStarted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+    platform_message_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReplyStreamClosed:
+    """A streamed reply left open by a process that died was closed with a note that it
+    was cut off; the message is then answered again, whole."""
+
+    TYPE: ClassVar[str] = "ReplyStreamClosed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    reply_to: str
+    platform_message_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackGiven:
+    """Someone pressed the good or bad button under one of Lukas's replies."""
+
+    TYPE: ClassVar[str] = "FeedbackGiven"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    # The reply's message on the platform (what the buttons were under).
+    platform_message_id: str
+    person_id: str
+    good: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -499,6 +539,9 @@ DomainEvent = (
     | ReplyGenerated
     | ReplyFailed
     | ReplyDelivered
+    | ReplyStreamStarted
+    | ReplyStreamClosed
+    | FeedbackGiven
     | DeliveryClaimed
     | CircuitStateChanged
     | AdminAlerted

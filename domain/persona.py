@@ -46,3 +46,11 @@ MISSED_APOLOGY = (
     "Sorry I missed your message earlier - this bear was fast asleep \U0001f43b "
     "Could you ask me again?"
 )
+
+# After the words a model managed before it failed mid-reply.
+STREAM_CUT_APOLOGY = (
+    "_Sorry, I lost my thread there \U0001f43b - that's all I could manage just now._"
+)
+
+# Closes a reply that was being written when Lukas stopped; the whole answer follows it.
+STREAM_CUT_NOTE = "_... (this answer was cut off; here it is again in full below)_"

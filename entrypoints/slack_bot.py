@@ -117,7 +117,8 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
             " (check the network, or LUKAS_SLACK_API_URL)"
         ) from None
     me = BotIdentity(user_id=str(auth["user_id"]), bot_id=str(auth.get("bot_id") or ""))
-    slack = SlackWeb(web)
+    team = auth.get("team_id")
+    slack = SlackWeb(web, team_id=team if isinstance(team, str) and team else None)
     platform = Platform(
         channel=slack,
         announcements=slack,

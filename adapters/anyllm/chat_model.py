@@ -24,8 +24,15 @@ import anyio
 import attrs
 
 from lukas.adapters.anyllm.model_profiles import GenerationSettings, request_parameters
+from lukas.adapters.anyllm.streamed_reply import GatheredReply
 from lukas.adapters.background_load import BackgroundLoad, LoadFailedError
-from lukas.application.ports.chat_model import ChatModelError, Completion, Tool, ToolCall
+from lukas.application.ports.chat_model import (
+    ChatModelError,
+    Completion,
+    TextSink,
+    Tool,
+    ToolCall,
+)
 from lukas.application.redaction import Redactor
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.events import Usage
@@ -91,10 +98,24 @@ class AnyLLMChatModel:
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
+        return await self._translated(messages, tuple(tools), None)
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        return await self._translated(messages, tuple(tools), on_text)
+
+    async def _translated(
+        self,
+        messages: Sequence[ContextMessage],
+        tools: tuple[Tool, ...],
+        on_text: TextSink | None,
+    ) -> Completion:
+        """The call, with whatever it raises turned into a ChatModelError."""
         try:
             await self._sdk.ready()
             client = self._client or self._create_client()
-            return await self._complete(client, messages, tuple(tools))
+            return await self._complete(client, messages, tools, on_text)
         except ChatModelError:
             raise
         except LoadFailedError as error:
@@ -148,13 +169,18 @@ class AnyLLMChatModel:
         return self._client
 
     async def _complete(
-        self, client: AnyLLM, messages: Sequence[ContextMessage], tools: tuple[Tool, ...]
+        self,
+        client: AnyLLM,
+        messages: Sequence[ContextMessage],
+        tools: tuple[Tool, ...],
+        on_text: TextSink | None,
     ) -> Completion:
         from any_llm.exceptions import InvalidRequestError
 
         payload: list[dict[str, Any] | ChatCompletionMessage] = [
             {"role": m.role.value, "content": m.content} for m in messages
         ]
+        streaming = on_text is not None and client.SUPPORTS_COMPLETION_STREAMING
         while True:
             wanted = request_parameters(
                 self._settings.model_id, self._settings.generation, with_tools=bool(tools)
@@ -165,16 +191,71 @@ class AnyLLMChatModel:
                 # nothing; the tools themselves are never dropped, as the caller relies on them.
                 wanted["tool_choice"] = "auto"
                 refused |= self._refused_with_tools
+            if streaming:
+                # Usage comes in a last chunk only when asked for; a provider that refuses
+                # the option is remembered like any refused parameter.
+                wanted["stream_options"] = {"include_usage": True}
             parameters = {name: value for name, value in wanted.items() if name not in refused}
+            gathered = GatheredReply()
             try:
-                response = await self._call(client, payload, parameters, tools)
+                if streaming:
+                    assert on_text is not None
+                    response = await self._call(client, payload, parameters, tools, stream=True)
+                    await self._gather(response, gathered, on_text)
+                else:
+                    response = await self._call(client, payload, parameters, tools, stream=False)
             except InvalidRequestError as error:
                 name = error.param if error.param in parameters else None
-                if name is None or parameters[name] is None:
+                # After text has gone out the request was taken: a refusal then is news.
+                if name is None or parameters[name] is None or gathered.text_parts:
                     raise
                 self._refuse(name, with_tools=bool(tools))
                 continue
-            return self._completion(response, tools)
+            if streaming:
+                return self._streamed_completion(gathered, tools)
+            completion = self._completion(response, tools)
+            if on_text is not None and completion.text:
+                await on_text(completion.text)  # a provider that cannot stream: one piece
+            return completion
+
+    async def _gather(self, response: Any, gathered: GatheredReply, on_text: TextSink) -> None:
+        """Read the chunks, handing each piece of text on as it comes."""
+        iterator = aiter(response)
+        try:
+            while True:
+                # Each wait for a chunk is bounded: a stream that stalls is a time-out.
+                with anyio.fail_after(self._settings.timeout_seconds + _GUARD_SECONDS):
+                    try:
+                        chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        return
+                text = gathered.take(chunk)
+                if text:
+                    await on_text(text)
+        finally:
+            close = getattr(response, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()
+
+    def _streamed_completion(self, gathered: GatheredReply, tools: tuple[Tool, ...]) -> Completion:
+        text = gathered.text
+        finish_reason = gathered.finish_reason or "unknown"
+        if finish_reason == "content_filter" and not text.strip():
+            raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
+        asked = gathered.tool_calls
+        calls = self._usable_calls(list(asked), {tool.name for tool in tools})
+        if asked and not calls and not text.strip():
+            detail = f"no text, and none of the {len(asked)} tool call(s) could be used"
+            raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
+        return Completion(
+            text=text,
+            provider=self._settings.provider,
+            model=str(gathered.model or self._settings.model_id),
+            finish_reason=finish_reason,
+            usage=_usage(gathered.usage),
+            tool_calls=calls,
+        )
 
     def _refuse(self, parameter: str, *, with_tools: bool) -> None:
         # A refusal seen with tools is only remembered for tools: the same parameter may be
@@ -200,6 +281,8 @@ class AnyLLMChatModel:
         payload: list[dict[str, Any] | ChatCompletionMessage],
         parameters: dict[str, Any],
         tools: tuple[Tool, ...],
+        *,
+        stream: bool,
     ) -> Any:
         timeout = self._settings.timeout_seconds
         if client.TIMEOUT_SUPPORT != "unsupported":
@@ -209,7 +292,7 @@ class AnyLLMChatModel:
             parameters = {**parameters, "tools": [_function_tool(tool) for tool in tools]}
         with anyio.fail_after(timeout + _GUARD_SECONDS):
             return await client.acompletion(
-                model=self._settings.model_id, messages=payload, stream=False, **parameters
+                model=self._settings.model_id, messages=payload, stream=stream, **parameters
             )
 
     def _completion(self, response: Any, tools: tuple[Tool, ...]) -> Completion:
@@ -227,19 +310,12 @@ class AnyLLMChatModel:
             # the use case to judge as it always has.
             detail = f"no text, and none of the {len(asked)} tool call(s) could be used"
             raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
-        usage = response.usage
         return Completion(
             text=text,
             provider=self._settings.provider,
             model=str(response.model or self._settings.model_id),
             finish_reason=finish_reason,
-            usage=Usage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                total_tokens=usage.total_tokens or 0,
-            )
-            if usage is not None
-            else None,
+            usage=_usage(response.usage),
             tool_calls=calls,
         )
 
@@ -285,6 +361,16 @@ def _provider_loader(compatible: bool, provider: str) -> Callable[[], object]:
         return AnyLLM.get_provider_class(provider)
 
     return load
+
+
+def _usage(usage: Any) -> Usage | None:
+    if usage is None:
+        return None
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        total_tokens=usage.total_tokens or 0,
+    )
 
 
 def _function_tool(tool: Tool) -> dict[str, Any]:

@@ -7,6 +7,9 @@ dropped there, or one reply would read as two. Everything else (a reply recovere
 earlier run, a reminder, a post, a DM) goes to stderr, marked with where it belongs.
 
 At a terminal everything is printed above the prompt, which is then drawn again.
+
+A reply to a line read in this run is printed as the model writes it (piped too: the block
+is then cleaned as it goes, exactly as `as_block` would have cleaned it whole).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class ConsoleChannel:
         self._live: set[ConversationKey] = set()
         self._sent = 0
         self._blocks = 0  # reply blocks on stdout, piped
+        self._block: _BlockWriter | None = None  # the piped reply being streamed
         # Ids of what the terminal "posted" must not repeat across runs sharing a log.
         self._run = secrets.token_hex(4)
 
@@ -52,7 +56,10 @@ class ConsoleChannel:
         earlier run's, finished at start) are set apart from them."""
         self._live.add(conversation)
 
-    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+    async def send_reply(
+        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+    ) -> str:
+        # No buttons in a terminal: `feedback` is Slack's business.
         if conversation in self._live:
             self._write(None, text)
         else:
@@ -68,6 +75,42 @@ class ConsoleChannel:
         name = channel if is_channel_id(channel) else f"#{channel.removeprefix('#')}"
         self._write(f"in {name}", text)
         return PostedToChannel(channel=name, message_id=self._next_id())
+
+    def streams_in(self, conversation: ConversationKey) -> bool:
+        return conversation in self._live
+
+    async def start_stream(
+        self, conversation: ConversationKey, in_reply_to: str, *, recipient: str | None = None
+    ) -> str:
+        if self._interactive:
+            self._print(self._out, "Lukas: ")
+            self._block = None
+        else:
+            self._print(self._out, "\n" if self._blocks else "")
+            self._block = _BlockWriter()
+        self._sent += 1
+        return f"{conversation.value}/reply-{self._sent - 1}"
+
+    async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
+        self._print(self._out, self._block.take(text) if self._block is not None else text)
+
+    async def stop_stream(
+        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+    ) -> None:
+        await self.append_stream(conversation, stream_id, text)
+        self._print(self._out, "\n")
+        if self._block is not None:
+            self._blocks += 1
+            self._block = None
+
+    def _print(self, stream: TextIO, text: str) -> None:
+        try:
+            if self._interactive:
+                self._show(stream, text)
+            else:
+                _write(stream, text)
+        except OSError as error:
+            raise DeliveryError(f"cannot write the reply to the terminal: {error}") from error
 
     def _write(self, where: str | None, text: str) -> None:
         """`where` names where a message was meant for; None for a reply to a line read now."""
@@ -118,3 +161,39 @@ def _write(stream: TextIO, text: str) -> None:
 def as_block(text: str) -> str:
     """The reply as one block: no blank lines inside, no trailing space."""
     return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+class _BlockWriter:
+    """`as_block` for text that comes in pieces: blank lines and trailing spaces dropped,
+    the block's leading space too, as soon as each piece comes."""
+
+    def __init__(self) -> None:
+        self._started = False  # anything written yet
+        self._line_has_text = False
+        self._newline_due = False
+        self._lead = ""  # spaces before the first character of a line
+        self._gap = ""  # spaces after text, written only if more text follows
+
+    def take(self, piece: str) -> str:
+        out: list[str] = []
+        for char in piece:
+            if char == "\n":
+                self._newline_due = self._newline_due or self._line_has_text
+                self._line_has_text = False
+                self._lead = self._gap = ""
+            elif char.isspace():
+                if self._line_has_text:
+                    self._gap += char
+                else:
+                    self._lead += char
+            else:
+                if self._newline_due:
+                    out.append("\n")
+                    self._newline_due = False
+                if not self._line_has_text:
+                    out.append(self._lead if self._started else "")
+                    self._lead = ""
+                out.append(self._gap + char)
+                self._gap = ""
+                self._line_has_text = self._started = True
+        return "".join(out)

@@ -24,7 +24,13 @@ import pybreaker
 
 from lukas.adapters.resilience.clock_storage import ClockStorage
 from lukas.adapters.resilience.state_changes import StateChange, StateRecorder
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import (
+    ChatModel,
+    ChatModelError,
+    Completion,
+    TextSink,
+    Tool,
+)
 from lukas.application.ports.clock import Clock
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import FailureKind
@@ -80,6 +86,15 @@ class CircuitBreakerChatModel:
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
+        return await self._guarded(lambda: self._inner.complete(messages, tools))
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        """Judged as a whole: a stream that fails after its first piece counts as a failure."""
+        return await self._guarded(lambda: self._inner.stream(messages, tools, on_text=on_text))
+
+    async def _guarded(self, call: Callable[[], Awaitable[Completion]]) -> Completion:
         # A refused call changed nothing, so it returns without waiting for any reporting.
         trial = self._admit()
         # pybreaker makes a new state object on every transition, so this names the period
@@ -87,7 +102,7 @@ class CircuitBreakerChatModel:
         admitted_in = self._breaker.state
         try:
             try:
-                completion = await self._inner.complete(messages, tools)
+                completion = await call()
             except BaseException as error:
                 self._settle(admitted_in, trial, error)
                 raise

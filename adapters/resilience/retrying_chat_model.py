@@ -17,7 +17,13 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import (
+    ChatModel,
+    ChatModelError,
+    Completion,
+    TextSink,
+    Tool,
+)
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.failures import TRANSIENT_FAILURES, FailureKind
 
@@ -94,6 +100,34 @@ class RetryingChatModel:
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
+        return await self._retried(lambda: self._inner.complete(messages, tools))
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        """Retried like `complete` until the first piece of text is handed on; after that
+        a failure is final, since trying again would say the start a second time."""
+        spoke = False
+
+        async def heard(text: str) -> None:
+            nonlocal spoke
+            spoke = True
+            await on_text(text)
+
+        async def attempt() -> Completion:
+            try:
+                return await self._inner.stream(messages, tools, on_text=heard)
+            except ChatModelError as error:
+                if spoke:
+                    raise _Spoken(error) from None
+                raise
+
+        try:
+            return await self._retried(attempt)
+        except _Spoken as spoken:
+            raise spoken.error from None
+
+    async def _retried(self, call: Callable[[], Awaitable[Completion]]) -> Completion:
         policy = self._policy
         errors: list[ChatModelError] = []
         started = 0
@@ -102,7 +136,7 @@ class RetryingChatModel:
             nonlocal started
             started += 1
             try:
-                return await self._inner.complete(messages, tools)
+                return await call()
             except ChatModelError as error:
                 errors.append(error)
                 raise
@@ -145,6 +179,14 @@ class RetryingChatModel:
             retry_state.attempt_number,
             retry_state.upcoming_sleep,
         )
+
+
+class _Spoken(Exception):
+    """A stream that failed after text went out: not a ChatModelError, so never retried."""
+
+    def __init__(self, error: ChatModelError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _reported(errors: list[ChatModelError]) -> ChatModelError:

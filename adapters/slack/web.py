@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from lukas.adapters.slack.pieces import split_message
+from lukas.adapters.slack.streams import SlackStreams, feedback_block
 from lukas.adapters.slack.text import escaped, without_mentions
 from lukas.application.ports.announcements import ChannelNotFound, NotInChannel, PostedToChannel
 from lukas.application.ports.chat_channel import DeliveryError
@@ -67,11 +68,13 @@ class SlackWeb:
         self,
         client: AsyncWebClient,
         *,
+        team_id: str | None = None,
         min_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self._client = client
+        self._streams = SlackStreams(client, team_id=team_id)
         # Slack allows about one message per second per channel.
         self._min_interval = min_interval
         self._monotonic = monotonic
@@ -80,12 +83,38 @@ class SlackWeb:
         # One lock per channel: a wait for one channel must not hold up the others.
         self._pacing: dict[str, anyio.Lock] = {}
 
-    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+    async def send_reply(
+        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+    ) -> str:
         channel, thread_ts = slack_target(conversation)
         # Marked with what it answers, so that a reply posted just before a crash is found
         # by find_reply after the restart instead of being posted twice.
-        metadata = {"event_type": _REPLY_EVENT, "event_payload": {"in_reply_to": in_reply_to}}
-        return f"{channel}/{await self._post(channel, thread_ts, text, metadata)}"
+        metadata = _reply_metadata(in_reply_to)
+        ts = await self._post(channel, thread_ts, text, metadata, feedback=feedback)
+        return f"{channel}/{ts}"
+
+    def streams_in(self, conversation: ConversationKey) -> bool:
+        # chat.startStream needs a thread; a plain DM gets its reply whole.
+        return conversation.thread is not None
+
+    async def start_stream(
+        self, conversation: ConversationKey, in_reply_to: str, *, recipient: str | None = None
+    ) -> str:
+        channel, thread_ts = slack_target(conversation)
+        if thread_ts is None:
+            raise DeliveryError(f"{conversation} has no thread to stream a reply into")
+        await self._pace(channel)
+        return await self._streams.start(channel, thread_ts, recipient)
+
+    async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
+        await self._streams.append(stream_id, text)
+
+    async def stop_stream(
+        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+    ) -> None:
+        # Unmarked, unlike a posted reply: recovery knows a streamed reply by its recorded
+        # stream, and a stream closed as cut off must not be found as the answer.
+        await self._streams.stop(stream_id, text, feedback=feedback)
 
     async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
         channel, thread_ts = slack_target(conversation)
@@ -318,20 +347,29 @@ class SlackWeb:
         thread_ts: str | None,
         text: str,
         metadata: Mapping[str, Any] | None = None,
+        *,
+        feedback: bool = False,
     ) -> str:
         """Posts the Markdown `text` for Slack to render, in pieces of a readable length;
-        returns the first piece's ts."""
+        returns the first piece's ts. `feedback`: the buttons go under the last piece."""
         first_ts: str | None = None
-        for piece in split_message(without_mentions(text)):
+        pieces = split_message(without_mentions(text))
+        for number, piece in enumerate(pieces, start=1):
             await self._pace(channel)
+            # markdown_text alone: Slack refuses it alongside text or blocks. With the
+            # buttons the Markdown goes in a markdown block, and `text` is what a
+            # notification shows.
+            content: dict[str, Any] = {"markdown_text": piece}
+            if feedback and number == len(pieces):
+                blocks = [{"type": "markdown", "text": piece}, feedback_block()]
+                content = {"text": piece, "blocks": blocks}
             try:
-                # markdown_text alone: Slack refuses it alongside text or blocks.
                 response = await self._client.chat_postMessage(
                     channel=channel,
-                    markdown_text=piece,
                     thread_ts=thread_ts,
                     unfurl_links=False,
                     metadata=dict(metadata) if metadata else None,
+                    **content,
                 )
             except (SlackApiError, *_NETWORK_ERRORS) as error:
                 raise _PostRefused(_describe(error)) from None
@@ -354,6 +392,10 @@ class SlackWeb:
             if wait > 0:
                 await self._sleep(wait)
             self._last_post[channel] = self._monotonic()
+
+
+def _reply_metadata(in_reply_to: str) -> dict[str, Any]:
+    return {"event_type": _REPLY_EVENT, "event_payload": {"in_reply_to": in_reply_to}}
 
 
 def _replies_to(messages: object, in_reply_to: str) -> list[str]:

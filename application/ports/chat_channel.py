@@ -11,12 +11,42 @@ class DeliveryError(Exception):
     """The platform did not take the reply; it stays undelivered in the log."""
 
 
+class StreamNotOpenError(DeliveryError):
+    """The streamed message is no longer open for writing (stopped already, or timed out)."""
+
+
 class ChatChannel(Protocol):
-    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+    async def send_reply(
+        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+    ) -> str:
         """Post `text` in the conversation; return the platform's id for the posted message.
 
-        `in_reply_to` is the platform message id of the message being answered.
+        `in_reply_to` is the platform message id of the message being answered. `feedback`:
+        the reply was written by a model, and people may say whether it was good.
         """
+        ...
+
+    def streams_in(self, conversation: ConversationKey) -> bool:
+        """Whether a reply in `conversation` can be written as it comes (Slack: in a thread)."""
+        ...
+
+    async def start_stream(
+        self, conversation: ConversationKey, in_reply_to: str, *, recipient: str | None = None
+    ) -> str:
+        """Open an empty message to write a reply into; returns its platform id. Raises
+        DeliveryError when the platform does not take it. `recipient`: who asked (Slack
+        wants to know in a channel)."""
+        ...
+
+    async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
+        """Add `text` to the open message (DeliveryError, StreamNotOpenError)."""
+        ...
+
+    async def stop_stream(
+        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+    ) -> None:
+        """Add `text` (may be empty) and close the message for good (DeliveryError,
+        StreamNotOpenError when it was closed already). `feedback` as for send_reply."""
         ...
 
     async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:

@@ -8,7 +8,7 @@ dict; a call that breaks either promise is dropped by the adapter, never passed 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -57,6 +57,10 @@ class Completion:
     tool_calls: tuple[ToolCall, ...] = ()
 
 
+# Takes each piece of a reply's text as the model writes it.
+TextSink = Callable[[str], Awaitable[None]]
+
+
 class ChatModelError(Exception):
     """A model call that failed, classified so the use case can decide what to do."""
 
@@ -96,5 +100,18 @@ class ChatModel(Protocol):
         text nor a tool call, the call fails as EMPTY_REPLY: the model did answer, just with
         nothing Lukas can use. A reply filtered to no text is CONTENT_FILTER as always, tool
         calls or not, since a filtered generation may have been cut mid-call.
+        """
+        ...
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        """As `complete`, handing the reply's text to `on_text` piece by piece while the model
+        writes it; the Completion's text is the pieces joined. Empty pieces are never handed
+        on. A provider that cannot stream hands the whole text over as one piece.
+
+        A failure before the first piece is raised as from `complete`. A failure after it is
+        raised as a ChatModelError too; the pieces handed over stay the caller's business
+        (nothing is taken back). Tool calls are gathered and returned with the Completion.
         """
         ...

@@ -19,6 +19,8 @@ from lukas.domain.events import (
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
+    ReplyStreamClosed,
+    ReplyStreamStarted,
 )
 from lukas.domain.routing import Route
 
@@ -55,6 +57,8 @@ class PendingMessage:
     author_name: str
     route: Route
     outcome: ReplyGenerated | ReplyFailed | None = None
+    # A platform message the reply was being written into, not closed yet.
+    open_stream: str | None = None
 
 
 @attrs.define
@@ -104,17 +108,31 @@ class PendingWorkProjection:
                     route=event.route,
                 )
             case ReplyGenerated() | ReplyFailed() if event.reply_to in messages:
-                messages[event.reply_to] = _moved_on(messages[event.reply_to], owner, event)
+                message = messages[event.reply_to]
+                messages[event.reply_to] = _moved_on(message, owner, event, message.open_stream)
             case DeliveryClaimed() if event.reply_to in messages:
                 message = messages[event.reply_to]
-                messages[event.reply_to] = _moved_on(message, owner, message.outcome)
+                messages[event.reply_to] = _moved_on(
+                    message, owner, message.outcome, message.open_stream
+                )
+            case ReplyStreamStarted() if event.reply_to in messages:
+                message = messages[event.reply_to]
+                messages[event.reply_to] = _moved_on(
+                    message, owner, message.outcome, event.platform_message_id
+                )
+            case ReplyStreamClosed() if event.reply_to in messages:
+                message = messages[event.reply_to]
+                messages[event.reply_to] = _moved_on(message, owner, message.outcome, None)
             case ReplyDelivered():
                 messages.pop(event.reply_to, None)
         return state
 
 
 def _moved_on(
-    message: PendingMessage, owner: str | None, outcome: ReplyGenerated | ReplyFailed | None
+    message: PendingMessage,
+    owner: str | None,
+    outcome: ReplyGenerated | ReplyFailed | None,
+    open_stream: str | None,
 ) -> PendingMessage:
     # Made directly, not by attrs.evolve: a rebuild does this for nearly every message.
     return PendingMessage(
@@ -128,7 +146,9 @@ def _moved_on(
         message.author_name,
         message.route,
         outcome,
+        open_stream,
     )
 
 
-PENDING_WORK = CheckpointSpec[PendingWork]("pending-work", 1, PendingWork)
+# Version 2: open streams are pending work too.
+PENDING_WORK = CheckpointSpec[PendingWork]("pending-work", 2, PendingWork)

@@ -14,7 +14,7 @@ from fakes.chat_model import FakeChatModel
 from fakes.clock import FakeClock
 
 from lukas.adapters.resilience.circuit_breaker import CircuitBreakerChatModel, StateChange
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, TextSink, Tool
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.failures import PROVIDER_HEALTH_FAILURES, FailureKind
 
@@ -46,6 +46,12 @@ class HangingModel:
     @property
     def name(self) -> str:
         return "hanging:model"
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
@@ -285,6 +291,12 @@ class GatedModel:
 
     def waiting(self) -> list[Held]:
         return [held for held in self.held if not held.released.is_set()]
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()

@@ -12,7 +12,7 @@ import pytest
 from fakes.chat_model import FakeChatModel
 
 from lukas.adapters.resilience.retrying_chat_model import RetryingChatModel, RetryPolicy
-from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import ChatModelError, Completion, TextSink, Tool
 from lukas.domain.context_window import ContextMessage, Role
 from lukas.domain.failures import TRANSIENT_FAILURES, FailureKind
 
@@ -41,6 +41,12 @@ class SlowFailingModel:
     @property
     def name(self) -> str:
         return "slow:failing"
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()

@@ -21,7 +21,7 @@ from lukas.application.check_ins import CheckIns, CheckInSettings
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, Tunables
-from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion
+from lukas.application.ports.chat_model import ChatModel, ChatModelError, Completion, TextSink
 from lukas.application.ports.event_store import EventMetadata, NewEvent, RecordedEvent
 from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.conversation_history import history_from
@@ -268,6 +268,12 @@ class GatedModel:
     def name(self) -> str:
         return "fake:gated"
 
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[object] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
+
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[object] = ()
     ) -> Completion:
@@ -304,6 +310,12 @@ class InterruptedModel:
     @property
     def name(self) -> str:
         return "fake:interrupted"
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[object] = (), *, on_text: TextSink
+    ) -> Completion:
+        # Whole, as a model that cannot stream would give it.
+        return await self.complete(messages, tools)
 
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[object] = ()

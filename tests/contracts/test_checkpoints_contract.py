@@ -82,6 +82,7 @@ def pending_work() -> PendingWork:
         latency_ms=12,
         context_tokens=3,
         token_count=2,
+        first_text_ms=40,
     )
     failed = ReplyFailed(
         reply_to="m-2", kind=FailureKind.TIMEOUT, detail="slow", attempts=3, fallback_text="Hm."
@@ -104,6 +105,7 @@ def pending_work() -> PendingWork:
             author_name="Ada",
             route=route,
             outcome=outcome,
+            open_stream=f"C1/{number}.5" if number == 1 else None,
         )
     return work
 

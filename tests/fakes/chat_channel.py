@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import attrs
 
-from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.chat_channel import DeliveryError, StreamNotOpenError
 from lukas.domain.conversation_key import ConversationKey
 
 
@@ -11,23 +11,88 @@ class Sent:
     conversation: ConversationKey
     in_reply_to: str
     text: str
+    feedback: bool = False
+
+
+@attrs.define
+class FakeStream:
+    """A reply written as it came: its pieces in order, then how it was closed."""
+
+    conversation: ConversationKey
+    in_reply_to: str
+    recipient: str | None
+    pieces: list[str] = attrs.Factory(list)
+    stopped: bool = False
+    feedback: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 class FakeChatChannel:
-    """Keeps what was sent; can be told to refuse the next deliveries."""
+    """Keeps what was sent; can be told to refuse the next deliveries.
 
-    def __init__(self) -> None:
+    With `streams`, every conversation takes streamed replies, kept in `streams` by id.
+    `refuse_next` refuses posts and stream closings alike (both are a reply's delivery);
+    `refuse_streams` refuses opening and writing streams.
+    """
+
+    def __init__(self, *, streams: bool = False) -> None:
         self.sent: list[Sent] = []
         self.alerts: list[tuple[tuple[str, ...], str]] = []
         self.thinking: list[str] = []  # in_reply_to ids, while a reply is being made
         self.refuse_next = 0
+        self.refuse_streams = 0
+        self.streaming = streams
+        self.streams: dict[str, FakeStream] = {}
 
-    async def send_reply(self, conversation: ConversationKey, in_reply_to: str, text: str) -> str:
+    async def send_reply(
+        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+    ) -> str:
+        self._maybe_refuse()
+        self.sent.append(Sent(conversation, in_reply_to, text, feedback))
+        return f"posted-{len(self.sent)}"
+
+    def streams_in(self, conversation: ConversationKey) -> bool:
+        return self.streaming
+
+    async def start_stream(
+        self, conversation: ConversationKey, in_reply_to: str, *, recipient: str | None = None
+    ) -> str:
+        self._maybe_refuse_stream()
+        stream_id = f"stream-{len(self.streams) + 1}"
+        self.streams[stream_id] = FakeStream(conversation, in_reply_to, recipient)
+        return stream_id
+
+    async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
+        self._maybe_refuse_stream()
+        self._open(stream_id).pieces.append(text)
+
+    async def stop_stream(
+        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+    ) -> None:
+        stream = self._open(stream_id)
+        self._maybe_refuse()
+        if text:
+            stream.pieces.append(text)
+        stream.stopped, stream.feedback = True, feedback
+
+    def _open(self, stream_id: str) -> FakeStream:
+        stream = self.streams.get(stream_id)
+        if stream is None or stream.stopped:
+            raise StreamNotOpenError(f"{stream_id} is not streaming")
+        return stream
+
+    def _maybe_refuse(self) -> None:
         if self.refuse_next:
             self.refuse_next -= 1
             raise DeliveryError("the fake platform is down")
-        self.sent.append(Sent(conversation, in_reply_to, text))
-        return f"posted-{len(self.sent)}"
+
+    def _maybe_refuse_stream(self) -> None:
+        if self.refuse_streams:
+            self.refuse_streams -= 1
+            raise DeliveryError("the fake platform refuses streams")
 
     async def find_reply(self, conversation: ConversationKey, in_reply_to: str) -> str | None:
         for number, sent in enumerate(self.sent, 1):

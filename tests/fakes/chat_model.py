@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import attrs
 
-from lukas.application.ports.chat_model import ChatModelError, Completion, Tool, ToolCall
+from lukas.application.ports.chat_model import (
+    ChatModelError,
+    Completion,
+    TextSink,
+    Tool,
+    ToolCall,
+)
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.events import Usage
 from lukas.domain.failures import FailureKind
@@ -24,6 +31,11 @@ class FakeReply:
     finish_reason: str = "stop"
     usage: Usage | None = DEFAULT_USAGE  # None: the provider reported none, as some do
     tool_calls: tuple[ToolCall, ...] = ()
+    # How `stream` hands the text on: these pieces (joined, they must be `text`); None: one
+    # piece per word, spaces kept.
+    pieces: tuple[str, ...] | None = None
+    # Streaming fails with this after `pieces` went out (text in `pieces` only).
+    fails_after: ChatModelError | None = None
 
 
 Step = str | FakeReply | ChatModelError
@@ -54,26 +66,52 @@ class FakeChatModel:
     async def complete(
         self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
     ) -> Completion:
+        reply = self._next(messages, tools)
+        if reply.fails_after is not None:
+            raise reply.fails_after
+        return _completion(reply, tools)
+
+    async def stream(
+        self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = (), *, on_text: TextSink
+    ) -> Completion:
+        reply = self._next(messages, tools)
+        pieces = reply.pieces if reply.pieces is not None else _words(reply.text)
+        for piece in pieces:
+            if piece:
+                await on_text(piece)
+        if reply.fails_after is not None:
+            raise reply.fails_after
+        return _completion(reply, tools)
+
+    def _next(self, messages: Sequence[ContextMessage], tools: Sequence[Tool]) -> FakeReply:
         self.calls.append(tuple(messages))
         self.tool_offers.append(tuple(tools))
         step = self._script.pop(0) if self._script else f"echo: {messages[-1].content}"
         if isinstance(step, ChatModelError):
             raise step
-        reply = FakeReply(step) if isinstance(step, str) else step
-        if reply.finish_reason == "content_filter" and not reply.text.strip():
-            raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
-        calls = _usable(reply.tool_calls, {tool.name for tool in tools})
-        if reply.tool_calls and not calls and not reply.text.strip():
-            detail = f"no text, and none of the {len(reply.tool_calls)} tool call(s) could be used"
-            raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
-        return Completion(
-            text=reply.text,
-            provider="fake",
-            model="scripted",
-            finish_reason=reply.finish_reason,
-            usage=reply.usage,
-            tool_calls=calls,
-        )
+        return FakeReply(step) if isinstance(step, str) else step
+
+
+def _completion(reply: FakeReply, tools: Sequence[Tool]) -> Completion:
+    if reply.finish_reason == "content_filter" and not reply.text.strip():
+        raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
+    calls = _usable(reply.tool_calls, {tool.name for tool in tools})
+    if reply.tool_calls and not calls and not reply.text.strip():
+        detail = f"no text, and none of the {len(reply.tool_calls)} tool call(s) could be used"
+        raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
+    return Completion(
+        text=reply.text,
+        provider="fake",
+        model="scripted",
+        finish_reason=reply.finish_reason,
+        usage=reply.usage,
+        tool_calls=calls,
+    )
+
+
+def _words(text: str) -> list[str]:
+    """The text in pieces of one word each, the space before a word kept with it."""
+    return re.findall(r"\s*\S+|\s+$", text)
 
 
 def _usable(asked: tuple[ToolCall, ...], offered: set[str]) -> tuple[ToolCall, ...]:
