@@ -47,7 +47,7 @@ class ConsoleChannel:
         self._live: set[ConversationKey] = set()
         self._sent = 0
         self._blocks = 0  # reply blocks on stdout, piped
-        self._block: _BlockWriter | None = None  # the piped reply being streamed
+        self._block: BlockWriter | None = None  # the piped reply being streamed
         # Ids of what the terminal "posted" must not repeat across runs sharing a log.
         self._run = secrets.token_hex(4)
 
@@ -87,7 +87,7 @@ class ConsoleChannel:
             self._block = None
         else:
             self._print(self._out, "\n" if self._blocks else "")
-            self._block = _BlockWriter()
+            self._block = BlockWriter()
         self._sent += 1
         return f"{conversation.value}/reply-{self._sent - 1}"
 
@@ -163,7 +163,7 @@ def as_block(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
 
 
-class _BlockWriter:
+class BlockWriter:
     """`as_block` for text that comes in pieces: blank lines and trailing spaces dropped,
     the block's leading space too, as soon as each piece comes."""
 

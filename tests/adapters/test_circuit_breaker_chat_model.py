@@ -10,7 +10,7 @@ import anyio
 import attrs
 import pytest
 from anyio.abc import TaskGroup
-from fakes.chat_model import FakeChatModel
+from fakes.chat_model import FakeChatModel, FakeReply
 from fakes.clock import FakeClock
 
 from lukas.adapters.resilience.circuit_breaker import CircuitBreakerChatModel, StateChange
@@ -572,3 +572,18 @@ async def test_overlapping_calls_all_cancelled_open_it_once_and_it_is_still_repo
     assert recorded_meanwhile == []
     assert seen == [("closed", "open")]
     assert calls.ended == []
+
+
+async def test_streams_failing_mid_reply_count_towards_opening_it() -> None:
+    async def ignore(piece: str) -> None:
+        pass
+
+    cut = FakeReply("", pieces=("Hi",), fails_after=ChatModelError(FailureKind.PROVIDER, "500"))
+    model = breaker(FakeChatModel(*[cut] * 5), FakeClock())
+    for _ in range(5):
+        with pytest.raises(ChatModelError):
+            await model.stream(MESSAGES, on_text=ignore)
+    assert model.state == "open"
+    with pytest.raises(ChatModelError) as refused:
+        await model.stream(MESSAGES, on_text=ignore)
+    assert refused.value.kind is FailureKind.CIRCUIT_OPEN

@@ -6,8 +6,10 @@ import io
 from typing import TextIO
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lukas.adapters.console.channel import ConsoleChannel
+from lukas.adapters.console.channel import BlockWriter, ConsoleChannel, as_block
 from lukas.domain.conversation_key import ConversationKey
 
 pytestmark = pytest.mark.anyio
@@ -63,3 +65,32 @@ async def test_at_a_terminal_everything_is_shown_above_the_prompt_marked() -> No
         ("err", "A notice\n"),
         ("out", "Lukas: Hello\n"),
     ]
+
+
+async def test_streamed_replies_read_exactly_as_replies_posted_whole() -> None:
+    whole, whole_out, _ = piped()
+    streamed, streamed_out, _ = piped()
+    replies = ["First  \n\n\n  second line ", "Another\nanswer"]
+    for number, reply in enumerate(replies):
+        await whole.send_reply(NOW, str(number), reply)
+        stream_id = await streamed.start_stream(NOW, str(number))
+        for piece in (reply[:3], reply[3:9], reply[9:]):
+            await streamed.append_stream(NOW, stream_id, piece)
+        await streamed.stop_stream(NOW, stream_id, "", feedback=True)
+    assert streamed_out.getvalue() == whole_out.getvalue()
+
+
+async def test_only_the_conversation_of_this_run_streams() -> None:
+    channel, _, _ = piped()
+    assert channel.streams_in(NOW)
+    assert not channel.streams_in(EARLIER)
+
+
+@given(text=st.text(alphabet="ab \n\t", max_size=40), cuts=st.lists(st.integers(0, 40)))
+def test_a_block_cleaned_piece_by_piece_is_the_block_cleaned_whole(
+    text: str, cuts: list[int]
+) -> None:
+    points = sorted({min(cut, len(text)) for cut in cuts})
+    pieces = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+    writer = BlockWriter()
+    assert "".join(writer.take(piece) for piece in pieces) == as_block(text)

@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
-from fakes.chat_model import FakeChatModel
+from fakes.chat_model import FakeChatModel, FakeReply
 
 from lukas.adapters.resilience.retrying_chat_model import RetryingChatModel, RetryPolicy
 from lukas.application.ports.chat_model import ChatModelError, Completion, TextSink, Tool
@@ -190,3 +190,31 @@ def test_a_policy_needs_at_least_one_attempt_and_some_time() -> None:
         RetryPolicy(attempts=0)
     with pytest.raises(ValueError, match="deadline_seconds"):
         RetryPolicy(deadline_seconds=0)
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    async def __call__(self, piece: str) -> None:
+        self.pieces.append(piece)
+
+
+async def test_a_stream_failing_before_its_first_piece_is_retried() -> None:
+    inner = FakeChatModel(failure(FailureKind.RATE_LIMIT), "Hello there")
+    heard = Heard()
+    completion = await retrying(inner, RecordingSleep()).stream(MESSAGES, on_text=heard)
+    assert completion.text == "Hello there"
+    assert heard.pieces == ["Hello", " there"]
+    assert len(inner.calls) == 2
+
+
+async def test_a_stream_failing_after_its_first_piece_is_not_tried_again() -> None:
+    cut = FakeReply("", pieces=("Hello",), fails_after=failure(FailureKind.CONNECTION))
+    inner = FakeChatModel(cut, "a second answer nobody may see")
+    heard = Heard()
+    with pytest.raises(ChatModelError) as raised:
+        await retrying(inner, RecordingSleep()).stream(MESSAGES, on_text=heard)
+    assert raised.value.kind is FailureKind.CONNECTION
+    assert heard.pieces == ["Hello"]
+    assert len(inner.calls) == 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import anyio
 import attrs
 
 from lukas.application.ports.chat_channel import DeliveryError, StreamNotOpenError
@@ -46,6 +47,7 @@ class FakeChatChannel:
         self.refuse_streams = 0
         self.streaming = streams
         self.streams: dict[str, FakeStream] = {}
+        self.first_piece = anyio.Event()  # set when any stream is first written to
 
     async def send_reply(
         self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
@@ -68,6 +70,7 @@ class FakeChatChannel:
     async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
         self._maybe_refuse_stream()
         self._open(stream_id).pieces.append(text)
+        self.first_piece.set()
 
     async def stop_stream(
         self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool

@@ -37,6 +37,10 @@ class FakeReply:
     # Streaming fails with this after `pieces` went out (text in `pieces` only).
     fails_after: ChatModelError | None = None
 
+    def __attrs_post_init__(self) -> None:
+        if self.pieces is not None and self.fails_after is None:
+            assert "".join(self.pieces) == self.text, "the pieces of a reply must join into it"
+
 
 Step = str | FakeReply | ChatModelError
 
