@@ -28,7 +28,12 @@ from lukas.application.identity import (
     stream_event_id,
 )
 from lukas.application.known_conversation import KnownConversation
-from lukas.application.ports.chat_channel import ChatChannel, DeliveryError, StreamNotOpenError
+from lukas.application.ports.chat_channel import (
+    ChatChannel,
+    DeliveryError,
+    Rateable,
+    StreamNotOpenError,
+)
 from lukas.application.ports.event_store import (
     AppendResult,
     ConcurrencyError,
@@ -262,7 +267,7 @@ class MessageHandler:
         with anyio.CancelScope(shield=True):  # as in _deliver
             try:
                 await self._channel.stop_stream(
-                    key, writer.stream_id, rest, feedback=is_model_written(outcome)
+                    key, writer.stream_id, rest, feedback=_rateable(outcome)
                 )
             except DeliveryError as error:
                 log.warning("streamed reply in %s not closed (kept for later): %s", key, error)
@@ -292,7 +297,7 @@ class MessageHandler:
         async with self._locks.hold(key):
             with anyio.CancelScope(shield=True):
                 try:
-                    await self._channel.stop_stream(key, stream_id, STREAM_CUT_NOTE, feedback=False)
+                    await self._channel.stop_stream(key, stream_id, STREAM_CUT_NOTE)
                 except StreamNotOpenError:
                     if outcome is not None:
                         await self._decide_and_append(
@@ -420,7 +425,7 @@ class MessageHandler:
                     await self._channel.find_reply(key, platform_message_id) if look_first else None
                 )
                 posted_id = found or await self._channel.send_reply(
-                    key, platform_message_id, text, feedback=is_model_written(outcome)
+                    key, platform_message_id, text, feedback=_rateable(outcome)
                 )
             except DeliveryError as error:
                 log.warning("reply for %s not delivered (kept for later): %s", key, error)
@@ -476,6 +481,12 @@ class MessageHandler:
         raise ConversationBusyError(
             f"{key}: gave up after {_CONFLICT_ROUNDS} conflicting appends in a row"
         )
+
+
+def _rateable(outcome: ReplyGenerated | ReplyFailed) -> Rateable | None:
+    if not isinstance(outcome, ReplyGenerated) or not is_model_written(outcome):
+        return None
+    return Rateable(reply_to=outcome.reply_to, model=f"{outcome.provider}:{outcome.model}")
 
 
 def _followed_on(result: AppendResult, version: int, new: list[NewEvent]) -> bool:

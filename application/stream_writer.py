@@ -147,6 +147,6 @@ class StreamWriter:
         # Best effort: an empty message nobody will write into is closed, not left hanging.
         with anyio.CancelScope(shield=True):
             try:
-                await self._channel.stop_stream(self._conversation, stream_id, "", feedback=False)
+                await self._channel.stop_stream(self._conversation, stream_id, "")
             except DeliveryError as error:
                 log.info("could not close an unused stream in %s: %s", self._conversation, error)

@@ -162,6 +162,8 @@ class FeedbackGiven:
 
     # The reply's message on the platform (what the buttons were under).
     platform_message_id: str
+    reply_to: str  # the message the reply answered, which names the reply
+    model: str  # provider:model that wrote it
     person_id: str
     good: bool
 

@@ -4,10 +4,12 @@ same click again)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import attrs
 
+from lukas.domain.decider import Decider
 from lukas.domain.events import DomainEvent, FeedbackGiven
 
 
@@ -23,6 +25,8 @@ INITIAL_FEEDBACK = FeedbackState()
 @attrs.frozen(kw_only=True)
 class GiveFeedback:
     platform_message_id: str
+    reply_to: str
+    model: str
     person_id: str
     good: bool
 
@@ -33,13 +37,18 @@ def decide(command: GiveFeedback, state: FeedbackState) -> list[DomainEvent]:
     return [
         FeedbackGiven(
             platform_message_id=command.platform_message_id,
+            reply_to=command.reply_to,
+            model=command.model,
             person_id=command.person_id,
             good=command.good,
         )
     ]
 
 
-def evolve(state: FeedbackState, event: DomainEvent) -> FeedbackState:
+def evolve(state: FeedbackState, event: DomainEvent, at: dt.datetime) -> FeedbackState:
     if isinstance(event, FeedbackGiven):
         return FeedbackState({**state.verdicts, event.person_id: event.good})
     return state
+
+
+FEEDBACK: Decider[GiveFeedback, FeedbackState] = Decider(INITIAL_FEEDBACK, decide, evolve)

@@ -19,6 +19,7 @@ from lukas.application.check_ins import CheckIns, CheckInSettings
 from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
 from lukas.application.dm_sessions import DmSessions
+from lukas.application.feedback import FeedbackBox
 from lukas.application.handle_message import MessageHandler
 from lukas.application.inbound import Inbound
 from lukas.application.inbox import Inbox, MonitoredChannels, Unasked
@@ -117,6 +118,7 @@ class Lukas:
     reminders: Reminders
     sessions: DmSessions
     recovery: Recovery
+    feedback: FeedbackBox
     pictures: PictureMaker | None
     inbox: Inbox | None  # with `Adapters.reading`
     check_ins: CheckIns | None  # with `Adapters.reading` (the roster)
@@ -218,6 +220,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         reminders=reminders,
         sessions=sessions,
         recovery=recovery,
+        feedback=FeedbackBox(a.store, instance_id=me),
         pictures=pictures,
         inbox=inbox,
         check_ins=check_ins,

@@ -26,6 +26,7 @@ from lukas.domain.events import (
     DeliveryClaimed,
     DomainEvent,
     EngagementDecided,
+    FeedbackGiven,
     ImageFailed,
     ImageGenerated,
     ImagePosted,
@@ -48,6 +49,8 @@ from lukas.domain.events import (
     ReplyDelivered,
     ReplyFailed,
     ReplyGenerated,
+    ReplyStreamClosed,
+    ReplyStreamStarted,
     RequestDeclined,
 )
 
@@ -99,9 +102,11 @@ def _reply(e: ReplyGenerated, q: Quoting) -> str:
         if e.usage
         else "no usage reported"
     )
+    first = f", first text {e.first_text_ms} ms" if e.first_text_ms is not None else ""
     return (
         f"reply to {_short(e.reply_to)} from {e.provider}:{e.model} {q(e.text)}"
-        f" [{e.finish_reason}, {e.latency_ms} ms, context {e.context_tokens} tokens, {usage}]"
+        f" [{e.finish_reason}, {e.latency_ms} ms{first}, context {e.context_tokens} tokens,"
+        f" {usage}]"
     )
 
 
@@ -154,6 +159,16 @@ _SUMMARIES: dict[type[Any], Callable[[Any, Quoting], str]] = {
         f"delivered reply to {_short(e.reply_to)} as {e.platform_message_id}"
     ),
     DeliveryClaimed: lambda e, q: f"took over delivering the reply to {_short(e.reply_to)}",
+    ReplyStreamStarted: lambda e, q: (
+        f"started writing the reply to {_short(e.reply_to)} into {e.platform_message_id}"
+    ),
+    ReplyStreamClosed: lambda e, q: (
+        f"closed the cut-off reply to {_short(e.reply_to)} in {e.platform_message_id} ({e.reason})"
+    ),
+    FeedbackGiven: lambda e, q: (
+        f"{e.person_id} rated the reply {e.platform_message_id} by {e.model}"
+        f" {'good' if e.good else 'bad'}"
+    ),
     CircuitStateChanged: lambda e, q: (
         f"circuit for {e.dependency}: {e.previous} -> {e.current} ({e.detail})"
     ),

@@ -19,7 +19,9 @@ from lukas.application.projections.conversation_list import (
 )
 from lukas.application.projections.engagement_stats import EngagementStats
 from lukas.application.projections.statistics import statistics
+from lukas.application.reply_facts import ReplyFacts, reply_facts
 from lukas.domain.conversation_key import ConversationKey
+from lukas.domain.events import ReplyFailed, ReplyGenerated
 from lukas.entrypoints.timeline import Display, TextTimeline
 
 _BATCH = 500
@@ -102,12 +104,16 @@ async def show_context(
     as_json: bool = False,
 ) -> None:
     window, entry = await context_at(store, builder, key, at)
+    facts = await reply_facts(store, key, entry.message_id)
     if as_json:
         messages = [
             {"role": m.role.value, "content": m.content, "tokens": m.tokens}
             for m in window.messages
         ]
-        out.write(json.dumps({"messages": messages, "total_tokens": window.total_tokens}) + "\n")
+        shown = {"messages": messages, "total_tokens": window.total_tokens}
+        if facts is not None:
+            shown["reply"] = _reply_json(facts)
+        out.write(json.dumps(shown) + "\n")
         return
     limits = builder.limits
     out.write(
@@ -124,6 +130,36 @@ async def show_context(
         f"total {window.total_tokens} tokens in {len(window.messages)} messages;"
         f" {window.dropped_pairs} older pair(s) left out{note}\n"
     )
+    if facts is not None:
+        out.write(_reply_line(facts) + "\n")
+
+
+def _reply_line(facts: ReplyFacts) -> str:
+    outcome = facts.outcome
+    if isinstance(outcome, ReplyFailed):
+        said = f"no reply ({outcome.kind.value}: {outcome.detail}); a fallback was sent"
+    else:
+        first = f", first text after {outcome.first_text_ms} ms" if outcome.first_text_ms else ""
+        usage = f", {outcome.usage.total_tokens} tokens" if outcome.usage else ""
+        model = f"{outcome.provider}:{outcome.model}"
+        said = f"replied by {model} in {outcome.latency_ms} ms{first}{usage}"
+    delivered = "delivered" if facts.delivered_as else "not delivered yet"
+    return f"{said}; {delivered}; feedback: {facts.good} good, {facts.bad} bad"
+
+
+def _reply_json(facts: ReplyFacts) -> dict[str, object]:
+    outcome = facts.outcome
+    reply: dict[str, object] = {"delivered_as": facts.delivered_as}
+    if isinstance(outcome, ReplyGenerated):
+        reply |= {
+            "model": f"{outcome.provider}:{outcome.model}",
+            "latency_ms": outcome.latency_ms,
+            "first_text_ms": outcome.first_text_ms,
+            "total_tokens": outcome.usage.total_tokens if outcome.usage else None,
+        }
+    else:
+        reply |= {"failure": outcome.kind.value}
+    return reply | {"feedback": {"good": facts.good, "bad": facts.bad}}
 
 
 async def list_conversations(store: EventStore, checkpoints: Checkpoints, out: TextIO) -> int:
@@ -176,4 +212,12 @@ def engagement_report(stats: EngagementStats) -> str:
         lines.append(f"  {member.name} ({member_id}): {member.delivered}{failed}")
     if not shown:
         lines.append("  nobody yet")
+    lines.append("feedback on replies (good / bad), by day and model:")
+    rated = [
+        (key, tally) for key, tally in sorted(stats.feedback.items()) if tally.good or tally.bad
+    ]
+    for (day, model), tally in rated:
+        lines.append(f"  {day}  {model:<32} {tally.good:>4} good {tally.bad:>4} bad")
+    if not rated:
+        lines.append("  none yet")
     return "\n".join(lines) + "\n"

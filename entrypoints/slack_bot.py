@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from lukas.adapters.slack.events import BotIdentity, Ignored, read_event
+from lukas.adapters.slack.events import BotIdentity, Ignored, read_event, read_interaction
 from lukas.adapters.slack.reading import SlackText
 from lukas.adapters.slack.socket import Envelope, socket_mode_connection
 from lukas.adapters.slack.web import SlackWeb
@@ -169,6 +169,8 @@ class _Bot:
 
     async def accept(self, envelope: Envelope) -> bool:
         """Record what needs recording; True once it is safe to acknowledge."""
+        if envelope.type == "interactive":
+            return await self._accept_click(envelope.payload)
         if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
             log.debug("ignored a %s envelope", envelope.type)
             return True
@@ -195,6 +197,18 @@ class _Bot:
                 self._waiting.send_nowait(delivery)
             except anyio.WouldBlock:
                 log.warning("many messages waiting; recovery reads %s", delivery.event_id)
+        return True
+
+    async def _accept_click(self, payload: object) -> bool:
+        click = read_interaction(payload)
+        if isinstance(click, Ignored):
+            level = logging.WARNING if click.reason.startswith("malformed") else logging.DEBUG
+            log.log(level, "ignored a Slack interaction: %s", click.reason)
+            return True
+        # Raises if the log cannot be written: then Slack must send the click again.
+        await self.lukas.feedback.give(
+            click.platform_message_id, click.reply, click.user, good=click.good
+        )
         return True
 
     def stop_taking(self) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from lukas.application.ports.announcements import PostedToChannel
-from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.chat_channel import DeliveryError, Rateable
 from lukas.application.ports.direct_messages import SentDirect
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.requests import is_channel_id
@@ -57,7 +57,12 @@ class ConsoleChannel:
         self._live.add(conversation)
 
     async def send_reply(
-        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+        self,
+        conversation: ConversationKey,
+        in_reply_to: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> str:
         # No buttons in a terminal: `feedback` is Slack's business.
         if conversation in self._live:
@@ -95,7 +100,12 @@ class ConsoleChannel:
         self._print(self._out, self._block.take(text) if self._block is not None else text)
 
     async def stop_stream(
-        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+        self,
+        conversation: ConversationKey,
+        stream_id: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> None:
         await self.append_stream(conversation, stream_id, text)
         self._print(self._out, "\n")

@@ -10,6 +10,9 @@ from typing import Any
 
 import attrs
 
+from lukas.adapters.slack.streams import FEEDBACK_ACTION, read_verdict
+from lukas.application.ports.chat_channel import Rateable
+
 _HANDLED = frozenset({"message", "app_mention"})
 
 
@@ -28,6 +31,21 @@ class SlackMessage:
     text: str
     is_direct: bool
     mentions_me: bool
+
+
+@attrs.frozen
+class FeedbackClick:
+    """A click on the good or bad button under one of Lukas's replies."""
+
+    channel: str
+    message_ts: str
+    user: str
+    good: bool
+    reply: Rateable
+
+    @property
+    def platform_message_id(self) -> str:
+        return f"{self.channel}/{self.message_ts}"  # as the reply was recorded delivered
 
 
 @attrs.frozen
@@ -62,3 +80,40 @@ def read_event(event: Any, me: BotIdentity) -> SlackMessage | Ignored:
         is_direct=event.get("channel_type") == "im" or channel.startswith("D"),
         mentions_me=kind == "app_mention" or f"<@{me.user_id}>" in text,
     )
+
+
+def read_interaction(payload: Any) -> FeedbackClick | Ignored:
+    """An `interactive` envelope's payload: a click on the feedback buttons, or a reason."""
+    if not isinstance(payload, dict):
+        return Ignored("malformed: the interaction is not an object")
+    if payload.get("type") != "block_actions":
+        return Ignored(f"not a button ({payload.get('type')!r})")
+    actions = payload.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions else None
+    if not isinstance(action, dict) or action.get("action_id") != FEEDBACK_ACTION:
+        return Ignored("not the feedback buttons")
+    verdict = read_verdict(action.get("value"))
+    user = payload.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    channel = _channel_of(payload)
+    ts = _message_ts(payload)
+    if verdict is None or not isinstance(user_id, str) or not user_id or not channel or not ts:
+        return Ignored("malformed: a feedback click without its value, user, channel or message")
+    good, reply = verdict
+    return FeedbackClick(channel=channel, message_ts=ts, user=user_id, good=good, reply=reply)
+
+
+def _channel_of(payload: dict[str, Any]) -> str | None:
+    for holder in (payload.get("channel"), payload.get("container")):
+        if isinstance(holder, dict):
+            found = holder.get("id") or holder.get("channel_id")
+            if isinstance(found, str) and found:
+                return found
+    return None
+
+
+def _message_ts(payload: dict[str, Any]) -> str | None:
+    for holder, key in ((payload.get("container"), "message_ts"), (payload.get("message"), "ts")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key]:
+            return str(holder[key])
+    return None

@@ -16,23 +16,26 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from lukas.adapters.slack.text import without_mentions
-from lukas.application.ports.chat_channel import DeliveryError, StreamNotOpenError
+from lukas.application.ports.chat_channel import DeliveryError, Rateable, StreamNotOpenError
 
 # What the buttons say when clicked; read back by `read_feedback`.
 FEEDBACK_ACTION = "lukas_feedback"
 GOOD, BAD = "good", "bad"
+_SEPARATOR = "|"  # in neither a verdict, an event id nor a provider:model name
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 # Slack's answers for a message that no longer takes text.
 _NOT_STREAMING = frozenset({"message_not_in_streaming_state", "message_not_found"})
 
 
-def feedback_block() -> dict[str, Any]:
-    """The good and bad buttons, as a context_actions block (Slack's AI-app feedback)."""
+def feedback_block(reply: Rateable) -> dict[str, Any]:
+    """The good and bad buttons, as a context_actions block (Slack's AI-app feedback). Each
+    button's value says what it rates, so a click is recorded with the reply and its model
+    without looking them up."""
 
-    def button(emoji: str, value: str, label: str) -> dict[str, Any]:
+    def button(emoji: str, verdict: str, label: str) -> dict[str, Any]:
         return {
             "text": {"type": "plain_text", "text": emoji},
-            "value": value,
+            "value": f"{verdict}{_SEPARATOR}{reply.reply_to}{_SEPARATOR}{reply.model}",
             "accessibility_label": label,
         }
 
@@ -85,7 +88,7 @@ class SlackStreams:
         stream_id: str,
         text: str,
         *,
-        feedback: bool,
+        feedback: Rateable | None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         channel, ts = _parts(stream_id)
@@ -94,11 +97,23 @@ class SlackStreams:
                 channel=channel,
                 ts=ts,
                 markdown_text=without_mentions(text) or None,
-                blocks=[feedback_block()] if feedback else None,
+                blocks=[feedback_block(feedback)] if feedback is not None else None,
                 metadata=dict(metadata) if metadata else None,
             )
         except (SlackApiError, *_NETWORK_ERRORS) as error:
             raise _refused("chat.stopStream", error) from None
+
+
+def read_verdict(value: object) -> tuple[bool, Rateable] | None:
+    """A feedback button's value read back: (good, what it rates), or None if it is not one
+    of Lukas's."""
+    if not isinstance(value, str):
+        return None
+    verdict, _, rest = value.partition(_SEPARATOR)
+    reply_to, _, model = rest.partition(_SEPARATOR)
+    if verdict not in {GOOD, BAD} or not reply_to or not model:
+        return None
+    return verdict == GOOD, Rateable(reply_to=reply_to, model=model)
 
 
 def _parts(stream_id: str) -> tuple[str, str]:

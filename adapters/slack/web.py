@@ -25,7 +25,7 @@ from lukas.adapters.slack.pieces import split_message
 from lukas.adapters.slack.streams import SlackStreams, feedback_block
 from lukas.adapters.slack.text import escaped, without_mentions
 from lukas.application.ports.announcements import ChannelNotFound, NotInChannel, PostedToChannel
-from lukas.application.ports.chat_channel import DeliveryError
+from lukas.application.ports.chat_channel import DeliveryError, Rateable
 from lukas.application.ports.direct_messages import SentDirect
 from lukas.application.ports.images import (
     GeneratedImage,
@@ -84,7 +84,12 @@ class SlackWeb:
         self._pacing: dict[str, anyio.Lock] = {}
 
     async def send_reply(
-        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+        self,
+        conversation: ConversationKey,
+        in_reply_to: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> str:
         channel, thread_ts = slack_target(conversation)
         # Marked with what it answers, so that a reply posted just before a crash is found
@@ -110,7 +115,12 @@ class SlackWeb:
         await self._streams.append(stream_id, text)
 
     async def stop_stream(
-        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+        self,
+        conversation: ConversationKey,
+        stream_id: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> None:
         # Unmarked, unlike a posted reply: recovery knows a streamed reply by its recorded
         # stream, and a stream closed as cut off must not be found as the answer.
@@ -348,7 +358,7 @@ class SlackWeb:
         text: str,
         metadata: Mapping[str, Any] | None = None,
         *,
-        feedback: bool = False,
+        feedback: Rateable | None = None,
     ) -> str:
         """Posts the Markdown `text` for Slack to render, in pieces of a readable length;
         returns the first piece's ts. `feedback`: the buttons go under the last piece."""
@@ -360,8 +370,8 @@ class SlackWeb:
             # buttons the Markdown goes in a markdown block, and `text` is what a
             # notification shows.
             content: dict[str, Any] = {"markdown_text": piece}
-            if feedback and number == len(pieces):
-                blocks = [{"type": "markdown", "text": piece}, feedback_block()]
+            if feedback is not None and number == len(pieces):
+                blocks = [{"type": "markdown", "text": piece}, feedback_block(feedback)]
                 content = {"text": piece, "blocks": blocks}
             try:
                 response = await self._client.chat_postMessage(

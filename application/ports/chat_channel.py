@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import attrs
+
 from lukas.domain.conversation_key import ConversationKey
 
 
 class DeliveryError(Exception):
     """The platform did not take the reply; it stays undelivered in the log."""
+
+
+@attrs.frozen
+class Rateable:
+    """A reply people may rate (one a model wrote): what its buttons say it is."""
+
+    reply_to: str  # the event id of the message it answers
+    model: str  # provider:model
 
 
 class StreamNotOpenError(DeliveryError):
@@ -17,7 +27,12 @@ class StreamNotOpenError(DeliveryError):
 
 class ChatChannel(Protocol):
     async def send_reply(
-        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+        self,
+        conversation: ConversationKey,
+        in_reply_to: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> str:
         """Post `text` in the conversation; return the platform's id for the posted message.
 
@@ -43,7 +58,12 @@ class ChatChannel(Protocol):
         ...
 
     async def stop_stream(
-        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+        self,
+        conversation: ConversationKey,
+        stream_id: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> None:
         """Add `text` (may be empty) and close the message for good (DeliveryError,
         StreamNotOpenError when it was closed already). `feedback` as for send_reply."""

@@ -1,4 +1,5 @@
-"""How Lukas reached out: check-ins per member, threads joined, reactions given."""
+"""How Lukas reached out, and how it was taken: check-ins per member, threads joined,
+reactions given, and the good and bad buttons pressed under his replies."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from lukas.domain.events import (
     CheckInDelivered,
     CheckInFailed,
     EngagementDecided,
+    FeedbackGiven,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
@@ -29,11 +31,21 @@ class MemberCheckIns:
 
 
 @attrs.define
+class Verdicts:
+    good: int = 0
+    bad: int = 0
+
+
+@attrs.define
 class EngagementStats:
     threads_judged: int = 0
     threads_joined: int = 0
     reactions: int = 0
     check_ins: dict[str, MemberCheckIns] = attrs.field(factory=dict)
+    # (day, provider:model) -> the verdicts standing now, counted on the day of each one.
+    feedback: dict[tuple[str, str], Verdicts] = attrs.field(factory=dict)
+    # (reply's platform id, person) -> (day, model, good): a changed verdict moves a count.
+    verdicts: dict[tuple[str, str], tuple[str, str, bool]] = attrs.field(factory=dict)
 
     def members_shown(self) -> list[tuple[str, MemberCheckIns]]:
         """Members on the team or ever checked in with, most check-ins first."""
@@ -67,7 +79,26 @@ class EngagementStatsProjection:
                 _member(state, event.member_id).delivered += 1
             case CheckInFailed():
                 _member(state, event.member_id).failed += 1
+            case FeedbackGiven():
+                _count_verdict(state, event, recorded.recorded_at.date().isoformat())
         return state
+
+
+def _count_verdict(state: EngagementStats, event: FeedbackGiven, day: str) -> None:
+    who = (event.platform_message_id, event.person_id)
+    earlier = state.verdicts.get(who)
+    if earlier is not None:
+        _tally(state, earlier[0], earlier[1], earlier[2], -1)
+    state.verdicts[who] = (day, event.model, event.good)
+    _tally(state, day, event.model, event.good, +1)
+
+
+def _tally(state: EngagementStats, day: str, model: str, good: bool, change: int) -> None:
+    tally = state.feedback.setdefault((day, model), Verdicts())
+    if good:
+        tally.good += change
+    else:
+        tally.bad += change
 
 
 def _member(state: EngagementStats, member_id: str) -> MemberCheckIns:

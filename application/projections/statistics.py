@@ -15,7 +15,8 @@ from lukas.application.projections.usage_stats import Stats, UsageStatsProjectio
 
 Statistics = tuple[Stats, EngagementStats]
 
-STATISTICS = CheckpointSpec[Statistics]("statistics", 1, Statistics)
+# Version 2: the feedback buttons' verdicts.
+STATISTICS = CheckpointSpec[Statistics]("statistics", 2, Statistics)
 
 
 def statistics(store: EventStore, checkpoints: Checkpoints) -> CheckpointedProjection[Statistics]:

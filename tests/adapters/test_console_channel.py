@@ -76,7 +76,7 @@ async def test_streamed_replies_read_exactly_as_replies_posted_whole() -> None:
         stream_id = await streamed.start_stream(NOW, str(number))
         for piece in (reply[:3], reply[3:9], reply[9:]):
             await streamed.append_stream(NOW, stream_id, piece)
-        await streamed.stop_stream(NOW, stream_id, "", feedback=True)
+        await streamed.stop_stream(NOW, stream_id, "")
     assert streamed_out.getvalue() == whole_out.getvalue()
 
 

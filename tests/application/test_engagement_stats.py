@@ -16,6 +16,7 @@ from lukas.domain.events import (
     CheckInFailed,
     DomainEvent,
     EngagementDecided,
+    FeedbackGiven,
     MemberJoined,
     MemberLeft,
 )
@@ -61,6 +62,8 @@ async def test_nothing_yet() -> None:
         "new threads judged: 0, joined: 0 (participation -), reactions: 0\n"
         "check-ins per member:\n"
         "  nobody yet\n"
+        "feedback on replies (good / bad), by day and model:\n"
+        "  none yet\n"
     )
 
 
@@ -87,4 +90,35 @@ async def test_participation_reactions_and_check_ins_per_member() -> None:
         "check-ins per member:\n"
         "  Ada (U1): 2\n"
         "  Bob (U2): 1 (1 failed)\n"
+        "feedback on replies (good / bad), by day and model:\n"
+        "  none yet\n"
+    )
+
+
+def rated(
+    reply: str, person: str, *, good: bool, model: str = "openai:gpt-5.4-mini"
+) -> FeedbackGiven:
+    return FeedbackGiven(
+        platform_message_id=f"C1/{reply}",
+        reply_to=f"m-{reply}",
+        model=model,
+        person_id=person,
+        good=good,
+    )
+
+
+async def test_each_persons_standing_verdict_counts_once_per_reply_and_model() -> None:
+    report = await stats_of(
+        [
+            rated("1", "U1", good=True),
+            rated("1", "U2", good=True),
+            rated("1", "U2", good=False),  # Bob changed his mind: one bad, not a good and a bad
+            rated("2", "U1", good=False, model="anthropic:claude-sonnet-4-5"),
+        ]
+    )
+    day = FakeClock().now().date().isoformat()
+    assert report.endswith(
+        "feedback on replies (good / bad), by day and model:\n"
+        f"  {day}  anthropic:claude-sonnet-4-5         0 good    1 bad\n"
+        f"  {day}  openai:gpt-5.4-mini                 1 good    1 bad\n"
     )

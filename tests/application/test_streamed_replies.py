@@ -14,6 +14,7 @@ from fakes.instances import FakeInstances
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.application.ports.chat_channel import Rateable
 from lukas.application.ports.chat_model import ChatModelError, Completion, TextSink, Tool, ToolCall
 from lukas.application.recovery import Recovery
 from lukas.domain.context_window import ContextMessage
@@ -57,7 +58,7 @@ async def test_a_streamed_reply_arrives_in_pieces_that_join_into_the_recorded_te
     assert outcome.delivered
     assert outcome.reply_text == text
     assert stream.stopped
-    assert stream.feedback
+    assert stream.feedback == Rateable(reply_to=outcome.message_id, model="fake:scripted")
     assert stream.text == text  # what Slack shows is exactly what was recorded
     assert stream.recipient == "U1"
     assert world.channel.sent == []  # nothing posted whole besides
@@ -118,7 +119,7 @@ async def test_a_failure_before_any_text_posts_the_fallback_whole() -> None:
     outcome = await world.handler.handle(world.message("Hi", THREAD))
     assert world.channel.streams == {}
     assert [sent.text for sent in world.channel.sent] == [outcome.reply_text]
-    assert world.channel.sent[0].feedback is False  # a fallback is not the model's to rate
+    assert world.channel.sent[0].feedback is None  # a fallback is not the model's to rate
 
 
 async def test_a_platform_that_will_not_open_a_stream_gets_the_reply_whole() -> None:
@@ -126,8 +127,9 @@ async def test_a_platform_that_will_not_open_a_stream_gets_the_reply_whole() -> 
     world.channel.refuse_streams = 1
     world.model.script("Whole then")
     outcome = await world.handler.handle(world.message("Hi", THREAD))
+    rateable = Rateable(reply_to=outcome.message_id, model="fake:scripted")
     assert outcome.delivered
-    assert [(sent.text, sent.feedback) for sent in world.channel.sent] == [("Whole then", True)]
+    assert [(sent.text, sent.feedback) for sent in world.channel.sent] == [("Whole then", rateable)]
     assert "ReplyStreamStarted" not in kinds(await events_of(world))
 
 
@@ -162,7 +164,7 @@ async def test_a_request_the_model_chooses_after_speaking_follows_its_words() ->
     assert outcome.reply_text is not None
     assert outcome.reply_text.startswith("Let me look.\n\n")
     assert stream.text == outcome.reply_text
-    assert stream.feedback is False  # what a request said is not the model's writing
+    assert stream.feedback is None  # what a request said is not the model's writing
 
 
 class Hanging:
@@ -226,9 +228,8 @@ async def test_a_stream_cut_by_a_dead_process_is_closed_and_the_message_answered
     assert cut.text.endswith(STREAM_CUT_NOTE)
     assert not cut.feedback
     answers = [s for sid, s in channel.streams.items() if sid != cut_id]
-    assert [(a.text, a.stopped, a.feedback) for a in answers] == [
-        ("The whole answer, at last.", True, True)
-    ]
+    assert [(a.text, a.stopped) for a in answers] == [("The whole answer, at last.", True)]
+    assert answers[0].feedback is not None
     events = await events_of(after)
     assert kinds(events).count("ReplyGenerated") == 1
     assert kinds(events).count("ReplyDelivered") == 1
@@ -272,8 +273,9 @@ async def test_a_stream_closed_after_its_reply_was_recorded_counts_as_delivered(
 async def test_replies_outside_a_streaming_place_are_posted_whole_as_before() -> None:
     world = make_world()  # a channel that streams nowhere
     world.model.script("Plain")
-    await world.handler.handle(world.message("Hi"))
-    assert [(s.text, s.feedback) for s in world.channel.sent] == [("Plain", True)]
+    outcome = await world.handler.handle(world.message("Hi"))
+    rateable = Rateable(reply_to=outcome.message_id, model="fake:scripted")
+    assert [(s.text, s.feedback) for s in world.channel.sent] == [("Plain", rateable)]
     events = await events_of(world)
     assert not any(isinstance(e, ReplyStreamStarted) for e in events)
     assert isinstance(events[0], MessageReceived)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import anyio
 import attrs
 
-from lukas.application.ports.chat_channel import DeliveryError, StreamNotOpenError
+from lukas.application.ports.chat_channel import DeliveryError, Rateable, StreamNotOpenError
 from lukas.domain.conversation_key import ConversationKey
 
 
@@ -12,7 +12,7 @@ class Sent:
     conversation: ConversationKey
     in_reply_to: str
     text: str
-    feedback: bool = False
+    feedback: Rateable | None = None
 
 
 @attrs.define
@@ -24,7 +24,7 @@ class FakeStream:
     recipient: str | None
     pieces: list[str] = attrs.Factory(list)
     stopped: bool = False
-    feedback: bool = False
+    feedback: Rateable | None = None
 
     @property
     def text(self) -> str:
@@ -50,7 +50,12 @@ class FakeChatChannel:
         self.first_piece = anyio.Event()  # set when any stream is first written to
 
     async def send_reply(
-        self, conversation: ConversationKey, in_reply_to: str, text: str, *, feedback: bool = False
+        self,
+        conversation: ConversationKey,
+        in_reply_to: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> str:
         self._maybe_refuse()
         self.sent.append(Sent(conversation, in_reply_to, text, feedback))
@@ -73,7 +78,12 @@ class FakeChatChannel:
         self.first_piece.set()
 
     async def stop_stream(
-        self, conversation: ConversationKey, stream_id: str, text: str, *, feedback: bool
+        self,
+        conversation: ConversationKey,
+        stream_id: str,
+        text: str,
+        *,
+        feedback: Rateable | None = None,
     ) -> None:
         stream = self._open(stream_id)
         self._maybe_refuse()
