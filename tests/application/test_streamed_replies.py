@@ -197,7 +197,7 @@ async def test_a_stream_cut_by_a_dead_process_is_closed_and_the_message_answered
     store = InMemoryEventStore(clock)
     channel = FakeChatChannel(streams=True)
     hanging = Hanging()
-    before = make_world(store=store, clock=clock, channel=channel, model=hanging)  # type: ignore[arg-type]
+    before = make_world(store=store, clock=clock, channel=channel, model=hanging)
     message = before.message("Tell me", THREAD)
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(before.handler.handle, message)
