@@ -158,6 +158,11 @@ class Inbox:
         """The conversation and whether Lukas joined it unasked; or why it is not his."""
         channel, ts, thread_ts = received.channel, received.ts, received.thread_ts
         if received.is_direct:
+            # A thread in a DM is one opened in the assistant pane, recorded when it started.
+            if thread_ts is not None:
+                key = ConversationKey.slack_thread(channel, thread_ts)
+                if await self._store.read_stream_tail(key.stream_id, 1):
+                    return key, False
             return await self._sessions.conversation_for(channel, ts, at), False
         if received.mentions_me:
             return ConversationKey.slack_thread(channel, thread_ts or ts), False

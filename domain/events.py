@@ -169,6 +169,32 @@ class FeedbackGiven:
 
 
 @attrs.frozen(kw_only=True)
+class AssistantThreadStarted:
+    """Someone opened a thread with Lukas in Slack's assistant pane."""
+
+    TYPE: ClassVar[str] = "AssistantThreadStarted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str
+    thread_ts: str
+    user_id: str
+    # The channel they were looking at when they opened it, if any.
+    context_channel: str | None
+
+
+@attrs.frozen(kw_only=True)
+class AssistantThreadContextChanged:
+    """The person moved to another channel with the assistant thread open."""
+
+    TYPE: ClassVar[str] = "AssistantThreadContextChanged"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    channel: str
+    thread_ts: str
+    context_channel: str | None
+
+
+@attrs.frozen(kw_only=True)
 class DeliveryClaimed:
     """An instance took over delivering a reply whose first deliverer is gone."""
 
@@ -544,6 +570,8 @@ DomainEvent = (
     | ReplyStreamStarted
     | ReplyStreamClosed
     | FeedbackGiven
+    | AssistantThreadStarted
+    | AssistantThreadContextChanged
     | DeliveryClaimed
     | CircuitStateChanged
     | AdminAlerted

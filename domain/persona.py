@@ -47,6 +47,18 @@ MISSED_APOLOGY = (
     "Could you ask me again?"
 )
 
+# The first words in a new assistant thread, above the suggested prompts.
+ASSISTANT_GREETING = (
+    "Hi, I'm Lukas \U0001f43b What's on your mind? Pick a suggestion below or just ask."
+)
+# Shown while the model writes in an assistant thread, instead of the hourglass reaction.
+THINKING_STATUS = "is thinking..."
+THINKING_MESSAGES = (
+    "Lukas is thinking...",
+    "Lukas is rummaging through his honey jar of ideas...",
+    "Lukas is scratching his fuzzy head...",
+)
+
 # After the words a model managed before it failed mid-reply.
 STREAM_CUT_APOLOGY = (
     "_Sorry, I lost my thread there \U0001f43b - that's all I could manage just now._"

@@ -259,6 +259,25 @@ def member_ids(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+# Slack shows at most four suggested prompts in an assistant thread.
+MAX_PROMPTS = 4
+_PROMPT_CHARS = 200
+
+
+def prompt_list(text: str) -> tuple[str, ...]:
+    """Suggested prompts separated by ";": each is what a click on it says to Lukas."""
+    prompts = tuple(dict.fromkeys(p.strip() for p in text.split(";") if p.strip()))
+    if len(prompts) > MAX_PROMPTS:
+        raise SettingError(f"has {len(prompts)} prompts; Slack shows at most {MAX_PROMPTS}")
+    if any(len(prompt) > _PROMPT_CHARS for prompt in prompts):
+        raise SettingError(f"has a prompt longer than {_PROMPT_CHARS} characters")
+    return prompts
+
+
+def show_prompts(prompts: tuple[str, ...]) -> str:
+    return "; ".join(prompts)
+
+
 def show_list(values: tuple[str, ...]) -> str:
     return ", ".join(values)
 

@@ -42,9 +42,11 @@ from lukas.domain.setting_values import (
     optional,
     plain_text,
     probability,
+    prompt_list,
     show_list,
     show_number,
     show_optional,
+    show_prompts,
     show_text,
     show_whole,
     time_zone_name,
@@ -312,6 +314,19 @@ MONITORED_CHANNELS = Setting[tuple[str, ...]](
     live=True,
     hint="#general, #random",
 )
+ASSISTANT_PROMPTS = Setting[tuple[str, ...]](
+    key="assistant_prompts",
+    path=("assistant_prompts",),
+    label="assistant prompts",
+    default=(
+        "Tell me a fun fact about bears",
+        "Cheer me up, please",
+        "What can you do for our team?",
+    ),
+    parse=prompt_list,
+    show=show_prompts,
+    hint="prompts separated by ;, at most 4",
+)
 ROSTER_SYNC_HOURS = Setting[float](
     key="roster_sync_hours",
     path=("roster_sync_hours",),
@@ -426,6 +441,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     BUSY_THREAD_MESSAGES,
     ACTIVE_HOURS,
     MONITORED_CHANNELS,
+    ASSISTANT_PROMPTS,
     ROSTER_SYNC_HOURS,
     IMAGE_MODEL,
     IMAGE_API_BASE,

@@ -15,6 +15,7 @@ from datetime import timedelta
 import attrs
 
 from lukas.application.admin_alerts import AdminAlerts
+from lukas.application.assistant_threads import AssistantThreads
 from lukas.application.check_ins import CheckIns, CheckInSettings
 from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
@@ -28,6 +29,7 @@ from lukas.application.make_picture import PictureMaker
 from lukas.application.people import PeopleDirectory
 from lukas.application.picture_caption import Captioner
 from lukas.application.ports.announcements import ChannelPoster
+from lukas.application.ports.assistant import AssistantSurface
 from lukas.application.ports.channels import ChannelDirectory, Reactions
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
@@ -98,6 +100,7 @@ class Adapters:
     credentials_hint: str = "the provider's API key"
     images: Images | None = None  # None: no image model configured
     reading: Reading | None = None  # None: messages arrive already in their conversation
+    assistant: AssistantSurface | None = None  # None: no assistant pane (the console)
     zone_of: Callable[[Member], dt.tzinfo | None] = lambda _member: None
 
 
@@ -119,6 +122,7 @@ class Lukas:
     sessions: DmSessions
     recovery: Recovery
     feedback: FeedbackBox
+    assistant_threads: AssistantThreads | None  # with `Adapters.assistant`
     pictures: PictureMaker | None
     inbox: Inbox | None  # with `Adapters.reading`
     check_ins: CheckIns | None  # with `Adapters.reading` (the roster)
@@ -221,6 +225,14 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         sessions=sessions,
         recovery=recovery,
         feedback=FeedbackBox(a.store, instance_id=me),
+        assistant_threads=AssistantThreads(
+            store=a.store,
+            surface=a.assistant,
+            prompts=config.assistant_prompts,
+            instance_id=me,
+        )
+        if a.assistant is not None
+        else None,
         pictures=pictures,
         inbox=inbox,
         check_ins=check_ins,

@@ -88,6 +88,7 @@ class Config:
     timezone: str = table.TIMEZONE.default
     image: ImageConfig = attrs.field(factory=ImageConfig)
     monitored_channels: tuple[str, ...] = table.MONITORED_CHANNELS.default
+    assistant_prompts: tuple[str, ...] = table.ASSISTANT_PROMPTS.default
     thread_probability: float = table.THREAD_PROBABILITY.default
     reaction_probability: float = table.REACTION_PROBABILITY.default
     busy_thread_messages: int = table.BUSY_THREAD_MESSAGES.default

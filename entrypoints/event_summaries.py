@@ -13,6 +13,8 @@ from lukas.domain.events import (
     AdminAlerted,
     AnnouncementFailed,
     AnnouncementPosted,
+    AssistantThreadContextChanged,
+    AssistantThreadStarted,
     CheckInDelivered,
     CheckInFailed,
     CheckInOpened,
@@ -164,6 +166,14 @@ _SUMMARIES: dict[type[Any], Callable[[Any, Quoting], str]] = {
     ),
     ReplyStreamClosed: lambda e, q: (
         f"closed the cut-off reply to {_short(e.reply_to)} in {e.platform_message_id} ({e.reason})"
+    ),
+    AssistantThreadStarted: lambda e, q: (
+        f"{e.user_id} opened an assistant thread {e.channel}/{e.thread_ts}"
+        f" (looking at {e.context_channel or 'no channel'})"
+    ),
+    AssistantThreadContextChanged: lambda e, q: (
+        f"assistant thread {e.channel}/{e.thread_ts} now looking at"
+        f" {e.context_channel or 'no channel'}"
     ),
     FeedbackGiven: lambda e, q: (
         f"{e.person_id} rated the reply {e.platform_message_id} by {e.model}"

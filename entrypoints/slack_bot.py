@@ -25,7 +25,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from lukas.adapters.slack.events import BotIdentity, Ignored, read_event, read_interaction
+from lukas.adapters.slack.events import (
+    AssistantThreadEvent,
+    BotIdentity,
+    Ignored,
+    read_assistant_event,
+    read_event,
+    read_interaction,
+)
 from lukas.adapters.slack.reading import SlackText
 from lukas.adapters.slack.socket import Envelope, socket_mode_connection
 from lukas.adapters.slack.web import SlackWeb
@@ -125,6 +132,7 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
         dms=slack,
         lukas_id=me.user_id,
         image_poster=slack,
+        assistant=slack.assistant,
         reading=Reading(
             text=SlackText(me.user_id),
             people=slack,
@@ -174,6 +182,9 @@ class _Bot:
         if envelope.type != "events_api" or not isinstance(envelope.payload, dict):
             log.debug("ignored a %s envelope", envelope.type)
             return True
+        thread = read_assistant_event(envelope.payload.get("event"))
+        if thread is not None:
+            return await self._accept_assistant_thread(thread)
         message = read_event(envelope.payload.get("event"), self.me)
         if isinstance(message, Ignored):
             # Malformed input is worth a look; edits, bots and joins are everyday noise.
@@ -197,6 +208,21 @@ class _Bot:
                 self._waiting.send_nowait(delivery)
             except anyio.WouldBlock:
                 log.warning("many messages waiting; recovery reads %s", delivery.event_id)
+        return True
+
+    async def _accept_assistant_thread(self, thread: AssistantThreadEvent) -> bool:
+        threads = self.lukas.assistant_threads
+        if threads is None:
+            return True
+        # Raises if the log cannot be written: then Slack must send the event again.
+        if thread.started:
+            await threads.started(
+                thread.channel, thread.thread_ts, thread.user, thread.context_channel
+            )
+        else:
+            await threads.context_changed(
+                thread.channel, thread.thread_ts, thread.context_channel, thread.event_ts
+            )
         return True
 
     async def _accept_click(self, payload: object) -> bool:
@@ -228,6 +254,11 @@ async def _read_and_answer(
             continue
         if message is not None:
             answering.start_soon(bot.lukas.inbound.carry_out, message)
+            threads = bot.lukas.assistant_threads
+            if threads is not None and message.conversation.thread is not None:
+                answering.start_soon(
+                    threads.title_after, message.conversation, delivery.received.text
+                )
 
 
 async def _serve(bot: _Bot, app_token: str, web: AsyncWebClient, background: list[Task]) -> None:

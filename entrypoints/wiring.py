@@ -18,6 +18,7 @@ from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.offline_model import OfflineChatModel
 from lukas.application.ports.announcements import ChannelPoster
+from lukas.application.ports.assistant import AssistantSurface
 from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
@@ -154,6 +155,7 @@ class Platform:
     extra_admins: tuple[str, ...] = ()
     image_poster: ImagePoster | None = None
     reading: Reading | None = None
+    assistant: AssistantSurface | None = None  # a platform with an assistant pane
 
 
 @attrs.frozen
@@ -205,6 +207,7 @@ async def open_lukas(
                     credentials_hint=choice.credentials_hint,
                     images=None if isinstance(images, str) else images,
                     reading=platform.reading,
+                    assistant=platform.assistant,
                     zone_of=member_zone,
                 )
                 try:

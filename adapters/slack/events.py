@@ -49,6 +49,18 @@ class FeedbackClick:
 
 
 @attrs.frozen
+class AssistantThreadEvent:
+    """assistant_thread_started or assistant_thread_context_changed."""
+
+    started: bool  # False: the context changed
+    channel: str
+    thread_ts: str
+    user: str
+    context_channel: str | None
+    event_ts: str
+
+
+@attrs.frozen
 class Ignored:
     reason: str
 
@@ -79,6 +91,31 @@ def read_event(event: Any, me: BotIdentity) -> SlackMessage | Ignored:
         text=text,
         is_direct=event.get("channel_type") == "im" or channel.startswith("D"),
         mentions_me=kind == "app_mention" or f"<@{me.user_id}>" in text,
+    )
+
+
+def read_assistant_event(event: Any) -> AssistantThreadEvent | None:
+    """The assistant pane's thread events; None for any other event, or a malformed one."""
+    if not isinstance(event, dict):
+        return None
+    kind = event.get("type")
+    if kind not in {"assistant_thread_started", "assistant_thread_context_changed"}:
+        return None
+    thread = event.get("assistant_thread")
+    if not isinstance(thread, dict):
+        return None
+    fields = [thread.get(name) for name in ("channel_id", "thread_ts", "user_id")]
+    if not all(isinstance(value, str) and value for value in fields):
+        return None
+    context = thread.get("context")
+    context_channel = context.get("channel_id") if isinstance(context, dict) else None
+    return AssistantThreadEvent(
+        started=kind == "assistant_thread_started",
+        channel=str(fields[0]),
+        thread_ts=str(fields[1]),
+        user=str(fields[2]),
+        context_channel=context_channel if isinstance(context_channel, str) else None,
+        event_ts=str(event.get("event_ts") or ""),
     )
 
 

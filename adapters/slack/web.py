@@ -21,6 +21,7 @@ import anyio
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from lukas.adapters.slack.assistant import SlackAssistant, assistant_thread
 from lukas.adapters.slack.pieces import split_message
 from lukas.adapters.slack.streams import SlackStreams, feedback_block
 from lukas.adapters.slack.text import escaped, without_mentions
@@ -75,6 +76,7 @@ class SlackWeb:
     ) -> None:
         self._client = client
         self._streams = SlackStreams(client, team_id=team_id)
+        self._assistant = SlackAssistant(client)
         # Slack allows about one message per second per channel.
         self._min_interval = min_interval
         self._monotonic = monotonic
@@ -185,10 +187,22 @@ class SlackWeb:
             raise
 
     async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        # In the assistant pane a status under the thread says it; elsewhere a reaction.
+        if assistant_thread(conversation) is not None:
+            await self._assistant.show_thinking(conversation)
+            return
         await self._react("reactions_add", conversation, in_reply_to)
 
     async def stop_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+        if assistant_thread(conversation) is not None:
+            await self._assistant.stop_thinking(conversation)
+            return
         await self._react("reactions_remove", conversation, in_reply_to)
+
+    @property
+    def assistant(self) -> SlackAssistant:
+        """The assistant pane of the same workspace (the AssistantSurface port)."""
+        return self._assistant
 
     async def alert_admins(self, admins: tuple[str, ...], text: str) -> None:
         if not admins:
