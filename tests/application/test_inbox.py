@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
+from fakes.assistant import FakeAssistantSurface
 from fakes.clock import FakeClock
 from fakes.reading import fake_reading
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.inbox import INBOX_STREAM, MAX_ATTEMPTS
-from lukas.application.projections.pending_work import PendingWorkProjection
+from lukas.application.assistant_threads import AssistantThreads
+from lukas.application.inbox import INBOX_STREAM, MAX_ATTEMPTS, Inbox
+from lukas.application.projections.pending_work import Delivery, PendingWorkProjection
 from lukas.application.projections.projection import rebuild
 from lukas.application.recovery import RecoveryReport
 from lukas.domain.conversation_key import ConversationKey
@@ -223,3 +226,25 @@ async def test_the_same_words_take_the_same_route_in_the_console_and_in_slack(
         if isinstance(r.event, MessageReceived)
     ]
     assert recorded == [from_slack.route, taken.message.route]
+
+
+async def test_a_dm_in_an_assistant_thread_is_that_threads_conversation() -> None:
+    world = slack_world()
+    inbox = world.lukas.inbox
+    assert inbox is not None
+    threads = AssistantThreads(store=world.store, surface=FakeAssistantSurface(), prompts=())
+    await threads.started("D0ADA", "1700000000.5", "U0ADA", "C0GEN")
+    in_pane = attrs.evolve(dm("hi from the pane", "1700000100.7"), thread_ts="1700000000.5")
+    elsewhere = attrs.evolve(dm("a thread in the DM", "1700000100.8"), thread_ts="1700000000.9")
+    read_in_pane = await inbox.settle(await _recorded(inbox, in_pane))
+    read_elsewhere = await inbox.settle(await _recorded(inbox, elsewhere))
+    assert read_in_pane is not None
+    assert read_elsewhere is not None
+    assert read_in_pane.conversation == ConversationKey.slack_thread("D0ADA", "1700000000.5")
+    assert read_elsewhere.conversation.thread is None  # the DM's session, as before
+
+
+async def _recorded(inbox: Inbox, received: InboundReceived) -> Delivery:
+    delivery = await inbox.record(received)
+    assert delivery is not None
+    return delivery
