@@ -129,8 +129,6 @@ RESPONSE_URL = "response_url"
 SLACKBOT_ID = "USLACKBOT"
 # Where Slack puts a new account until its owner says otherwise.
 _SLACK_DEFAULT_TZ = "America/Los_Angeles"
-# Slack's documented limit for chat.postMessage's markdown_text.
-_MARKDOWN_TEXT_LIMIT = MARKDOWN_TEXT_LIMIT
 
 
 @attrs.frozen
@@ -784,7 +782,7 @@ class SlackStandIn(ThreadedServer):
                 return {"ok": False, "error": "markdown_text_conflict"}
             # Slack names no error of its own for markdown_text past its limit; msg_too_long
             # ("Message text is too long") is the one its table has for text too long.
-            if len(str(args["markdown_text"])) > _MARKDOWN_TEXT_LIMIT:
+            if len(str(args["markdown_text"])) > MARKDOWN_TEXT_LIMIT:
                 return {"ok": False, "error": "msg_too_long"}
         if not any(args.get(key) for key in ("text", "markdown_text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
@@ -943,9 +941,9 @@ class SlackStandIn(ThreadedServer):
 
     def _get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = str(args.get("filename") or "")
-        missing = [key for key in ("filename", "length") if not str(args.get(key) or "")]
-        if missing:
-            return invalid_arguments(f"missing required field: {missing[0]}")
+        absent = [key for key in ("filename", "length") if not str(args.get(key) or "")]
+        if absent:
+            return invalid_arguments(f"missing required field: {absent[0]}")
         try:
             length = int(str(args["length"]))
         except ValueError:

@@ -185,6 +185,18 @@ async def test_form_encoded_calls_with_blocks_as_json_text_work_too(
     assert stream.stop_blocks == FEEDBACK
 
 
+async def test_blocks_given_to_the_sdk_as_json_text_are_read_as_blocks(
+    standin: SlackStandIn,
+) -> None:
+    client = web_client(standin)
+    ts = (await client.chat_startStream(channel="D0ADA", thread_ts=ASKED["ts"]))["ts"]
+
+    await client.chat_stopStream(channel="D0ADA", ts=ts, blocks=json.dumps(FEEDBACK))
+
+    assert standin.calls("chat.stopStream")[0].args["blocks"] == json.dumps(FEEDBACK)
+    assert standin.streams()[0].stop_blocks == FEEDBACK
+
+
 async def test_stop_keeps_metadata(standin: SlackStandIn) -> None:
     client = web_client(standin)
     ts = (await client.chat_startStream(channel="D0ADA", thread_ts=ASKED["ts"]))["ts"]
