@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import openai
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai import Omit, omit
 from openai.types.chat import (
@@ -20,6 +20,7 @@ from openai.types.chat import (
 )
 
 from standins.openai_server import (
+    Delay,
     Failure,
     Hang,
     OpenAIStandIn,
@@ -449,6 +450,35 @@ async def test_any_llm_reads_the_stream_with_its_usage(standin: OpenAIStandIn) -
     assert usage is not None
     assert usage.total_tokens == 14
     assert standin.chat_requests()[0].stream_options == {"include_usage": True}
+
+
+def test_any_text_and_any_pieces_reach_the_sdk_intact() -> None:
+    # One server for every example: hypothesis reruns the inner test, not the fixtures.
+    with (
+        OpenAIStandIn() as server,
+        openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0) as sdk,
+    ):
+
+        @settings(max_examples=40, deadline=None)
+        @given(st.lists(st.text(), max_size=6))
+        def check(pieces: list[str]) -> None:
+            server.script(Streamed(Reply("".join(pieces)), pieces=pieces))
+            chunks = stream(sdk)
+            assert [c.choices[0].delta.content for c in chunks[1:-1]] == pieces
+
+        check()
+
+
+def test_a_delay_step_can_hold_a_streamed_answer(
+    standin: OpenAIStandIn, client: openai.OpenAI
+) -> None:
+    standin.script(Delay(0.2, Streamed(Reply("late stream"))))
+
+    started = time.monotonic()
+    chunks = stream(client)
+
+    assert time.monotonic() - started >= 0.2
+    assert text_of(chunks) == "late stream"
 
 
 # ---- words()
