@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
+import anyio
 import attrs
 from aiohttp import web
 
@@ -400,6 +401,23 @@ class OpenAIStandIn(ThreadedServer):
                     raise TimeoutError(f"saw {ended} streams end, wanted {count}")
                 self._lock.wait(remaining)
         return self.streams()
+
+    async def wait_for_streams_async(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+    ) -> list[StreamLog]:
+        """wait_for_streams for a test whose own loop runs the client: it polls on that loop
+        instead of blocking it."""
+        with anyio.move_on_after(timeout):
+            while self._ended_streams() < count:  # noqa: ASYNC110 - set from another thread
+                await anyio.sleep(0.01)
+            return self.streams()
+        raise TimeoutError(f"saw {self._ended_streams()} streams end, wanted {count}")
+
+    def _ended_streams(self) -> int:
+        with self._lock:
+            return sum(record.ended for record in self._streams)
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         deadline = time.monotonic() + timeout

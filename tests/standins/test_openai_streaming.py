@@ -425,6 +425,10 @@ async def test_the_async_client_streams_on_the_tests_own_loop(standin: OpenAISta
         pieces = [c.choices[0].delta.content async for c in chunks if c.choices]
 
     assert "".join(p or "" for p in pieces) == "async bear words"
+    (log,) = await standin.wait_for_streams_async(1)
+    assert log.done
+    with pytest.raises(TimeoutError, match="saw 1 streams end, wanted 2"):
+        await standin.wait_for_streams_async(2, timeout=0.05)
 
 
 @pytest.mark.anyio
