@@ -9,6 +9,9 @@ recorded body (RecordedRequest.tools).
 Image requests (POST /v1/images/generations) have a queue of their own, so a test that
 chats and draws never has one request eat the other's step; an empty one answers ImageB64().
 URL answers point at /files/<n>.png on the stand-in itself, as a provider's CDN would.
+A chat request with "stream": true is answered in server-sent events (see openai_stream):
+a Reply streams one word per chunk at once, a Streamed step paces and breaks the stream,
+and streams() shows what went out, and when.
 """
 
 from __future__ import annotations
@@ -27,10 +30,37 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
+import anyio
 import attrs
 from aiohttp import web
 
+from standins.openai_stream import SentEvent, StreamBreak, Streamed, StreamLog, stream_answer, words
 from standins.threaded_server import ThreadedServer
+
+__all__ = [
+    "TINY_PNG",
+    "Delay",
+    "Drop",
+    "Failure",
+    "Hang",
+    "ImageB64",
+    "ImageStep",
+    "ImageUrl",
+    "ImageUsage",
+    "Malformed",
+    "OpenAIStandIn",
+    "RecordedRequest",
+    "Reply",
+    "SentEvent",
+    "Step",
+    "StreamBreak",
+    "StreamLog",
+    "Streamed",
+    "ToolCallReply",
+    "Usage",
+    "tiny_png",
+    "words",
+]
 
 
 @attrs.frozen
@@ -225,7 +255,7 @@ class Drop:
     """Closes the connection without sending a response."""
 
 
-Step = Reply | Failure | Malformed | Delay | Hang | Drop
+Step = Reply | Streamed | Failure | Malformed | Delay | Hang | Drop
 ImageStep = ImageB64 | ImageUrl | Failure | Malformed | Delay | Hang | Drop
 
 
@@ -235,6 +265,17 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # Keys are lower-cased, so lookups need not guess the client's case.
     body: Any
+    at: float = 0.0  # time.monotonic() when the request arrived
+
+    @property
+    def stream(self) -> bool:
+        """Whether the request asked for a streamed answer ("stream": true)."""
+        return isinstance(self.body, dict) and self.body.get("stream") is True
+
+    @property
+    def stream_options(self) -> dict[str, Any] | None:
+        options = self.body.get("stream_options") if isinstance(self.body, dict) else None
+        return options if isinstance(options, dict) else None
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -267,6 +308,16 @@ class RecordedRequest:
         return self.method == "GET" and self.path.startswith("/files/")
 
 
+@attrs.define(eq=False)
+class _StreamRecord:
+    """A streamed answer as the server writes it; guarded by the stand-in's lock."""
+
+    request: RecordedRequest
+    events: list[SentEvent] = attrs.field(factory=list)
+    done: bool = False  # [DONE] went out
+    ended: bool = False  # the handler finished, whether with [DONE] or not
+
+
 class OpenAIStandIn(ThreadedServer):
     _name = "openai-standin"
 
@@ -280,6 +331,8 @@ class OpenAIStandIn(ThreadedServer):
         self._file_numbers = itertools.count(1)
         self._requests: list[RecordedRequest] = []
         self._ollama_models: list[str] = []
+        # Streamed answers in the order they started: the request, events so far, done.
+        self._streams: list[_StreamRecord] = []
         # Hanging and delayed handlers wait on this; setting it lets stop() and reset() finish.
         self._release: asyncio.Event | None = None
 
@@ -306,6 +359,7 @@ class OpenAIStandIn(ThreadedServer):
             self._files.clear()
             self._requests.clear()
             self._ollama_models.clear()
+            self._streams.clear()
         if self._loop is not None:
             # Wait for the release, so no request from before reset() is still pending after it.
             asyncio.run_coroutine_threadsafe(self._release_waiters(), self._loop).result(5)
@@ -327,6 +381,43 @@ class OpenAIStandIn(ThreadedServer):
 
     def file_requests(self) -> list[RecordedRequest]:
         return [request for request in self.requests if request.is_file]
+
+    def streams(self) -> list[StreamLog]:
+        """Every streamed answer since start or the last reset(), in the order they began,
+        as written so far."""
+        with self._lock:
+            return [
+                StreamLog(record.request, tuple(record.events), record.done)
+                for record in self._streams
+            ]
+
+    def wait_for_streams(self, count: int, timeout: float = 5.0) -> list[StreamLog]:
+        """Blocks until `count` streamed answers have ended, with [DONE] or broken."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while (ended := sum(record.ended for record in self._streams)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"saw {ended} streams end, wanted {count}")
+                self._lock.wait(remaining)
+        return self.streams()
+
+    async def wait_for_streams_async(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+    ) -> list[StreamLog]:
+        """wait_for_streams for a test whose own loop runs the client: it polls on that loop
+        instead of blocking it."""
+        with anyio.move_on_after(timeout):
+            while self._ended_streams() < count:  # noqa: ASYNC110 - set from another thread
+                await anyio.sleep(0.01)
+            return self.streams()
+        raise TimeoutError(f"saw {self._ended_streams()} streams end, wanted {count}")
+
+    def _ended_streams(self) -> int:
+        with self._lock:
+            return sum(record.ended for record in self._streams)
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         deadline = time.monotonic() + timeout
@@ -369,6 +460,7 @@ class OpenAIStandIn(ThreadedServer):
             path=request.path,
             headers={key.lower(): value for key, value in request.headers.items()},
             body=body,
+            at=time.monotonic(),
         )
         with self._lock:
             self._requests.append(recorded)
@@ -382,9 +474,9 @@ class OpenAIStandIn(ThreadedServer):
             ollama_models = list(self._ollama_models)
         # The lock is a thread lock: never hold it across an await.
         if recorded.is_chat:
-            return await self._answer(request, step or _default_reply(number, body), body)
+            return await self._answer(request, step or _default_reply(number, body), body, recorded)
         if recorded.is_image:
-            return await self._answer(request, image_step or ImageB64(), body)
+            return await self._answer(request, image_step or ImageB64(), body, recorded)
         if recorded.is_file and served is not None:
             return _serve_file(served)
         if request.method == "GET" and request.path.endswith("/models"):
@@ -397,7 +489,7 @@ class OpenAIStandIn(ThreadedServer):
         )
 
     async def _answer(
-        self, request: web.Request, step: Step | ImageStep, body: Any
+        self, request: web.Request, step: Step | ImageStep, body: Any, recorded: RecordedRequest
     ) -> web.StreamResponse:
         release = self._release
         assert release is not None
@@ -410,8 +502,14 @@ class OpenAIStandIn(ThreadedServer):
             except TimeoutError:
                 step = step.then if isinstance(step, Delay) else Drop()
         match step:
+            case Reply() if recorded.stream:
+                return await self._stream(request, Streamed(step), body, recorded, release)
+            case Streamed() if recorded.stream:
+                return await self._stream(request, step, body, recorded, release)
             case Reply():
                 return web.json_response(_completion(step, body))
+            case Streamed():
+                return web.json_response(_completion(step.reply, body))
             case ImageB64():
                 return web.json_response(_b64_image(step, body))
             case ImageUrl():
@@ -427,6 +525,32 @@ class OpenAIStandIn(ThreadedServer):
                 )
             case Drop():
                 return _drop(request)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        step: Streamed,
+        body: Any,
+        recorded: RecordedRequest,
+        release: asyncio.Event,
+    ) -> web.StreamResponse:
+        record = _StreamRecord(recorded)
+        with self._lock:
+            self._streams.append(record)
+
+        def log(event: SentEvent | None) -> None:
+            with self._lock:
+                if event is None:
+                    record.done = True
+                else:
+                    record.events.append(event)
+
+        try:
+            return await stream_answer(request, step, body, release, log)
+        finally:
+            with self._lock:
+                record.ended = True
+                self._lock.notify_all()
 
 
 def _drop(request: web.Request) -> web.StreamResponse:

@@ -33,6 +33,14 @@ renders itself), never both: like Slack, the stand-in refuses `markdown_text` al
 or `blocks` with markdown_text_conflict, and `markdown_text` over 12,000 characters with
 msg_too_long. Either way the call is recorded with its arguments as sent.
 
+Streamed replies go Slack's way (see slack_streams): `chat.startStream` opens a bot message
+in a thread, `chat.appendStream` adds text, `chat.stopStream` ends it, optionally with
+blocks; `streams()` shows each stream, and the message reads back through
+conversations.history and .replies with the text so far. `expire_stream` takes one out of
+streaming state, as Slack does to a stream left open too long. The assistant.threads methods
+are checked as documented (see slack_assistant) and `assistant_thread` shows their effect.
+Every call is recorded with the time.monotonic() it arrived (ApiCall.at).
+
 `users.list` pages the same way through a people table set with `add_user` and `remove_user`.
 Like a real workspace's, the table starts (and starts again on reset()) with Slackbot and the
 bot user itself, and a deactivated person stays listed, with `deleted` true. `users.info`
@@ -57,6 +65,13 @@ import anyio
 import attrs
 from aiohttp import BodyPartReader, web
 
+from standins.slack_assistant import AssistantThread, AssistantThreads
+from standins.slack_interactions import (
+    assistant_thread_context_changed,
+    assistant_thread_started,
+    feedback_click,
+    interactive_envelope,
+)
 from standins.slack_socket import (
     APP_ID,
     BOT_ID,
@@ -69,22 +84,38 @@ from standins.slack_socket import (
     events_api_envelope,
     next_ts,
 )
+from standins.slack_streams import (
+    MARKDOWN_TEXT_LIMIT,
+    StreamedMessage,
+    StreamTable,
+    content_error,
+    invalid_arguments,
+    missing,
+    recipient_error,
+    streamed_text,
+)
 from standins.threaded_server import ThreadedServer
 
 __all__ = [
+    "RESPONSE_URL",
     "SLACKBOT_ID",
     "UPLOAD",
     "Answer",
     "ApiCall",
+    "AssistantThread",
     "Proceed",
     "RateLimited",
     "SlackError",
     "SlackStandIn",
+    "StreamedMessage",
     "Upload",
     "app_mention",
+    "assistant_thread_context_changed",
+    "assistant_thread_started",
     "channel_message",
     "dm_channel",
     "dm_message",
+    "feedback_click",
     "next_ts",
 ]
 
@@ -92,12 +123,12 @@ _T = TypeVar("_T")
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # The name calls() and script() use for a POST to an upload URL, which is no Web API method.
 UPLOAD = "upload"
+# Likewise for a POST to the response_url of an interaction pushed with click_feedback.
+RESPONSE_URL = "response_url"
 # Slackbot's id is the same in every workspace.
 SLACKBOT_ID = "USLACKBOT"
 # Where Slack puts a new account until its owner says otherwise.
 _SLACK_DEFAULT_TZ = "America/Los_Angeles"
-# Slack's documented limit for chat.postMessage's markdown_text.
-_MARKDOWN_TEXT_LIMIT = 12_000
 
 
 @attrs.frozen
@@ -106,6 +137,13 @@ class ApiCall:
     token: str | None
     # Form and query values arrive as strings; a JSON body keeps its JSON types.
     args: dict[str, Any]
+    at: float = attrs.field(default=0.0, eq=False)  # time.monotonic() when it arrived
+
+    @property
+    def markdown_text(self) -> str:
+        """The Markdown the call carried: its markdown_text, then the text of its
+        markdown_text chunks (how slack-sdk's chat_stream helper sends text); "" if none."""
+        return streamed_text(self.args)
 
 
 @attrs.frozen
@@ -226,6 +264,9 @@ class SlackStandIn(ThreadedServer):
         # What the bot posted, by channel, oldest first: conversations.history and .replies
         # read it back. People's messages arrive as events and are not kept here.
         self._history: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self._streams = StreamTable()
+        self._response_urls = 0  # outlives reset(), like the file ids
+        self._assistant = AssistantThreads()
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
@@ -239,7 +280,14 @@ class SlackStandIn(ThreadedServer):
             "conversations.list": self._conversations_list,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
-            "assistant.threads.setStatus": _ok,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
+            "assistant.threads.setStatus": self._assistant_method(AssistantThreads.set_status),
+            "assistant.threads.setSuggestedPrompts": self._assistant_method(
+                AssistantThreads.set_suggested_prompts
+            ),
+            "assistant.threads.setTitle": self._assistant_method(AssistantThreads.set_title),
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -262,6 +310,8 @@ class SlackStandIn(ThreadedServer):
             self._removed_channels.clear()
             self._uploads.clear()
             self._history.clear()
+            self._streams.clear()
+            self._assistant.clear()
         if self._loop is not None:
             self._on_loop(self._links.drop_all())
         self._links.clear()
@@ -371,6 +421,45 @@ class SlackStandIn(ThreadedServer):
         await _wait_async(lambda: len(self.calls(method)) >= count, timeout, what)
         return self.calls(method)
 
+    def streams(self) -> list[StreamedMessage]:
+        """Every stream chat.startStream opened since start or the last reset(), in order."""
+        with self._lock:
+            return self._streams.snapshots()
+
+    def wait_for_streams(
+        self, count: int, timeout: float = 5.0, *, stopped: bool = False
+    ) -> list[StreamedMessage]:
+        """Blocks until `count` streams were started (with `stopped`, stopped)."""
+        self._wait(lambda: self._count_streams(stopped) >= count, timeout, f"{count} streams")
+        return self.streams()
+
+    async def wait_for_streams_async(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline keeps a broken test short
+        *,
+        stopped: bool = False,
+    ) -> list[StreamedMessage]:
+        await _wait_async(
+            lambda: self._count_streams(stopped) >= count, timeout, f"{count} streams"
+        )
+        return self.streams()
+
+    def expire_stream(self, ts: str) -> None:
+        """Takes the stream `ts` out of streaming state, as Slack does to a stream left open
+        too long: appending to or stopping it then fails with message_not_in_streaming_state.
+        Raises KeyError for a ts no stream has."""
+        with self._lock:
+            self._streams.expire(ts)
+
+    def assistant_thread(self, channel_id: str, thread_ts: str) -> AssistantThread | None:
+        """What the assistant.threads methods set on a thread; None if none was called."""
+        with self._lock:
+            return self._assistant.get(channel_id, thread_ts)
+
+    def _count_streams(self, stopped: bool) -> int:
+        return sum(1 for s in self.streams() if s.stopped or not stopped)
+
     # ---- Socket Mode
 
     def push_event(
@@ -403,11 +492,55 @@ class SlackStandIn(ThreadedServer):
         self._on_loop(self._links.send(json.dumps(envelope)))
         return envelope_id
 
+    def push_interactive(self, payload: dict[str, Any], *, envelope_id: str | None = None) -> str:
+        """Sends an interaction payload (e.g. from feedback_click) in an `interactive`
+        envelope and returns the envelope id; it waits for a client like push_event's."""
+        envelope = interactive_envelope(payload, envelope_id=envelope_id or str(uuid.uuid4()))
+        with self._links.lock:
+            self._links.envelopes.append(envelope)
+        self._on_loop(self._links.send(json.dumps(envelope)))
+        return str(envelope["envelope_id"])
+
+    def click_feedback(
+        self,
+        channel: str,
+        message_ts: str,
+        *,
+        positive: bool = True,
+        user: str = "U0ADA",
+        envelope_id: str | None = None,
+    ) -> str:
+        """`user` clicks the positive (or negative) feedback button on the bot's message
+        `message_ts` in `channel`: pushes the block_actions payload Slack sends, built from
+        the message as it reads back now (streamed ones get their buttons from chat.stopStream's
+        blocks). Returns the envelope id. Raises LookupError if the bot posted no such message,
+        ValueError if the message has no feedback_buttons element."""
+        with self._lock:
+            found = [m for m in self._history.get(channel, []) if m["ts"] == message_ts]
+            message = json.loads(json.dumps(found[0])) if found else None
+            person = self._people.get(user)
+            known = self._channels.get(channel)
+            self._response_urls += 1
+            number = self._response_urls
+        if message is None:
+            raise LookupError(f"the bot posted no message {message_ts} in {channel}")
+        name = known.name if known else ("directmessage" if channel[:1] == "D" else "privategroup")
+        payload = feedback_click(
+            message,
+            channel=channel,
+            channel_name=name,
+            positive=positive,
+            user=user,
+            user_name=person.name if person else user.lower(),
+            response_url=f"{self.root_url}/actions/{TEAM_ID}/{number}",
+        )
+        return self.push_interactive(payload, envelope_id=envelope_id)
+
     def push_raw(self, text: str) -> None:
         self._on_loop(self._links.send(text))
 
     def envelopes(self) -> list[dict[str, Any]]:
-        """Every envelope push_event built, in order."""
+        """Every envelope push_event and push_interactive built, in order."""
         with self._links.lock:
             return list(self._links.envelopes)
 
@@ -492,6 +625,7 @@ class SlackStandIn(ThreadedServer):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_post("/actions/{team}/{number}", self._handle_response_url)
         app.router.add_get("/link/", self._links.handle)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -523,7 +657,7 @@ class SlackStandIn(ThreadedServer):
         body_token = args.pop("token", None)
         token = token or (str(body_token) if body_token is not None else None)
         with self._lock:
-            self._calls.append(ApiCall(method, token, args))
+            self._calls.append(ApiCall(method, token, args, time.monotonic()))
             scripted = self._scripts[method]
             step = scripted.popleft() if scripted else None
         # The lock is a thread lock: never held across an await.
@@ -580,6 +714,27 @@ class SlackStandIn(ThreadedServer):
         # this text/plain answer as text and checks only the status.
         return web.Response(text=f"OK - {len(data)}")
 
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        # Slack's response_url takes JSON and, like the upload URL, wants no token.
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return web.Response(text="invalid_payload", status=400)
+        args = {"url": request.path, **(body if isinstance(body, dict) else {})}
+        with self._lock:
+            self._calls.append(ApiCall(RESPONSE_URL, None, args, time.monotonic()))
+            scripted = self._scripts[RESPONSE_URL]
+            step = scripted.popleft() if scripted else None
+        match step:
+            case SlackError():
+                return web.json_response({"ok": False, "error": step.error}, status=step.status)
+            case RateLimited():
+                headers = {"Retry-After": str(step.retry_after)}
+                return web.Response(text="ratelimited", status=429, headers=headers)
+            case Answer():
+                return web.json_response(step.body)
+        return web.json_response({"ok": True})
+
     # ---- default answers
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -627,7 +782,7 @@ class SlackStandIn(ThreadedServer):
                 return {"ok": False, "error": "markdown_text_conflict"}
             # Slack names no error of its own for markdown_text past its limit; msg_too_long
             # ("Message text is too long") is the one its table has for text too long.
-            if len(str(args["markdown_text"])) > _MARKDOWN_TEXT_LIMIT:
+            if len(str(args["markdown_text"])) > MARKDOWN_TEXT_LIMIT:
                 return {"ok": False, "error": "msg_too_long"}
         if not any(args.get(key) for key in ("text", "markdown_text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
@@ -636,7 +791,74 @@ class SlackStandIn(ThreadedServer):
         message = self._bot_message(args, ts)
         with self._lock:
             self._history[posted_in].append(message)
+            if args.get("thread_ts"):
+                self._assistant.replied(posted_in, str(args["thread_ts"]))
         return {"ok": True, "channel": posted_in, "ts": ts, "message": message}
+
+    def _start_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        error = missing(args, "channel", "thread_ts")
+        if error is not None:
+            return error
+        channel = str(args["channel"])
+        channel = dm_channel(channel) if channel[0] in "UW" else channel
+        refusal = self._channel_refusal(channel)
+        if refusal is not None:
+            return {"ok": False, "error": refusal}
+        error = recipient_error(channel, args) or content_error(args)
+        if error is not None:
+            return error
+        ts = next_ts()
+        message = self._bot_message({"thread_ts": args["thread_ts"]}, ts)
+        with self._lock:
+            self._history[channel].append(message)
+            self._streams.start(channel, args, message, time.monotonic())
+            self._assistant.replied(channel, str(args["thread_ts"]))
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _append_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        error = missing(args, "channel", "ts") or content_error(args)
+        if error is not None:
+            return error
+        if not streamed_text(args) and not args.get("chunks"):
+            return {"ok": False, "error": "no_text"}
+        channel, ts = str(args["channel"]), str(args["ts"])
+        with self._lock:
+            refusal = self._streams.refusal(channel, ts, self._history.get(channel, []))
+            if refusal is not None:
+                return refusal
+            self._streams.append(ts, args, time.monotonic())
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _stop_stream(self, args: dict[str, Any]) -> dict[str, Any]:
+        error = missing(args, "channel", "ts") or content_error(args)
+        if error is not None:
+            return error
+        channel, ts = str(args["channel"]), str(args["ts"])
+        with self._lock:
+            refusal = self._streams.refusal(channel, ts, self._history.get(channel, []))
+            if refusal is not None:
+                return refusal
+            message = dict(self._streams.stop(ts, args, time.monotonic()))
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _assistant_method(
+        self, method: Callable[[AssistantThreads, dict[str, Any]], dict[str, Any]]
+    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def answer(args: dict[str, Any]) -> dict[str, Any]:
+            channel = str(args.get("channel_id") or "")
+            if channel:
+                with self._lock:
+                    removed = channel in self._removed_channels
+                if removed:
+                    return {
+                        "ok": False,
+                        "error": "channel_not_found",
+                        "detail": "Invalid channel_id",
+                    }
+            with self._lock:
+                return method(self._assistant, args)
+
+        return answer
 
     def _read_back(self, args: dict[str, Any], keep: Callable[[dict[str, Any]], bool]) -> list[Any]:
         """Posted messages that `keep` picks, with metadata only when asked for, as Slack."""
@@ -699,6 +921,16 @@ class SlackStandIn(ThreadedServer):
         if not channel or not ts:
             return {"ok": False, "error": "message_not_found"}
         message = self._bot_message(args, ts)
+        with self._lock:
+            # A message the bot posted (or streamed) reads back edited, as in Slack, so a
+            # reply finished with chat.update after its stream lapsed shows its whole text.
+            for stored in self._history.get(channel, []):
+                if stored["ts"] == ts:
+                    if "text" in args or "markdown_text" in args:
+                        stored["text"] = message["text"]
+                    for key in ("blocks", "attachments", "metadata"):
+                        if key in message:
+                            stored[key] = message[key]
         return {
             "ok": True,
             "channel": channel,
@@ -709,15 +941,15 @@ class SlackStandIn(ThreadedServer):
 
     def _get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = str(args.get("filename") or "")
-        missing = [key for key in ("filename", "length") if not str(args.get(key) or "")]
-        if missing:
-            return _invalid_arguments(f"missing required field: {missing[0]}")
+        absent = [key for key in ("filename", "length") if not str(args.get(key) or "")]
+        if absent:
+            return invalid_arguments(f"missing required field: {absent[0]}")
         try:
             length = int(str(args["length"]))
         except ValueError:
-            return _invalid_arguments("length must be an integer")
+            return invalid_arguments("length must be an integer")
         if length < 0:
-            return _invalid_arguments("length must not be negative")
+            return invalid_arguments("length must not be negative")
         with self._lock:
             self._file_ids += 1
             file_id = f"F0UPLOAD{self._file_ids:04d}"
@@ -737,9 +969,9 @@ class SlackStandIn(ThreadedServer):
     def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
         files = _json_arg(args.get("files"))
         if not isinstance(files, list) or not files:
-            return _invalid_arguments("missing required field: files")
+            return invalid_arguments("missing required field: files")
         if not all(isinstance(entry, dict) and entry.get("id") for entry in files):
-            return _invalid_arguments("every file needs an id")
+            return invalid_arguments("every file needs an id")
         channels = [str(args["channel_id"])] if args.get("channel_id") else []
         channels += [c.strip() for c in str(args.get("channels") or "").split(",") if c.strip()]
         thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
@@ -939,15 +1171,6 @@ def _channel_object(channel: _Channel) -> dict[str, Any]:
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": "", "creator": "", "last_set": 0},
         "previous_names": [],
-    }
-
-
-def _invalid_arguments(message: str) -> dict[str, Any]:
-    # Slack's shape for a malformed call: a generic code, the detail in response_metadata.
-    return {
-        "ok": False,
-        "error": "invalid_arguments",
-        "response_metadata": {"messages": [f"[ERROR] {message}"]},
     }
 
 
