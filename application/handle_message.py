@@ -270,7 +270,7 @@ class MessageHandler:
                     key, writer.stream_id, rest, feedback=_rateable(outcome)
                 )
             except DeliveryError as error:
-                log.warning("streamed reply in %s not closed (kept for later): %s", key, error)
+                log.warning("reply for %s not delivered (kept for later): %s", key, error)
                 return Outcome(message_id, reply_text=text, failure=failure, delivered=False)
             await self._decide_and_append(
                 key,

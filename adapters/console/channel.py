@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from lukas.application.ports.announcements import PostedToChannel
-from lukas.application.ports.chat_channel import DeliveryError, Rateable
+from lukas.application.ports.chat_channel import DeliveryError, Rateable, StreamNotOpenError
 from lukas.application.ports.direct_messages import SentDirect
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.requests import is_channel_id
@@ -48,6 +48,7 @@ class ConsoleChannel:
         self._sent = 0
         self._blocks = 0  # reply blocks on stdout, piped
         self._block: BlockWriter | None = None  # the piped reply being streamed
+        self._streaming: str | None = None  # the id of the reply being streamed
         # Ids of what the terminal "posted" must not repeat across runs sharing a log.
         self._run = secrets.token_hex(4)
 
@@ -87,6 +88,7 @@ class ConsoleChannel:
     async def start_stream(
         self, conversation: ConversationKey, in_reply_to: str, *, recipient: str | None = None
     ) -> str:
+        self._streaming = f"{conversation.value}/reply-{self._run}-{self._sent}"
         if self._interactive:
             self._print(self._out, "Lukas: ")
             self._block = None
@@ -94,9 +96,11 @@ class ConsoleChannel:
             self._print(self._out, "\n" if self._blocks else "")
             self._block = BlockWriter()
         self._sent += 1
-        return f"{conversation.value}/reply-{self._sent - 1}"
+        return self._streaming
 
     async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
+        if stream_id != self._streaming:
+            raise StreamNotOpenError(f"{stream_id} is not being written")
         self._print(self._out, self._block.take(text) if self._block is not None else text)
 
     async def stop_stream(
@@ -107,7 +111,14 @@ class ConsoleChannel:
         *,
         feedback: Rateable | None = None,
     ) -> None:
+        if stream_id != self._streaming:
+            if f"-{self._run}-" in stream_id:
+                raise StreamNotOpenError(f"{stream_id} was closed already")
+            # An earlier run's: the terminal it was written to is gone, so it is as closed
+            # as it will ever be, and recovery shows the whole reply (on stderr) instead.
+            return
         await self.append_stream(conversation, stream_id, text)
+        self._streaming = None
         self._print(self._out, "\n")
         if self._block is not None:
             self._blocks += 1

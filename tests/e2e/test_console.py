@@ -60,13 +60,16 @@ def test_replay_and_context_show_what_happened(
     # One conversation: its stream named once, then its events, indented, one a line.
     heading, *lines = text.stdout.splitlines()
     assert all(line.startswith(" ") for line in lines)
+    # Each reply was written into the terminal as it came: its stream recorded first.
     assert [line.split()[3] for line in lines] == [
         "MessageReceived",
+        "ReplyStreamStarted",
         "ReplyGenerated",
         "ReplyDelivered",
     ] * 2
-    assert 'said "What did I say?"' in lines[3]
-    assert "from openai:gpt-5.4-mini" in lines[4]
+    assert 'said "What did I say?"' in lines[4]
+    assert "from openai:gpt-5.4-mini" in lines[6]
+    assert "first text" in lines[6]
     # Times in the team's time zone: Kolkata is 5:30 ahead of UTC all year.
     kolkata = run_lukas("replay", "--db", str(db), env={"LUKAS_TIMEZONE": "Asia/Kolkata"})
     utc_first, local_first = (
@@ -75,14 +78,14 @@ def test_replay_and_context_show_what_happened(
     )
     assert local_first - utc_first == dt.timedelta(hours=5, minutes=30)
 
-    jsonl = run_lukas("replay", "--db", str(db), "--format", "jsonl", "--from", "3", "--until", "5")
+    jsonl = run_lukas("replay", "--db", str(db), "--format", "jsonl", "--from", "4", "--until", "7")
     events = [json.loads(line) for line in jsonl.stdout.splitlines()]
-    assert [e["position"] for e in events] == [4, 5]
+    assert [e["position"] for e in events] == [5, 6, 7]
     conversation = events[0]["data"]["conversation"]
-    generated = events[1]["data"]
+    generated = events[2]["data"]
     assert generated["text"] == "You said hi."
 
-    context = run_lukas("context", conversation, "--db", str(db), "--at", "5", "--format", "json")
+    context = run_lukas("context", conversation, "--db", str(db), "--at", "7", "--format", "json")
     assert context.returncode == 0, context.stderr
     sent = json.loads(context.stdout)
     assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user"]

@@ -96,16 +96,20 @@ def test_a_reply_that_could_not_be_shown_is_shown_once_on_the_next_start(
     openai_standin.script(Reply("Here is my answer"))
     stderr = say_with_stdout_gone(openai_standin, db, "A question")
     assert "not delivered" in stderr
-    assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
+    assert types(run_lukas, db) == ["MessageReceived", "ReplyStreamStarted", "ReplyGenerated"]
 
     again = run_lukas("console", env=env_for(openai_standin, db))
     assert again.stdout == ""
     assert again.stderr.count("] Here is my answer\n") == 1
     assert "Here is my answer" not in run_lukas("console", env=env_for(openai_standin, db)).stderr
     assert len(openai_standin.chat_requests()) == 1
+    # The earlier run's terminal is gone with what it showed: its stream is closed as cut
+    # off, and the recorded reply is shown whole, once, without asking the model again.
     assert types(run_lukas, db) == [
         "MessageReceived",
+        "ReplyStreamStarted",
         "ReplyGenerated",
+        "ReplyStreamClosed",
         "DeliveryClaimed",
         "ReplyDelivered",
     ]
@@ -156,13 +160,13 @@ def test_a_rejected_key_means_one_request_a_fallback_and_one_admin_alert(
     assert types_seen.count("AdminAlerted") == 1
 
 
-def test_a_kill_while_the_reply_is_being_written_delivers_it_once_on_restart(
+def test_a_kill_while_the_reply_is_being_written_answers_it_once_on_restart(
     run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
 ) -> None:
     db = tmp_path / "lukas.db"
-    # Longer than a pipe holds: with nobody reading, the console blocks mid-write.
+    # Longer than a pipe holds: with nobody reading, the console blocks mid-stream.
     long_reply = "honey " * 20_000
-    openai_standin.script(Reply(long_reply.strip()))
+    openai_standin.script(Reply(long_reply.strip()), Reply("Honey, in short."))
     child = subprocess.Popen(
         [str(LUKAS), "console"],
         stdin=subprocess.PIPE,
@@ -175,20 +179,27 @@ def test_a_kill_while_the_reply_is_being_written_delivers_it_once_on_restart(
     child.stdin.write(b"Tell me about honey\n")
     child.stdin.flush()
     deadline = time.monotonic() + 30
-    while "ReplyGenerated" not in types(run_lukas, db):
-        assert time.monotonic() < deadline, "the reply was never recorded"
+    while "ReplyStreamStarted" not in types(run_lukas, db):
+        assert time.monotonic() < deadline, "the stream was never recorded"
         time.sleep(0.1)
-    time.sleep(0.2)
+    time.sleep(0.5)
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=10)
-    assert types(run_lukas, db) == ["MessageReceived", "ReplyGenerated"]
+    assert types(run_lukas, db) == ["MessageReceived", "ReplyStreamStarted"]
 
     again = run_lukas("console", env=env_for(openai_standin, db))
     assert again.stdout == ""
-    assert again.stderr.count(long_reply.strip() + "\n") == 1
-    assert "honey" not in run_lukas("console", env=env_for(openai_standin, db)).stderr
-    assert len(openai_standin.chat_requests()) == 1
-    assert types(run_lukas, db)[-2:] == ["DeliveryClaimed", "ReplyDelivered"]
+    assert again.stderr.count("Honey, in short.") == 1
+    assert "Honey" not in run_lukas("console", env=env_for(openai_standin, db)).stderr
+    # The cut stream is closed, and the message has exactly one complete answer.
+    assert len(openai_standin.chat_requests()) == 2
+    assert types(run_lukas, db) == [
+        "MessageReceived",
+        "ReplyStreamStarted",
+        "ReplyStreamClosed",
+        "ReplyGenerated",
+        "ReplyDelivered",
+    ]
 
 
 def test_piped_a_recovered_reply_goes_to_stderr_and_stdout_has_one_block_per_line(
