@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import attrs
 from standins.openai_server import OpenAIStandIn
 from standins.slack_server import SlackStandIn
 
@@ -79,3 +81,58 @@ def running_bot(
     finally:
         if process.poll() is None:
             bot.stop()
+
+
+@attrs.frozen
+class Answer:
+    """A reply as Slack shows it: posted whole, or streamed into a message."""
+
+    channel: str
+    thread_ts: str | None
+    text: str
+    streamed: bool
+    # The feedback buttons' block, if the reply carries them.
+    buttons: bool
+
+
+def answers(slack: SlackStandIn) -> list[Answer]:
+    """Posts and streams, in the order they began; a stream with the text it has so far."""
+    posted = [
+        (
+            call.at,
+            Answer(
+                channel=str(call.args.get("channel")),
+                thread_ts=str(call.args["thread_ts"]) if call.args.get("thread_ts") else None,
+                text=call.markdown_text,
+                streamed=False,
+                buttons="feedback_buttons" in str(call.args.get("blocks") or ""),
+            ),
+        )
+        for call in slack.posted_messages()
+    ]
+    streamed = [
+        (
+            stream.started_at,
+            Answer(
+                channel=stream.channel,
+                thread_ts=stream.thread_ts,
+                text=stream.text,
+                streamed=True,
+                buttons="feedback_buttons" in str(stream.stop_blocks or ""),
+            ),
+        )
+        for stream in slack.streams()
+    ]
+    return [answer for _, answer in sorted(posted + streamed, key=lambda pair: pair[0])]
+
+
+def wait_for_answers(slack: SlackStandIn, count: int, timeout: float = 20.0) -> list[Answer]:
+    """Blocks until `count` replies are complete: posted, or their stream stopped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = len(slack.posted_messages()) + sum(s.stopped for s in slack.streams())
+        if done >= count:
+            return answers(slack)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {count} answers: {answers(slack)}")
+        time.sleep(0.02)

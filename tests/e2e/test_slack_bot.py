@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 from drivers.lukas_cli import RunLukas
-from drivers.lukas_slack import APP_TOKEN, BOT_TOKEN, MODEL_KEY, running_bot
+from drivers.lukas_slack import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    MODEL_KEY,
+    Answer,
+    answers,
+    running_bot,
+    wait_for_answers,
+)
 from standins.openai_server import OpenAIStandIn, Reply
 from standins.slack_server import (
     RateLimited,
@@ -18,19 +26,9 @@ from standins.slack_server import (
     channel_message,
     dm_message,
 )
+from standins.slack_socket import TEAM_ID
 
 pytestmark = pytest.mark.slow
-
-
-def replies(slack: SlackStandIn) -> list[dict[str, str]]:
-    return [
-        {
-            k: str(v)
-            for k, v in call.args.items()
-            if k in ("channel", "thread_ts", "text", "markdown_text")
-        }
-        for call in slack.posted_messages()
-    ]
 
 
 def settle(seconds: float = 1.5) -> None:
@@ -48,26 +46,26 @@ def test_mentions_dms_and_thread_follow_ups_are_answered_in_place(
         mention = app_mention("<@U0LUKAS> how is the honey?", ts="1700000100.000100")
         envelope = slack_standin.push_event(mention)
         slack_standin.wait_for_ack(envelope)
-        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+        wait_for_answers(slack_standin, 1)
         slack_standin.push_event(dm_message("hello bear"))
-        slack_standin.wait_for_calls("chat.postMessage", 2, timeout=20)
+        wait_for_answers(slack_standin, 2)
         slack_standin.push_event(
             channel_message("and the bees?", ts="1700000100.000300", thread_ts="1700000100.000100")
         )
-        slack_standin.wait_for_calls("chat.postMessage", 3, timeout=20)
+        wait_for_answers(slack_standin, 3)
         slack_standin.push_event(channel_message("not for Lukas", thread_ts="1700000000.000001"))
         slack_standin.push_event(channel_message("just chatting in #general"))
         settle()
         assert bot.stop() == 0
-    assert replies(slack_standin) == [
-        {
-            "channel": "C0GEN",
-            "thread_ts": "1700000100.000100",
-            "markdown_text": "Hi Ada, in the thread!",
-        },
-        {"channel": "D0ADA", "markdown_text": "Hi in DM"},
-        {"channel": "C0GEN", "thread_ts": "1700000100.000100", "markdown_text": "Follow-up"},
+    # In a thread the reply is streamed; a plain DM gets it whole. Each carries the buttons.
+    thread = "1700000100.000100"
+    assert answers(slack_standin) == [
+        Answer("C0GEN", thread, "Hi Ada, in the thread!", streamed=True, buttons=True),
+        Answer("D0ADA", None, "Hi in DM", streamed=False, buttons=True),
+        Answer("C0GEN", thread, "Follow-up", streamed=True, buttons=True),
     ]
+    first = slack_standin.streams()[0]
+    assert (first.recipient_user_id, first.recipient_team_id) == ("U0ADA", TEAM_ID)
     first_prompt = openai_standin.chat_requests()[0].messages[-1]["content"]
     assert first_prompt == "Ada: how is the honey?"  # mention stripped, name given
     third = openai_standin.chat_requests()[2]
@@ -96,9 +94,9 @@ def test_every_duplicate_gets_one_reply(
         twin_envelope = slack_standin.push_event(twin)
         for envelope in (first, again, twin_envelope):
             slack_standin.wait_for_ack(envelope)
-        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+        wait_for_answers(slack_standin, 1)
         settle()
-    assert len(slack_standin.posted_messages()) == 1
+    assert len(answers(slack_standin)) == 1
     assert len(openai_standin.chat_requests()) == 1
 
 
@@ -138,12 +136,12 @@ def test_a_rate_limited_post_is_retried_and_a_refused_one_is_delivered_after_res
         slack_standin.push_event(dm_message("second"))
         slack_standin.wait_for_calls("chat.postMessage", 3, timeout=20)
         settle()
-    texts = [str(c.args["markdown_text"]) for c in slack_standin.posted_messages()]
+    texts = [c.markdown_text for c in slack_standin.posted_messages()]
     assert texts == ["Paced reply", "Paced reply", "Late but sure"]  # 429 retried; refused
     with running_bot(slack_standin, openai_standin, db, connections_before=1):
         slack_standin.wait_for_calls("chat.postMessage", 4, timeout=20)
         settle()
-    texts = [str(c.args["markdown_text"]) for c in slack_standin.posted_messages()]
+    texts = [c.markdown_text for c in slack_standin.posted_messages()]
     assert texts[-1] == "Late but sure"
     assert len(texts) == 4  # delivered once after the restart, not again
     assert len(openai_standin.chat_requests()) == 2
@@ -210,7 +208,7 @@ def test_replay_shows_the_slack_conversations(
     db = tmp_path / "lukas.db"
     with running_bot(slack_standin, openai_standin, db):
         slack_standin.push_event(app_mention("<@U0LUKAS> hi", ts="1700000300.000100"))
-        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+        wait_for_answers(slack_standin, 1)
     lines = run_lukas("replay", "--db", str(db), "--format", "jsonl").stdout.splitlines()
     streams = {json.loads(line)["stream_id"] for line in lines}
     assert "conversation:slack-thread:C0GEN:1700000300.000100" in streams

@@ -90,6 +90,7 @@ from standins.slack_streams import (
     StreamTable,
     content_error,
     invalid_arguments,
+    markdown_blocks_text,
     missing,
     recipient_error,
     streamed_text,
@@ -142,8 +143,9 @@ class ApiCall:
     @property
     def markdown_text(self) -> str:
         """The Markdown the call carried: its markdown_text, then the text of its
-        markdown_text chunks (how slack-sdk's chat_stream helper sends text); "" if none."""
-        return streamed_text(self.args)
+        markdown_text chunks (how slack-sdk's chat_stream helper sends text), then that of its
+        markdown blocks (how a message with buttons carries it); "" if none."""
+        return streamed_text(self.args) + markdown_blocks_text(self.args)
 
 
 @attrs.frozen

@@ -104,6 +104,18 @@ def streamed_text(args: dict[str, Any]) -> str:
     )
 
 
+def markdown_blocks_text(args: dict[str, Any]) -> str:
+    """The text of a call's `markdown` blocks (how Markdown goes beside other blocks)."""
+    blocks = decoded(args.get("blocks"))
+    if not isinstance(blocks, list):
+        return ""
+    return "".join(
+        str(block.get("text") or "")
+        for block in blocks
+        if isinstance(block, dict) and block.get("type") == "markdown"
+    )
+
+
 def _chunks(args: dict[str, Any]) -> list[dict[str, Any]]:
     chunks = decoded(args.get("chunks"))
     return [c for c in chunks if isinstance(c, dict)] if isinstance(chunks, list) else []
