@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from drivers.lukas_cli import RunLukas
-from drivers.lukas_slack import running_bot
+from drivers.lukas_slack import answers, running_bot, wait_for_answers
 from standins.openai_server import OpenAIStandIn, Reply
 from standins.slack_server import SlackStandIn, channel_message
 
@@ -36,9 +36,10 @@ def test_with_probability_one_a_new_thread_gets_a_reply_and_a_reaction(
         slack_standin.push_event(
             channel_message("remind me in 5 minutes to celebrate", ts="1700000400.000100")
         )
-        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
-    [post] = slack_standin.posted_messages()
-    assert (post.args["channel"], post.args["thread_ts"]) == ("C0GEN", "1700000400.000100")
+        wait_for_answers(slack_standin, 1)
+    [answer] = answers(slack_standin)
+    assert (answer.channel, answer.thread_ts) == ("C0GEN", "1700000400.000100")
+    assert answer.streamed
     reactions = [
         c
         for c in slack_standin.calls("reactions.add")
@@ -63,7 +64,7 @@ def test_with_probability_zero_or_while_paused_lukas_stays_quiet(
     with running_bot(slack_standin, openai_standin, db, env=ALWAYS):
         slack_standin.push_event(channel_message("quiet please", ts="1700000500.000100"))
         time.sleep(2)
-    assert slack_standin.posted_messages() == []
+    assert answers(slack_standin) == []
     [decision] = decisions(run_lukas, db)
     assert (decision["reply"], decision["reaction"]) == (False, None)
     # An admin's pause (the same gate as quiet hours, without depending on when tests run).
@@ -72,7 +73,7 @@ def test_with_probability_zero_or_while_paused_lukas_stays_quiet(
     with running_bot(slack_standin, openai_standin, db, env=env, connections_before=1):
         slack_standin.push_event(channel_message("hello?", ts="1700000500.000200"))
         time.sleep(2)
-    assert slack_standin.posted_messages() == []
+    assert answers(slack_standin) == []
     assert decisions(run_lukas, db)[-1]["reason"] == "paused by an admin"
 
 
@@ -84,15 +85,15 @@ def test_a_thread_joined_unasked_is_left_alone_once_busy(
     top = "1700000800.000100"
     with running_bot(slack_standin, openai_standin, db, env=env):
         slack_standin.push_event(channel_message("Paper accepted!", ts=top))
-        slack_standin.wait_for_calls("chat.postMessage", 1, timeout=20)
+        wait_for_answers(slack_standin, 1)
         slack_standin.push_event(
             channel_message("Congrats!", ts="1700000800.000200", thread_ts=top, user="U0BOB")
         )
-        slack_standin.wait_for_calls("chat.postMessage", 2, timeout=20)
+        wait_for_answers(slack_standin, 2)
         # Two messages in the thread now: the next one is between people.
         slack_standin.push_event(
             channel_message("Drinks at 6?", ts="1700000800.000300", thread_ts=top, user="U0CY")
         )
         time.sleep(2)
-    assert len(slack_standin.posted_messages()) == 2
+    assert len(answers(slack_standin)) == 2
     assert len(openai_standin.chat_requests()) == 2
