@@ -18,10 +18,16 @@ import pytest
 from fakes.chat_channel import FakeChatChannel
 from slack_sdk.web.async_client import AsyncWebClient
 from standins.slack_server import SlackError, SlackStandIn
+from standins.slack_socket import TEAM_ID
 
 from lukas.adapters.console.channel import ConsoleChannel, as_block
 from lukas.adapters.slack.web import SlackWeb
-from lukas.application.ports.chat_channel import ChatChannel, DeliveryError
+from lukas.application.ports.chat_channel import (
+    ChatChannel,
+    DeliveryError,
+    Rateable,
+    StreamNotOpenError,
+)
 from lukas.domain.conversation_key import ConversationKey
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +55,7 @@ class FakeDriver:
     channel: FakeChatChannel
 
     def seen(self) -> list[str]:
-        return [sent.text for sent in self.channel.sent]
+        return [shown.text for shown in self.channel.shown]
 
     def refuse_next(self) -> bool:
         self.channel.refuse_next += 1
@@ -106,8 +112,13 @@ class SlackDriver:
     refused: set[int] = attrs.field(factory=set)
 
     def seen(self) -> list[str]:
-        posted = self.slack.posted_messages()
-        return [str(c.args["markdown_text"]) for n, c in enumerate(posted) if n not in self.refused]
+        posted = [
+            (c.at, c.markdown_text)
+            for n, c in enumerate(self.slack.posted_messages())
+            if n not in self.refused
+        ]
+        streamed = [(s.started_at, s.text) for s in self.slack.streams()]
+        return [text for _, text in sorted(posted + streamed)]
 
     def refuse_next(self) -> bool:
         self.refused.add(len(self.slack.posted_messages()))
@@ -118,13 +129,13 @@ class SlackDriver:
 @pytest.fixture(params=["fake", "console-piped", "console-interactive", "slack"])
 def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     if request.param == "fake":
-        yield FakeDriver(FakeChatChannel())
+        yield FakeDriver(FakeChatChannel(streams=True))
         return
     if request.param == "slack":
         slack: SlackStandIn = request.getfixturevalue("slack_standin")
         client = AsyncWebClient(token="xoxb-contract-0123456789", base_url=slack.api_url)
         # No pacing here: it is Slack's courtesy, not part of the contract, and takes seconds.
-        yield SlackDriver(SlackWeb(client, min_interval=0), slack)
+        yield SlackDriver(SlackWeb(client, team_id=TEAM_ID, min_interval=0), slack)
         return
     out, err = io.StringIO(), io.StringIO()
     interactive = request.param == "console-interactive"
@@ -207,3 +218,42 @@ async def test_a_posted_reply_is_found_by_what_it_answers_or_the_platform_cannot
         assert await driver.channel.find_reply(THERE, "1700000000.000100") is not None
     assert await driver.channel.find_reply(HERE, "1700000000.000009") is None
     assert await driver.channel.find_reply(THERE, "1700000000.000001") is None
+
+
+async def test_a_streamed_reply_is_seen_as_its_pieces_joined(driver: Driver) -> None:
+    """In a thread every platform writes a reply as it comes; the person sees it whole."""
+    channel = driver.channel
+    assert channel.streams_in(THERE)
+    await channel.send_reply(THERE, "m1", "Before.")
+    stream = await channel.start_stream(THERE, "1700000000.000200", recipient="U0ADA")
+    for piece in ("Honey ", "is **sweet**,", " and bears know it."):
+        await channel.append_stream(THERE, stream, piece)
+    rated = Rateable(reply_to="m-2", model="openai:gpt-5.4-mini")
+    await channel.stop_stream(THERE, stream, "\n\nThe end.", feedback=rated)
+    await channel.send_reply(THERE, "m3", "After.")
+    expected = "Honey is **sweet**, and bears know it.\n\nThe end."
+    if isinstance(driver, PipedConsoleDriver):
+        expected = as_block(expected)
+    assert driver.seen() == ["Before.", expected, "After."]
+
+
+async def test_a_closed_stream_takes_no_more_text(driver: Driver) -> None:
+    channel = driver.channel
+    stream = await channel.start_stream(THERE, "1700000000.000300", recipient="U0ADA")
+    await channel.append_stream(THERE, stream, "All said.")
+    await channel.stop_stream(THERE, stream, "")
+    with pytest.raises(StreamNotOpenError):
+        await channel.append_stream(THERE, stream, "One more thing")
+    with pytest.raises(StreamNotOpenError):
+        await channel.stop_stream(THERE, stream, "And another")
+    assert driver.seen() == ["All said."]
+
+
+async def test_streams_have_distinct_ids_from_each_other_and_from_posts(driver: Driver) -> None:
+    channel = driver.channel
+    ids = [await channel.send_reply(THERE, "m1", "Posted.")]
+    for n in range(2):
+        stream = await channel.start_stream(THERE, f"1700000000.00040{n}", recipient="U0ADA")
+        await channel.stop_stream(THERE, stream, f"Streamed {n}.")
+        ids.append(stream)
+    assert len(set(ids)) == 3

@@ -18,6 +18,7 @@ import pytest
 from fakes.chat_model import FakeChatModel, FakeReply
 from standins import openai_server as standin
 from standins.openai_server import Delay, Drop, Failure, OpenAIStandIn, Reply, ToolCallReply
+from standins.openai_stream import StreamBreak, Streamed, words
 
 from lukas.adapters.anyllm.chat_model import AnyLLMChatModel, AnyLLMSettings
 from lukas.application.ports.chat_model import (
@@ -80,6 +81,11 @@ class Driver(Protocol):
         JSON text a provider sends, which need not be JSON at all)."""
         ...
 
+    def will_break(self, text: str, *, after: int) -> None:
+        """The next call streams the first `after` words of `text`, then its connection
+        drops."""
+        ...
+
     def last_sent(self) -> list[tuple[str, str]]:
         """The (role, content) pairs the model was given in its most recent call."""
         ...
@@ -112,6 +118,11 @@ class FakeDriver:
     ) -> None:
         scripted = tuple(ToolCall(name, _as_decoded(arguments)) for name, arguments in calls)
         self.model.script(FakeReply(text, finish_reason, tool_calls=scripted))
+
+    def will_break(self, text: str, *, after: int) -> None:
+        pieces = tuple(words(text)[:after])
+        dropped = ChatModelError(FailureKind.CONNECTION, "scripted drop mid-stream")
+        self.model.script(FakeReply(text, pieces=pieces, fails_after=dropped))
 
     def last_sent(self) -> list[tuple[str, str]]:
         return [(m.role.value, m.content) for m in self.model.calls[-1]]
@@ -175,6 +186,9 @@ class AnyLLMDriver:
     ) -> None:
         replies = [ToolCallReply(name, arguments) for name, arguments in calls]
         self.server.script(Reply(text, finish_reason=finish_reason, tool_calls=replies))
+
+    def will_break(self, text: str, *, after: int) -> None:
+        self.server.script(Streamed(Reply(text), cut=StreamBreak(after=after)))
 
     def last_sent(self) -> list[tuple[str, str]]:
         request = self.server.chat_requests()[-1]
@@ -481,3 +495,67 @@ async def test_each_call_is_offered_its_own_tools(driver: Driver) -> None:
     assert first.tool_calls == (ToolCall("add_reaction", {"emoji": "bear"}),)
     assert driver.last_offered() == ["post_message"]
     assert (second.text, second.tool_calls) == ("Only words now.", ())
+
+
+class Heard:
+    """What a stream handed on, piece by piece."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    async def __call__(self, piece: str) -> None:
+        self.pieces.append(piece)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hello there, little bear!", "Grüße aus Zürich \U0001f43b — ça va?", "One\n\n- two\n- three"],
+    ids=["plain", "unicode", "multi-line"],
+)
+async def test_a_streamed_reply_comes_in_pieces_that_join_into_its_text(
+    driver: Driver, text: str
+) -> None:
+    driver.will_reply(text, usage=(30, 9))
+    heard = Heard()
+    completion = await driver.model.stream(MESSAGES, on_text=heard)
+    assert completion.text == text
+    assert "".join(heard.pieces) == text
+    assert len(heard.pieces) > 1  # as it was written, not all at the end
+    assert all(heard.pieces)  # no empty pieces handed on
+    assert completion.finish_reason == "stop"
+    assert completion.usage == Usage(prompt_tokens=30, completion_tokens=9, total_tokens=39)
+    assert_well_formed(completion, driver.model)
+
+
+@pytest.mark.parametrize("kind", FAILURE_KINDS, ids=[k.value for k in FAILURE_KINDS])
+async def test_a_stream_failing_before_its_first_piece_is_a_classified_error(
+    driver: Driver, kind: FailureKind
+) -> None:
+    driver.will_fail(kind)
+    heard = Heard()
+    with pytest.raises(ChatModelError) as raised:
+        await driver.model.stream(MESSAGES, on_text=heard)
+    assert raised.value.kind is kind
+    assert KEY not in str(raised.value)
+    assert heard.pieces == []
+
+
+async def test_a_stream_failing_mid_reply_raises_after_the_pieces_it_gave(driver: Driver) -> None:
+    driver.will_break("One two three four five six", after=3)
+    heard = Heard()
+    with pytest.raises(ChatModelError) as raised:
+        await driver.model.stream(MESSAGES, on_text=heard)
+    assert "".join(heard.pieces) == "One two three"
+    assert raised.value.kind in {FailureKind.CONNECTION, FailureKind.PROVIDER}
+    driver.will_reply("Back again")  # the same instance streams on after a broken stream
+    assert (await driver.model.stream(MESSAGES, on_text=Heard())).text == "Back again"
+
+
+async def test_a_streamed_reply_brings_its_tool_calls_whole(driver: Driver) -> None:
+    nested = {"channel": "random", "text": "Grüße \U0001f43b", "extra": {"n": [1, 2.5, None]}}
+    driver.will_call(("post_message", arguments(nested)), text="On it.")
+    heard = Heard()
+    completion = await driver.model.stream(MESSAGES, TOOLS, on_text=heard)
+    assert "".join(heard.pieces) == completion.text == "On it."
+    assert completion.tool_calls == (ToolCall("post_message", nested),)
+    assert completion.finish_reason == "tool_calls"

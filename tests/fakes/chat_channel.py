@@ -47,6 +47,8 @@ class FakeChatChannel:
         self.refuse_streams = 0
         self.streaming = streams
         self.streams: dict[str, FakeStream] = {}
+        # Everything shown, posts and streams, in the order each began.
+        self.shown: list[Sent | FakeStream] = []
         self.first_piece = anyio.Event()  # set when any stream is first written to
 
     async def send_reply(
@@ -59,6 +61,7 @@ class FakeChatChannel:
     ) -> str:
         self._maybe_refuse()
         self.sent.append(Sent(conversation, in_reply_to, text, feedback))
+        self.shown.append(self.sent[-1])
         return f"posted-{len(self.sent)}"
 
     def streams_in(self, conversation: ConversationKey) -> bool:
@@ -70,6 +73,7 @@ class FakeChatChannel:
         self._maybe_refuse_stream()
         stream_id = f"stream-{len(self.streams) + 1}"
         self.streams[stream_id] = FakeStream(conversation, in_reply_to, recipient)
+        self.shown.append(self.streams[stream_id])
         return stream_id
 
     async def append_stream(self, conversation: ConversationKey, stream_id: str, text: str) -> None:
