@@ -26,6 +26,7 @@ BENCHMARKS = (
     "startup",
     "append",
     "reply",
+    "firsttext",
     "concurrency",
     "context",
     "recovery",
@@ -49,6 +50,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import reply_overhead
 
             return reply_overhead.run
+        case "firsttext":
+            from bench import first_text
+
+            return first_text.run
         case "concurrency":
             from bench import concurrency
 
