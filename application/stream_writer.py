@@ -60,6 +60,9 @@ class StreamWriter:
         self._shown: list[str] = []
         # A write the platform refused: nothing more is sent; what is left goes at the end.
         self._broken = False
+        # What stopped the sender other than the platform (the log could not be written),
+        # raised by `running` as itself, not wrapped in a task group's exception group.
+        self._failure: Exception | None = None
 
     @property
     def stream_id(self) -> str | None:
@@ -83,12 +86,20 @@ class StreamWriter:
     async def running(self) -> AsyncIterator[StreamWriter]:
         """Sends while the block runs; on leaving it, sends what is still waiting and ends."""
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._send)
+            tasks.start_soon(self._send_or_fail)
             try:
                 yield self
             finally:
                 self._closing = True
                 self._wake.set()
+        if self._failure is not None:
+            raise self._failure
+
+    async def _send_or_fail(self) -> None:
+        try:
+            await self._send()
+        except Exception as error:
+            self._failure, self._broken = error, True
 
     async def _send(self) -> None:
         while True:

@@ -70,3 +70,26 @@ async def test_nothing_is_written_when_the_opening_is_not_recorded() -> None:
     assert stream.stopped  # the unused message is closed, not left hanging
     assert writer.stream_id is None
     assert writer.shown == ""
+
+
+async def test_a_log_that_cannot_be_written_is_raised_as_itself_and_nothing_is_written() -> None:
+    class LogDownError(Exception):
+        pass
+
+    async def cannot_record(stream_id: str) -> bool:
+        raise LogDownError("disk full")
+
+    channel = FakeChatChannel(streams=True)
+    writer = StreamWriter(channel, KEY, "1.1", cannot_record, interval=0.01)
+
+    async def speak() -> None:
+        async with writer.running():
+            await writer.write("Hello")
+            await anyio.sleep(0.05)
+            await writer.write(" again")  # taken and dropped: the writer has failed
+
+    with pytest.raises(LogDownError):
+        await speak()
+    [stream] = channel.streams.values()
+    assert stream.pieces == []
+    assert stream.stopped  # the message opened for nothing is closed
