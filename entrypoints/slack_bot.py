@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from lukas.adapters.slack.assistant import assistant_thread
 from lukas.adapters.slack.events import (
     AssistantThreadEvent,
     BotIdentity,
@@ -255,7 +256,7 @@ async def _read_and_answer(
         if message is not None:
             answering.start_soon(bot.lukas.inbound.carry_out, message)
             threads = bot.lukas.assistant_threads
-            if threads is not None and message.conversation.thread is not None:
+            if threads is not None and assistant_thread(message.conversation) is not None:
                 answering.start_soon(
                     threads.title_after, message.conversation, delivery.received.text
                 )
