@@ -239,22 +239,13 @@ class AnyLLMChatModel:
                     await close()
 
     def _streamed_completion(self, gathered: GatheredReply, tools: tuple[Tool, ...]) -> Completion:
-        text = gathered.text
-        finish_reason = gathered.finish_reason or "unknown"
-        if finish_reason == "content_filter" and not text.strip():
-            raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
-        asked = gathered.tool_calls
-        calls = self._usable_calls(list(asked), {tool.name for tool in tools})
-        if asked and not calls and not text.strip():
-            detail = f"no text, and none of the {len(asked)} tool call(s) could be used"
-            raise ChatModelError(FailureKind.EMPTY_REPLY, detail)
-        return Completion(
-            text=text,
-            provider=self._settings.provider,
-            model=str(gathered.model or self._settings.model_id),
-            finish_reason=finish_reason,
-            usage=_usage(gathered.usage),
-            tool_calls=calls,
+        return self._judged(
+            gathered.text,
+            gathered.finish_reason,
+            list(gathered.tool_calls),
+            model=gathered.model,
+            usage=gathered.usage,
+            tools=tools,
         )
 
     def _refuse(self, parameter: str, *, with_tools: bool) -> None:
@@ -298,12 +289,30 @@ class AnyLLMChatModel:
     def _completion(self, response: Any, tools: tuple[Tool, ...]) -> Completion:
         if not response.choices:
             raise ChatModelError(FailureKind.EMPTY_REPLY, "the response had no choices")
-        choice = response.choices[0]
-        text = choice.message.content or ""
-        finish_reason = str(choice.finish_reason or "unknown")
-        if finish_reason == "content_filter" and not text.strip():
+        message = response.choices[0].message
+        return self._judged(
+            message.content or "",
+            response.choices[0].finish_reason,
+            list(message.tool_calls or []),
+            model=response.model,
+            usage=response.usage,
+            tools=tools,
+        )
+
+    def _judged(
+        self,
+        text: str,
+        finish_reason: object,
+        asked: list[Any],
+        *,
+        model: object,
+        usage: Any,
+        tools: tuple[Tool, ...],
+    ) -> Completion:
+        """A whole or gathered answer as the port promises it."""
+        reason = str(finish_reason or "unknown")
+        if reason == "content_filter" and not text.strip():
             raise ChatModelError(FailureKind.CONTENT_FILTER, "the reply was filtered")
-        asked = list(choice.message.tool_calls or [])
         calls = self._usable_calls(asked, {tool.name for tool in tools})
         if asked and not calls and not text.strip():
             # Only when something was dropped: an empty text alone stays a Completion, for
@@ -313,9 +322,9 @@ class AnyLLMChatModel:
         return Completion(
             text=text,
             provider=self._settings.provider,
-            model=str(response.model or self._settings.model_id),
-            finish_reason=finish_reason,
-            usage=_usage(response.usage),
+            model=str(model or self._settings.model_id),
+            finish_reason=reason,
+            usage=_usage(usage),
             tool_calls=calls,
         )
 
