@@ -167,6 +167,19 @@ async def test_a_request_the_model_chooses_after_speaking_follows_its_words() ->
     assert stream.feedback is None  # what a request said is not the model's writing
 
 
+def recovery_of(world: World) -> Recovery:
+    """The recovery a restarted process (instance-b) runs, the earlier one being dead."""
+    return Recovery(
+        store=world.store,
+        checkpoints=world.checkpoints,
+        handler=world.handler,
+        inbound=world.lukas.inbound,
+        instances=FakeInstances(me="instance-b", alive=()),
+        clock=world.clock,
+        max_age=timedelta(minutes=10),
+    )
+
+
 class Hanging:
     """Streams a few pieces, then waits for ever: the process dies mid-reply."""
 
@@ -211,15 +224,7 @@ async def test_a_stream_cut_by_a_dead_process_is_closed_and_the_message_answered
     clock.advance(30)
     after = make_world(store=store, clock=clock, channel=channel, instance_id="instance-b")
     after.model.script("The whole answer, at last.")
-    recovery = Recovery(
-        store=store,
-        checkpoints=after.checkpoints,
-        handler=after.handler,
-        inbound=after.lukas.inbound,
-        instances=FakeInstances(me="instance-b", alive=()),
-        clock=clock,
-        max_age=timedelta(minutes=10),
-    )
+    recovery = recovery_of(after)
     report = await recovery.run()
     assert report.answered == 1
 
@@ -253,15 +258,7 @@ async def test_a_stream_closed_after_its_reply_was_recorded_counts_as_delivered(
     channel.streams[stream_id].stopped = True
 
     after = make_world(store=store, clock=clock, channel=channel, instance_id="instance-b")
-    recovery = Recovery(
-        store=store,
-        checkpoints=after.checkpoints,
-        handler=after.handler,
-        inbound=after.lukas.inbound,
-        instances=FakeInstances(me="instance-b", alive=()),
-        clock=clock,
-        max_age=timedelta(minutes=10),
-    )
+    recovery = recovery_of(after)
     report = await recovery.run()
     assert report.delivered == 1
     assert channel.sent == []
