@@ -186,6 +186,14 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
     return 0
 
 
+async def _web(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.web.serve import run_web  # loads Starlette and uvicorn
+
+    return await run_web(
+        loaded, _db_path(arguments, loaded), os.environ, host=arguments.host, port=arguments.port
+    )
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {
     "console": _console,
     "replay": _replay,
@@ -199,4 +207,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "resume": _resume,
     "status": _status,
     "config": _config_show,
+    "web": _web,
 }

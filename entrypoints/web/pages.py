@@ -1,0 +1,205 @@
+"""The pages that only read the log: the timeline (and its live rows), conversations with
+the context of each reply, pictures, usage, reminders and the people on the roster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
+from lukas.entrypoints.web.auth import COOKIE, Session
+from lukas.entrypoints.web.charts import Series, bar_chart
+from lukas.entrypoints.web.guard import admin_page
+from lukas.entrypoints.web.live import live_rows
+from lukas.entrypoints.web.site import site_of
+from lukas.entrypoints.web.views import exchanges, timeline_row
+
+TIMELINE_ROWS = 200
+CHART_DAYS = 14
+
+
+@admin_page
+async def timeline(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    store = await site.log.store()
+    _, last = await site.log.statistics()  # folded to the log's end: where the log ends
+    recent = await store.read_all(max(last - TIMELINE_ROWS, 0), last)
+    rows = [timeline_row(r, site.zone) for r in reversed(recent)]
+    return site.page(request, "timeline.html", session, rows=rows, last=last, nav="timeline")
+
+
+async def live(request: Request) -> Response:
+    """The timeline's new rows as server-sent events; for admins only, like the pages."""
+    site = site_of(request)
+    session = request.app.state.gate.sessions.find(request.cookies.get(COOKIE))
+    if session is None or session.admin is None:
+        return PlainTextResponse("Sign in first.", status_code=401)
+    after_text = request.headers.get("last-event-id") or request.query_params.get("after", "")
+    if not after_text.isdigit():
+        return PlainTextResponse("after: a position is a whole number", status_code=400)
+    store = await site.log.store()
+    row = site.templates.get_template("_row.html")
+
+    def render(recorded: RecordedEvent) -> str:
+        return row.render(row=timeline_row(recorded, site.zone))
+
+    return StreamingResponse(
+        live_rows(store, int(after_text), render),
+        media_type="text/event-stream",
+        headers={"X-Accel-Buffering": "no"},
+    )
+
+
+@admin_page
+async def conversations(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    listed = sorted(
+        (await site.log.conversations()).values(), key=lambda s: s.last_position, reverse=True
+    )
+    return site.page(
+        request, "conversations.html", session, conversations=listed, nav="conversations"
+    )
+
+
+@admin_page
+async def conversation(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    try:
+        key = ConversationKey(request.path_params["key"])
+    except InvalidConversationKeyError as error:
+        return site.page(
+            request, "error.html", session, 404, title="No such conversation", detail=str(error)
+        )
+    store = await site.log.store()
+    events = await store.read_stream(key.stream_id)
+    if not events:
+        return site.page(
+            request,
+            "error.html",
+            session,
+            404,
+            title="No such conversation",
+            detail=f"The log has no conversation {key}.",
+        )
+    builder = site.builder()
+    return site.page(
+        request,
+        "conversation.html",
+        session,
+        key=str(key),
+        exchanges=exchanges(events, builder, site.zone),
+        limits=builder.limits,
+        nav="conversations",
+    )
+
+
+@admin_page
+async def pictures(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    gallery = list((await site.log.pictures()).values())
+    gallery.reverse()
+    return site.page(request, "pictures.html", session, pictures=gallery, nav="pictures")
+
+
+@admin_page
+async def picture_file(request: Request, session: Session) -> Response:
+    """A picture's bytes, only for a picture the log names, and only from the pictures
+    folder beside the log."""
+    site = site_of(request)
+    picture = (await site.log.pictures()).get(request.path_params["stream"])
+    folder = site.log.db.with_name(site.log.db.name + ".pictures").resolve()
+    if picture is None or picture.generated is None:
+        return PlainTextResponse("No such picture.", status_code=404)
+    path = Path(picture.generated.file)
+    path = (path if path.is_absolute() else site.log.db.parent / path).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return PlainTextResponse("The picture's file is not in the pictures folder.", 404)
+    return FileResponse(path)
+
+
+@admin_page
+async def usage(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    (stats, engagement), _ = await site.log.statistics()
+    days = sorted({day for day, _ in stats})[-CHART_DAYS:]
+    providers = sorted({provider for _, provider in stats if provider != "-"})
+    by_day = {day: [row for (d, _), row in stats.items() if d == day] for day in days}
+    labels = [day[5:] for day in days]
+    activity = bar_chart(
+        labels,
+        [
+            Series("messages", [sum(r.messages for r in by_day[d]) for d in days]),
+            Series("replies", [sum(r.replies for r in by_day[d]) for d in days]),
+            Series("fallbacks", [sum(r.fallbacks for r in by_day[d]) for d in days]),
+        ],
+        title="Messages, replies and fallbacks per day",
+    )
+    tokens = bar_chart(
+        labels,
+        [
+            Series(p, [stats[(d, p)].tokens if (d, p) in stats else 0 for d in days])
+            for p in providers
+        ],
+        title="Tokens per day, by provider",
+    )
+    cost = bar_chart(
+        labels,
+        [
+            Series(p, [stats[(d, p)].cost_usd if (d, p) in stats else 0.0 for d in days])
+            for p in providers
+            if any(stats[(d, p)].cost_usd for d in days if (d, p) in stats)
+        ],
+        title="Money spent per day (US$), by provider",
+    )
+    members = engagement.members_shown()
+    check_ins = bar_chart(
+        [m.name for _, m in members],
+        [Series("check-ins delivered", [m.delivered for _, m in members])],
+        title="Check-ins per member",
+    )
+    return site.page(
+        request,
+        "usage.html",
+        session,
+        charts=[activity, tokens, cost, check_ins],
+        rows=sorted(stats.items()),
+        engagement=engagement,
+        total_cost=sum(row.cost_usd for row in stats.values()),
+        nav="usage",
+    )
+
+
+@admin_page
+async def reminders(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    book = await site.log.reminders()
+    waiting = sorted(book.waiting.values(), key=lambda r: r.due)
+    every = [r for mine in book.by_owner.values() for r in mine.values()]
+    every.sort(key=lambda r: r.due, reverse=True)
+    return site.page(
+        request,
+        "reminders.html",
+        session,
+        waiting=waiting,
+        every=every,
+        zone=site.zone,
+        nav="reminders",
+    )
+
+
+@admin_page
+async def people(request: Request, session: Session) -> Response:
+    site = site_of(request)
+    roster = await site.log.roster()
+    admins = set(site.loaded.config.admin_users)
+    return site.page(
+        request,
+        "people.html",
+        session,
+        members=list(roster.values()),
+        admins=admins,
+        nav="people",
+    )
