@@ -17,5 +17,7 @@ def test_every_layer_package_is_listed_in_pyproject() -> None:
         for layer in LAYERS
         for init in (ROOT / layer).rglob("__init__.py")
     }
-    assert set(setuptools["packages"]) == on_disk
+    # Folders of files that ship with the code (templates, static files) are listed too.
+    data_folders = set(setuptools.get("package-data", {}))
+    assert set(setuptools["packages"]) == on_disk | data_folders
     assert setuptools["package-dir"] == {f"lukas.{layer}": layer for layer in LAYERS}

@@ -109,7 +109,8 @@ class SignInThrottle:
         self._one_at_a_time = anyio.Lock()
 
     def wait_for(self, failures: int) -> float:
-        return min(self._first_wait * 2 ** max(failures - 1, 0), self._longest)
+        doubled: float = self._first_wait * 2.0 ** max(failures - 1, 0)
+        return min(doubled, self._longest)
 
     async def failed(self) -> None:
         async with self._one_at_a_time:

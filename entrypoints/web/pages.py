@@ -107,15 +107,14 @@ async def pictures(request: Request, session: Session) -> Response:
 @admin_page
 async def picture_file(request: Request, session: Session) -> Response:
     """A picture's bytes, only for a picture the log names, and only from the pictures
-    folder beside the log."""
+    folder beside the log (by the file's name: a log moved with its folder still shows)."""
     site = site_of(request)
     picture = (await site.log.pictures()).get(request.path_params["stream"])
-    folder = site.log.db.with_name(site.log.db.name + ".pictures").resolve()
     if picture is None or picture.generated is None:
         return PlainTextResponse("No such picture.", status_code=404)
-    path = Path(picture.generated.file)
-    path = (path if path.is_absolute() else site.log.db.parent / path).resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
+    folder = site.log.db.with_name(site.log.db.name + ".pictures")
+    path = folder / Path(picture.generated.file).name
+    if not path.is_file():
         return PlainTextResponse("The picture's file is not in the pictures folder.", 404)
     return FileResponse(path)
 
