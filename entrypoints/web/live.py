@@ -1,15 +1,20 @@
 """The home page's live rows: server-sent events from the store's subscription, one per
-event appended after the position the page was drawn at. Hand-rolled on Starlette's
-StreamingResponse (ADR 23): the format is a few lines, and a comment line every few
-seconds keeps proxies from closing an idle stream and finds a reader that has gone."""
+event appended after the position the page was drawn at.
+
+Hand-rolled (ADR 23): the format is a few lines. It is an ASGI response of its own rather
+than a generator handed to StreamingResponse, so that the subscription runs in a task the
+response owns and ends with it; a comment line every few seconds keeps proxies from closing
+an idle stream and finds out that a reader has gone."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import anyio
+from anyio import CancelScope
 from anyio.abc import ObjectSendStream
+from starlette.types import Receive, Scope, Send
 
 from lukas.application.ports.event_store import EventStore, RecordedEvent
 
@@ -22,33 +27,64 @@ def sse_message(event: str, data: str, event_id: int) -> str:
     return f"id: {event_id}\nevent: {event}\n{lines}\n"
 
 
-async def live_rows(
-    store: EventStore,
-    after: int,
-    render: Callable[[RecordedEvent], str],
-    keep_alive: float = KEEP_ALIVE_SECONDS,
-) -> AsyncIterator[str]:
-    """Never ends by itself: the response ends it when the reader goes."""
-    send, receive = anyio.create_memory_object_stream[RecordedEvent](100)
+class LiveRows:
+    """Never ends by itself: the reader's going away ends it."""
 
-    async def follow(into: ObjectSendStream[RecordedEvent]) -> None:
-        async with into:
-            async for recorded in store.subscribe(after):
-                await into.send(recorded)
+    def __init__(
+        self,
+        store: EventStore,
+        after: int,
+        render: Callable[[RecordedEvent], str],
+        keep_alive: float = KEEP_ALIVE_SECONDS,
+    ) -> None:
+        self._store = store
+        self._after = after
+        self._render = render
+        self._keep_alive = keep_alive
 
-    async with anyio.create_task_group() as tasks, receive:
-        tasks.start_soon(follow, send)
-        yield ": connected\n\n"
-        try:
-            while True:
-                # Nothing is yielded inside the time-out's scope: a reader that is slow to
-                # take a row must not be mistaken for a quiet log.
-                next_one: RecordedEvent | None = None
-                with anyio.move_on_after(keep_alive):
-                    next_one = await receive.receive()
-                if next_one is None:
-                    yield f": {dt.datetime.now(dt.UTC):%H:%M:%S}\n\n"
-                else:
-                    yield sse_message("row", render(next_one), next_one.position)
-        finally:
-            tasks.cancel_scope.cancel()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/event-stream; charset=utf-8"),
+                    (b"x-accel-buffering", b"no"),
+                ],
+            }
+        )
+        rows_in, rows = anyio.create_memory_object_stream[RecordedEvent](100)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._follow, rows_in)
+            tasks.start_soon(_until_gone, receive, tasks.cancel_scope)
+            try:
+                await _write(send, ": connected\n\n")
+                async with rows:
+                    while True:
+                        next_one: RecordedEvent | None = None
+                        with anyio.move_on_after(self._keep_alive):
+                            next_one = await rows.receive()
+                        if next_one is None:
+                            await _write(send, f": {dt.datetime.now(dt.UTC):%H:%M:%S}\n\n")
+                        else:
+                            text = self._render(next_one)
+                            await _write(send, sse_message("row", text, next_one.position))
+            except OSError:
+                pass  # the reader went away while being written to (ASGI 2.4)
+            finally:
+                tasks.cancel_scope.cancel()
+
+    async def _follow(self, rows_in: ObjectSendStream[RecordedEvent]) -> None:
+        async with rows_in:
+            async for recorded in self._store.subscribe(self._after):
+                await rows_in.send(recorded)
+
+
+async def _write(send: Send, text: str) -> None:
+    await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+
+
+async def _until_gone(receive: Receive, scope: CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
 from lukas.entrypoints.web.auth import COOKIE, Session
 from lukas.entrypoints.web.charts import Series, bar_chart
 from lukas.entrypoints.web.guard import admin_page
-from lukas.entrypoints.web.live import live_rows
+from lukas.entrypoints.web.live import LiveRows
 from lukas.entrypoints.web.site import site_of
 from lukas.entrypoints.web.views import exchanges, timeline_row
 
@@ -31,7 +31,7 @@ async def timeline(request: Request, session: Session) -> Response:
     return site.page(request, "timeline.html", session, rows=rows, last=last, nav="timeline")
 
 
-async def live(request: Request) -> Response:
+async def live(request: Request) -> Response | LiveRows:
     """The timeline's new rows as server-sent events; for admins only, like the pages."""
     site = site_of(request)
     session = request.app.state.gate.sessions.find(request.cookies.get(COOKIE))
@@ -46,11 +46,7 @@ async def live(request: Request) -> Response:
     def render(recorded: RecordedEvent) -> str:
         return row.render(row=timeline_row(recorded, site.zone))
 
-    return StreamingResponse(
-        live_rows(store, int(after_text), render),
-        media_type="text/event-stream",
-        headers={"X-Accel-Buffering": "no"},
-    )
+    return LiveRows(store, int(after_text), render)
 
 
 @admin_page

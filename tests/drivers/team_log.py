@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import anyio
-from drivers.lukas_cli import lukas_runner
 from standins.openai_server import OpenAIStandIn, Reply
 
+from drivers.lukas_cli import lukas_runner
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.ports.event_store import EventMetadata, NewEvent
@@ -41,7 +41,9 @@ def make_team_log(folder: Path, openai: OpenAIStandIn) -> Path:
     run = lukas_runner(folder)
     env = env_for(openai, db)
     openai.script(Reply(REPLY), Reply("Noted, with a raised paw."))
-    chat = run("console", stdin=f"{FIRST}\n{HOSTILE}\n/remind me in 5 minutes to stretch\n", env=env)
+    chat = run(
+        "console", stdin=f"{FIRST}\n{HOSTILE}\n/remind me in 5 minutes to stretch\n", env=env
+    )
     assert chat.returncode == 0, chat.stderr
     openai.script(Reply("A bear in the snow, waving at the team!"))
     picture = run("image", "--theme", "winter", env=env)

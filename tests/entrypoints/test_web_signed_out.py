@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from drivers.team_log import FIRST, REPLY, copy_log
+from drivers.web_client import PAGES, TOKEN, csrf_of, recorded, signed_in, web_app
 from starlette.testclient import TestClient
-from web_client import PAGES, TOKEN, csrf_of, recorded, signed_in, web_app
 
 from lukas.entrypoints.web.auth import COOKIE, SignInThrottle, WebTokenError, checked_token
 
@@ -26,7 +26,8 @@ def test_signed_out_every_page_sends_to_sign_in_and_shows_no_talk(db: Path) -> N
         for path in (*PAGES, "/conversations/console:anything"):
             response = client.get(path)
             assert response.url.path == "/signin", path
-            assert FIRST not in response.text and REPLY not in response.text
+            assert FIRST not in response.text
+            assert REPLY not in response.text
             assert "web:admin" not in response.text
         assert client.get("/live?after=0").status_code == 401
 
@@ -52,7 +53,8 @@ def test_signed_out_a_form_post_is_refused_and_nothing_is_recorded(db: Path) -> 
 def test_the_session_cookie_is_http_only_strict_and_secure_over_https(db: Path) -> None:
     with TestClient(web_app(db)) as client:
         cookie = client.get("/signin").headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
     assert "Secure" not in cookie
     with TestClient(web_app(db), base_url="https://testserver") as client:
         assert "Secure" in client.get("/signin").headers["set-cookie"]
@@ -111,7 +113,8 @@ def test_a_form_post_without_the_sessions_csrf_token_is_refused(db: Path) -> Non
 def test_without_a_token_only_requests_to_this_machine_are_served(db: Path) -> None:
     with TestClient(web_app(db, token=None), base_url="http://127.0.0.1") as client:
         page = client.get("/")
-        assert page.status_code == 200 and "web:local" in page.text
+        assert page.status_code == 200
+        assert "web:local" in page.text
     with TestClient(web_app(db, token=None), base_url="http://lukas.example") as client:
         assert client.get("/").status_code == 421
 
