@@ -30,6 +30,7 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str) ->
     group_w = plot_w / len(labels)
     bar_w = max(group_w * 0.8 / len(series), 1.0)
     parts = [
+        f"<figure><figcaption>{escape(title)}</figcaption>",
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT + 20 * len(series)}"'
         f' role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
@@ -63,7 +64,7 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str) ->
             f' fill="{_COLOURS[s % len(_COLOURS)]}"/>'
             f'<text x="{_LEFT + 18}" y="{y}">{escape(one.name)}</text>'
         )
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     return "".join(parts)
 
 

@@ -137,6 +137,7 @@ async def usage(request: Request, session: Session) -> Response:
         [
             Series(p, [stats[(d, p)].tokens if (d, p) in stats else 0 for d in days])
             for p in providers
+            if any(stats[(d, p)].tokens for d in days if (d, p) in stats)
         ],
         title="Tokens per day, by provider",
     )

@@ -74,8 +74,8 @@ def test_a_chart_escapes_its_labels_and_scales_bars_to_the_largest() -> None:
         [Series("openai & co", [10, 5]), Series("fallbacks", [0, 2])],
         title="Replies <per> day",
     )
-    assert svg.startswith("<svg")
-    assert svg.endswith("</svg>")
+    assert svg.startswith("<figure><figcaption>Replies &lt;per&gt; day</figcaption><svg")
+    assert svg.endswith("</svg></figure>")
     assert "<b>" not in svg
     assert "&lt;b&gt;12-02&lt;/b&gt;" in svg
     assert "openai &amp; co" in svg
