@@ -3,10 +3,14 @@ served, and runs the app under uvicorn until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import FrameType
+
+import uvicorn
 
 from lukas.entrypoints.config import ConfigError, LoadedConfig
 from lukas.entrypoints.pictures import timezone_of
@@ -15,6 +19,16 @@ from lukas.entrypoints.web.guard import LOOPBACK_NAMES
 
 # Open SSE streams never end by themselves; a stop waits this long for them.
 _STOP_SECONDS = 2
+
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        # uvicorn raises a caught signal again once it has shut down; SIGTERM is how
+        # services are stopped, and a stop that went as asked ends with status 0. Ctrl-C
+        # still ends as Ctrl-C does everywhere in Lukas (130).
+        if sig == signal.SIGTERM and sig in self._captured_signals:
+            self._captured_signals.remove(sig)
 
 
 def sign_in_token(environ: Mapping[str, str]) -> str | None:
@@ -55,8 +69,6 @@ async def run_web(
     token = sign_in_token(environ)
     refuse_if_open_to_others(host, token)
     zone = timezone_of(loaded.config)
-    import uvicorn
-
     from lukas.entrypoints.web.app import create_app
     from lukas.entrypoints.web.site import Site
     from lukas.entrypoints.web.team_log import TeamLog
@@ -77,7 +89,7 @@ async def run_web(
         file=sys.stderr,
         flush=True,
     )
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             log_config=None,  # our logging, which redacts secrets, handles uvicorn's too
