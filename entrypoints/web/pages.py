@@ -11,14 +11,13 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
 from lukas.entrypoints.web.auth import COOKIE, Session
-from lukas.entrypoints.web.charts import Series, bar_chart
 from lukas.entrypoints.web.guard import admin_page
 from lukas.entrypoints.web.live import LiveRows
 from lukas.entrypoints.web.site import site_of
+from lukas.entrypoints.web.usage_charts import usage_charts
 from lukas.entrypoints.web.views import exchanges, timeline_row
 
 TIMELINE_ROWS = 200
-CHART_DAYS = 14
 
 
 @admin_page
@@ -119,48 +118,11 @@ async def picture_file(request: Request, session: Session) -> Response:
 async def usage(request: Request, session: Session) -> Response:
     site = site_of(request)
     (stats, engagement), _ = await site.log.statistics()
-    days = sorted({day for day, _ in stats})[-CHART_DAYS:]
-    providers = sorted({provider for _, provider in stats if provider != "-"})
-    by_day = {day: [row for (d, _), row in stats.items() if d == day] for day in days}
-    labels = [day[5:] for day in days]
-    activity = bar_chart(
-        labels,
-        [
-            Series("messages", [sum(r.messages for r in by_day[d]) for d in days]),
-            Series("replies", [sum(r.replies for r in by_day[d]) for d in days]),
-            Series("fallbacks", [sum(r.fallbacks for r in by_day[d]) for d in days]),
-        ],
-        title="Messages, replies and fallbacks per day",
-    )
-    tokens = bar_chart(
-        labels,
-        [
-            Series(p, [stats[(d, p)].tokens if (d, p) in stats else 0 for d in days])
-            for p in providers
-            if any(stats[(d, p)].tokens for d in days if (d, p) in stats)
-        ],
-        title="Tokens per day, by provider",
-    )
-    cost = bar_chart(
-        labels,
-        [
-            Series(p, [stats[(d, p)].cost_usd if (d, p) in stats else 0.0 for d in days])
-            for p in providers
-            if any(stats[(d, p)].cost_usd for d in days if (d, p) in stats)
-        ],
-        title="Money spent per day (US$), by provider",
-    )
-    members = engagement.members_shown()
-    check_ins = bar_chart(
-        [m.name for _, m in members],
-        [Series("check-ins delivered", [m.delivered for _, m in members])],
-        title="Check-ins per member",
-    )
     return site.page(
         request,
         "usage.html",
         session,
-        charts=[activity, tokens, cost, check_ins],
+        charts=usage_charts(stats, engagement),
         rows=sorted(stats.items()),
         engagement=engagement,
         total_cost=sum(row.cost_usd for row in stats.values()),
