@@ -52,8 +52,11 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, most: int = _MOST_SESSIONS
+    ) -> None:
         self._clock = clock
+        self._most = most
         self._by_id: OrderedDict[str, Session] = OrderedDict()
 
     def find(self, session_id: str | None) -> Session | None:
@@ -75,9 +78,18 @@ class Sessions:
             expires=self._clock() + _SESSION_HOURS * 3600,
         )
         self._by_id[session_id] = session
-        while len(self._by_id) > _MOST_SESSIONS:
-            self._by_id.popitem(last=False)
+        if len(self._by_id) > self._most:
+            self._forget_one()
         return session_id, session
+
+    def _forget_one(self) -> None:
+        """The oldest session nobody signed in to, else the oldest: visitors who never
+        sign in (or a flood of requests without a cookie) do not sign admins out."""
+        anonymous = next((k for k, s in self._by_id.items() if s.admin is None), None)
+        if anonymous is not None:
+            del self._by_id[anonymous]
+        else:
+            self._by_id.popitem(last=False)
 
     def end(self, session_id: str | None) -> None:
         if session_id:
