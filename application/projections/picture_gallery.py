@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from lukas.application.ports.checkpoints import CheckpointSpec
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.events import ImageFailed, ImageGenerated, ImagePosted, ImageRequested
 
@@ -53,3 +54,7 @@ class PictureGalleryProjection:
         elif isinstance(event, ImagePosted):
             picture.posted_to.append(event.channel)
         return state
+
+
+# Bump when Picture's shape or the fold changes.
+PICTURE_GALLERY = CheckpointSpec[Gallery]("picture-gallery", 1, Gallery)

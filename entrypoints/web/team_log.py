@@ -17,8 +17,11 @@ from lukas.application.projections.conversation_list import (
     ConversationListProjection,
     Conversations,
 )
-from lukas.application.projections.picture_gallery import Gallery, PictureGalleryProjection
-from lukas.application.projections.projection import catch_up
+from lukas.application.projections.picture_gallery import (
+    PICTURE_GALLERY,
+    Gallery,
+    PictureGalleryProjection,
+)
 from lukas.application.projections.roster import ROSTER_STREAM, Roster, RosterProjection
 from lukas.application.projections.statistics import Statistics, statistics
 from lukas.application.streams import Folded, catch_up_stream
@@ -34,10 +37,8 @@ class TeamLog:
         self._store: EventStore | None = None
         self._conversations: CheckpointedProjection[Conversations] | None = None
         self._statistics: CheckpointedProjection[Statistics] | None = None
-        self._gallery = PictureGalleryProjection()
-        self._pictures: tuple[Gallery, int] = (self._gallery.initial(), 0)
+        self._pictures: CheckpointedProjection[Gallery] | None = None
         self._reminders = Folded(REMINDERS.initial)
-        self._reading_pictures = anyio.Lock()
 
     async def store(self) -> EventStore:
         """Raises EventStoreError (MissingDatabaseError, NotAnEventStoreError, ...) when the
@@ -61,6 +62,9 @@ class TeamLog:
                     store, checkpoints, ConversationListProjection(), CONVERSATION_LIST
                 )
                 self._statistics = statistics(store, checkpoints)
+                self._pictures = CheckpointedProjection(
+                    store, checkpoints, PictureGalleryProjection(), PICTURE_GALLERY
+                )
                 self._store = store
             return self._store
 
@@ -77,11 +81,10 @@ class TeamLog:
         return await self._statistics.current()
 
     async def pictures(self) -> Gallery:
-        store = await self.store()
-        async with self._reading_pictures:
-            gallery, position = self._pictures
-            self._pictures = await catch_up(store, self._gallery, gallery, position)
-            return self._pictures[0]
+        await self.store()
+        assert self._pictures is not None
+        gallery, _ = await self._pictures.current()
+        return gallery
 
     async def reminders(self) -> ReminderBook:
         store = await self.store()
@@ -97,9 +100,10 @@ class TeamLog:
 
     async def close(self) -> None:
         async with self._opening:
-            if self._conversations is not None and self._statistics is not None:
-                await self._conversations.save()
-                await self._statistics.save()
+            for kept in (self._conversations, self._statistics, self._pictures):
+                if kept is not None:
+                    await kept.save()
             if self._resources is not None:
                 await self._resources.aclose()
             self._store = self._resources = None
+            self._conversations = self._statistics = self._pictures = None
