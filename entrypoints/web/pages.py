@@ -80,12 +80,15 @@ async def conversation(request: Request, session: Session) -> Response:
             detail=f"The log has no conversation {key}.",
         )
     builder = site.builder()
+    before = request.query_params.get("before", "")
+    shown = exchanges(events, builder, site.zone, before=int(before) if before.isdigit() else None)
     return site.page(
         request,
         "conversation.html",
         session,
         key=str(key),
-        exchanges=exchanges(events, builder, site.zone),
+        exchanges=shown.shown,
+        earlier=shown.earlier,
         limits=builder.limits,
         nav="conversations",
     )

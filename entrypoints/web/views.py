@@ -62,24 +62,37 @@ class Exchange:
     delivered: bool = False
 
 
+@attrs.frozen
+class Exchanges:
+    shown: list[Exchange]
+    earlier: int | None  # the position to show the exchanges before, if there are any
+
+
 def exchanges(
-    events: Sequence[RecordedEvent], builder: ContextBuilder, zone: dt.tzinfo
-) -> list[Exchange]:
-    """The conversation's exchanges in order; each message's context is built as `lukas
-    context` builds it for that message's position."""
+    events: Sequence[RecordedEvent],
+    builder: ContextBuilder,
+    zone: dt.tzinfo,
+    *,
+    before: int | None = None,
+    most: int = 50,
+) -> Exchanges:
+    """At most `most` of the conversation's exchanges before position `before` (the newest,
+    without it), in order; each message's context is built as `lukas context` builds it for
+    that message's position, only for those shown."""
     entries = history_from(events)
     by_message: dict[str, Exchange] = {}
-    shown: list[Exchange] = []
+    ids: dict[int, str] = {}
+    every: list[Exchange] = []
     for recorded in events:
         event = recorded.event
         at = f"{recorded.recorded_at.astimezone(zone):%Y-%m-%d %H:%M:%S}"
         if isinstance(event, MessageReceived):
             exchange = Exchange(recorded.position, at, event)
-            exchange.context = builder.build(entries, recorded.event_id)
             by_message[recorded.event_id] = exchange
-            shown.append(exchange)
+            ids[recorded.position] = recorded.event_id
+            every.append(exchange)
         elif isinstance(event, CheckInOpened):
-            shown.append(Exchange(recorded.position, at, None, opening=event))
+            every.append(Exchange(recorded.position, at, None, opening=event))
         elif isinstance(event, ReplyGenerated | ReplyFailed | ReplyDelivered):
             answered = by_message.get(event.reply_to)
             if answered is None:
@@ -90,4 +103,10 @@ def exchanges(
                 answered.failure = event
             else:
                 answered.delivered = True
-    return shown
+    window = [x for x in every if before is None or x.position < before]
+    shown = window[-most:]
+    for exchange in shown:
+        if exchange.message is not None:
+            exchange.context = builder.build(entries, ids[exchange.position])
+    earlier = shown[0].position if len(window) > len(shown) else None
+    return Exchanges(shown, earlier)

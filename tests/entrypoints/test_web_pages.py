@@ -4,17 +4,26 @@ words as text, never as markup; no secret anywhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 from drivers.lukas_cli import lukas_runner
 from drivers.team_log import FIRST, HOSTILE, MEMBER, REPLY, copy_log
 from drivers.web_client import PAGES, TOKEN, signed_in, web_app
 from standins.openai_server import TINY_PNG
 from starlette.testclient import TestClient
+
+from lukas.adapters.sqlite.event_store import SqliteEventStore
+from lukas.adapters.system_clock import SystemClock
+from lukas.application.context import ContextBuilder
+from lukas.application.ports.event_store import RecordedEvent
+from lukas.domain.context_window import ContextLimits
+from lukas.entrypoints.web.views import exchanges
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +139,25 @@ def _position_of_first(page: str) -> str:
     found = re.search(r'<span class="meta">#(\d+) ', page)
     assert found
     return found.group(1)
+
+
+def test_a_long_conversation_shows_its_newest_exchanges_and_links_to_earlier_ones(
+    db: Path,
+) -> None:
+    async def read() -> list[RecordedEvent]:
+        async with await SqliteEventStore.open(db, SystemClock(), create=False) as store:
+            [stream] = {r.stream_id for r in await store.read_all() if "console:" in r.stream_id}
+            return await store.read_stream(stream)
+
+    events = anyio.run(read)
+    builder = ContextBuilder.for_prompt("You are a bear.", 5, ContextLimits(10, 4000))
+    newest = exchanges(events, builder, dt.UTC, most=2)
+    assert [x.message.text for x in newest.shown if x.message] == [
+        HOSTILE,
+        "remind me in 5 minutes to stretch",
+    ]
+    assert newest.earlier == newest.shown[0].position
+    assert all(x.context is not None for x in newest.shown)
+    older = exchanges(events, builder, dt.UTC, before=newest.earlier, most=2)
+    assert [x.message.text for x in older.shown if x.message] == [FIRST]
+    assert older.earlier is None
