@@ -3,6 +3,7 @@ the context of each reply, pictures, usage, reminders and the people on the rost
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from starlette.requests import Request
@@ -138,14 +139,22 @@ async def reminders(request: Request, session: Session) -> Response:
     site = site_of(request)
     book = await site.log.reminders()
     waiting = sorted(book.waiting.values(), key=lambda r: r.due)
-    every = [r for mine in book.by_owner.values() for r in mine.values()]
-    every.sort(key=lambda r: r.due, reverse=True)
+    every = sorted(
+        (
+            (dt.datetime.fromisoformat(r.due).astimezone(site.zone), r)
+            for mine in book.by_owner.values()
+            for r in mine.values()
+        ),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
     return site.page(
         request,
         "reminders.html",
         session,
         waiting=waiting,
         every=every,
+        still_waiting={r.set.reminder_id for r in waiting},
         zone=site.zone,
         nav="reminders",
     )

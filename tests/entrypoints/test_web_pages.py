@@ -109,6 +109,10 @@ def test_reminders_and_people_are_listed(client: TestClient) -> None:
     reminders = client.get("/reminders").text
     assert "stretch" in reminders
     assert "pending" in reminders
+    assert re.search(
+        r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td><td>[^<]+</td><td class=\"num\">1</td>", reminders
+    )
+    assert "<td>waiting</td>" in reminders
     people = client.get("/people").text
     assert MEMBER.real_name in people
     assert MEMBER.member_id in people
