@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from drivers.damage import overwrite_a_middle_leaf_page
+from drivers.lukas_cli import lukas_runner
 from drivers.team_log import FIRST
-from drivers.web_client import signed_in, web_app
+from drivers.web_client import csrf_of, signed_in, web_app
 from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.slow
@@ -45,3 +47,28 @@ def test_a_file_that_is_not_an_event_log_gets_a_page_naming_it(tmp_path: Path) -
             assert str(db) in page.text
             assert "Traceback" not in page.text
         assert FIRST not in page.text
+
+
+def test_a_damaged_log_gets_a_page_naming_the_damage_and_takes_no_change(tmp_path: Path) -> None:
+    db = tmp_path / "lukas.db"
+    lines = "".join(f"Line {i}: " + "honey and more honey " * 40 + "\n" for i in range(30))
+    made = lukas_runner(tmp_path)("console", "--db", str(db), stdin=lines)
+    assert made.returncode == 0, made.stderr
+    overwrite_a_middle_leaf_page(db)
+    before = db.read_bytes()
+    with TestClient(web_app(db)) as client:
+        signed_in(client)
+        page = client.get("/conversations")
+        assert page.status_code == 503
+        assert f"the database {db} is damaged" in page.text
+        assert "Traceback" not in page.text
+        settings = client.get("/settings")
+        assert settings.status_code == 503
+        # A change asked for anyway (the sign-out form's token is the session's) is refused.
+        refused = client.post(
+            "/settings",
+            data={"csrf": csrf_of(settings.text), "LUKAS_THREAD_PROBABILITY": "0.5"},
+        )
+        assert refused.status_code == 503
+        assert "is damaged" in refused.text
+    assert db.read_bytes() == before  # nothing written to a damaged file
