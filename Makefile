@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAYERS := domain application adapters entrypoints
 
-.PHONY: run test lint typecheck imports pytest bench-smoke soak bench clean
+.PHONY: run test lint typecheck imports pytest bench-smoke soak bench clean chromium
 
 run: $(STAMP)
 	$(BIN)/lukas console
@@ -31,8 +31,21 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
-pytest: $(STAMP)
+pytest: $(STAMP) chromium
 	$(BIN)/pytest -m "not soak"
+
+# The browser tests of `lukas web` drive Debian's chromium (Playwright's own browser download
+# needs the internet). Installed when missing and we are root, as on CI; otherwise those
+# tests say why they skip (and fail under CI=true).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "Installing Debian's chromium for the browser tests (apt-get; a minute or two)"; \
+		log=$$(mktemp); \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+			> $$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+		rm -f $$log; \
+	fi
 
 # Long reliability runs (SIGKILL storms, processes contending for streams); CI need not.
 soak: $(STAMP)

@@ -32,6 +32,12 @@ def _position(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0 to 65535): {text!r}")
+    return int(text)
+
+
 def _key(text: str) -> ConversationKey:
     try:
         return ConversationKey(text)
@@ -127,6 +133,10 @@ def build_parser() -> OneLineParser:
     commands.add_parser(
         "status", parents=[common], help="provider health, pause, what is next, pending work"
     )
+
+    web = commands.add_parser("web", parents=[common], help="the web page for admins")
+    web.add_argument("--port", type=_port, default=8080, help="default: 8080 (0: any free)")
+    web.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
 
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(

@@ -14,13 +14,9 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lukas.entrypoints.config import LoadedConfig
 from lukas.entrypoints.store_and_tokens import open_checkpoints, open_store
-
-if TYPE_CHECKING:
-    from lukas.application.live_settings import RecordedChange
 
 
 def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
@@ -171,26 +167,16 @@ async def _resume(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
-    """Each setting's value in force and where it came from: the default, lukas.toml, the
-    environment, or an admin's change recorded in the log (which wins over the others).
+    """Each setting's value in force and where it came from (entrypoints/effective_settings).
     Every value was parsed when the configuration was loaded, so a bad one never gets here:
     it ends the command with one line naming it."""
-    from lukas.entrypoints.config import SETTINGS, value_of
+    from lukas.entrypoints.effective_settings import recorded_changes, setting_rows
     from lukas.entrypoints.provider_keys import provider_key_variable
 
     config = loaded.config
-    changes = await _recorded_changes(_db_path(arguments, loaded), loaded)
-    for setting in SETTINGS:
-        shown = setting.show(value_of(config, setting))
-        source = str(loaded.sources[setting.env])
-        change = changes.get(setting.env)
-        if change is not None:
-            source = (
-                f"changed by {change.event.by} at {change.at:%Y-%m-%d %H:%M:%S %Z};"
-                f" {source} says {shown!r}"
-            )
-            shown = change.event.new_value
-        print(f"{setting.env}={shown}  ({source})")
+    changes = await recorded_changes(_db_path(arguments, loaded), loaded)
+    for row in setting_rows(loaded, changes):
+        print(f"{row.env}={row.value}  ({row.source})")
     variable = provider_key_variable(config.llm.model)
     if variable:
         state = "set" if os.environ.get(variable) else "not set"
@@ -200,18 +186,12 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
     return 0
 
 
-async def _recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
-    """Admins' changes in the log, by environment variable; none if there is no log yet."""
-    import anyio
+async def _web(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.web.serve import run_web  # loads Starlette and uvicorn
 
-    from lukas.application.live_settings import TUNABLE_ENV, LiveSettings
-    from lukas.entrypoints.tunables import tunables
-
-    if not await anyio.Path(db).exists():
-        return {}
-    async with open_store(db, create=False) as store:
-        changes = await LiveSettings(store, tunables(loaded.config)).latest_changes()
-    return {TUNABLE_ENV[key]: change for key, change in changes.items()}
+    return await run_web(
+        loaded, _db_path(arguments, loaded), os.environ, host=arguments.host, port=arguments.port
+    )
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {
@@ -227,4 +207,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "resume": _resume,
     "status": _status,
     "config": _config_show,
+    "web": _web,
 }

@@ -97,10 +97,15 @@ class TextTimeline:
         return f"\x1b[{colour}m{text}\x1b[0m" if self._display.colour else text
 
 
-def _colour_of(kind: str) -> str:
+def tone_of(kind: str) -> str:
+    """ "failure", "warning" or "info": how loudly an event of this type is shown."""
     if kind.endswith("Failed"):
-        return _RED
-    return _YELLOW if kind in _WARNINGS else _CYAN
+        return "failure"
+    return "warning" if kind in _WARNINGS else "info"
+
+
+def _colour_of(kind: str) -> str:
+    return {"failure": _RED, "warning": _YELLOW}.get(tone_of(kind), _CYAN)
 
 
 def columns(text: str) -> int:

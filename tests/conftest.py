@@ -4,6 +4,7 @@ adapters/ and contracts/ (real SQLite, local stand-in servers), e2e/ (the `lukas
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from standins.openai_server import OpenAIStandIn
@@ -41,3 +42,17 @@ def slack_standin(_slack_standin_server: SlackStandIn) -> Iterator[SlackStandIn]
     _slack_standin_server.reset()
     yield _slack_standin_server
     _slack_standin_server.reset()
+
+
+@pytest.fixture(scope="session")
+def team_log_template(
+    _openai_standin_server: OpenAIStandIn, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A team's log (tests/drivers/team_log.py), made once; copy it before writing to it."""
+    from drivers.team_log import make_team_log
+
+    _openai_standin_server.reset()
+    try:
+        return make_team_log(tmp_path_factory.mktemp("team-log"), _openai_standin_server)
+    finally:
+        _openai_standin_server.reset()

@@ -11,7 +11,7 @@ from lukas.domain.settings import SETTINGS, Setting
 from lukas.entrypoints.config import load_config
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
-SECRETS = ("OPENAI_API_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+SECRETS = ("OPENAI_API_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "LUKAS_WEB_TOKEN")
 
 
 def assignments(text: str) -> tuple[dict[str, str], dict[str, str]]:

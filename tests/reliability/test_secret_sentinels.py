@@ -4,11 +4,14 @@ errors, debug logging on: no secret may show up in any output or anywhere in the
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 
+import httpx
 import pytest
 from drivers.lukas_cli import Run, lukas_runner
+from drivers.lukas_web import lukas_web
 from standins.openai_server import Failure, OpenAIStandIn, Reply
 
 pytestmark = pytest.mark.slow
@@ -22,6 +25,7 @@ SENTINELS = {
         "ANTHROPIC_API_KEY",
         "SLACK_BOT_TOKEN",
         "SLACK_APP_TOKEN",
+        "LUKAS_WEB_TOKEN",
         "XYZ_SECRET",
     )
 }
@@ -95,7 +99,9 @@ def test_no_secret_appears_in_any_output_or_file(
     outputs["config show"] = run("config", "show", env=env)
     outputs["stats"] = run("stats", env=env)
 
-    found = {
+    web_pages = _web_pages(db, env, key)
+    found = {f"web {path}": leaks(text) for path, text in web_pages.items() if leaks(text)}
+    found |= {
         f"{command} {stream}": leaks(text)
         for command, done in outputs.items()
         for stream, text in (("stdout", done.stdout), ("stderr", done.stderr))
@@ -107,6 +113,21 @@ def test_no_secret_appears_in_any_output_or_file(
     # Every command worked, so each had its chance to print something.
     assert {name: done.returncode for name, done in outputs.items() if done.returncode} == {}
     assert "OPENAI_API_KEY" in outputs["config show"].stdout  # says whether it is set, not what
+
+
+def _web_pages(db: Path, env: dict[str, str], key: str) -> dict[str, str]:
+    """Every page of `lukas web`, signed in with the sentinel token, and its stderr."""
+    with lukas_web(db, env) as server, httpx.Client(base_url=server.url) as client:
+        form = client.get("/signin").text
+        [csrf] = re.findall(r'name="csrf" value="([^"]+)"', form)
+        token = SENTINELS["LUKAS_WEB_TOKEN"]
+        signed_in = client.post("/signin", data={"csrf": csrf, "token": token})
+        assert signed_in.headers["location"] == "/"  # the token worked, so it was used
+        paths = ["/", "/conversations", f"/conversations/{key}", "/pictures", "/usage"]
+        pages = {path: client.get(path).text for path in [*paths, "/settings", "/people"]}
+        assert "LUKAS_THREAD_PROBABILITY" in pages["/settings"]
+    pages["stderr"] = server.stderr
+    return pages
 
 
 def test_the_search_would_see_a_leak() -> None:
