@@ -16,7 +16,7 @@ from lukas.entrypoints.web.guard import admin_page
 from lukas.entrypoints.web.live import LiveRows
 from lukas.entrypoints.web.site import site_of
 from lukas.entrypoints.web.usage_charts import usage_charts
-from lukas.entrypoints.web.views import exchanges, timeline_row
+from lukas.entrypoints.web.views import exchanges, timeline_row, with_feedback
 
 TIMELINE_ROWS = 200
 
@@ -83,6 +83,7 @@ async def conversation(request: Request, session: Session) -> Response:
     builder = site.builder()
     before = request.query_params.get("before", "")
     shown = exchanges(events, builder, site.zone, before=int(before) if before.isdigit() else None)
+    await with_feedback(store, shown.shown)
     return site.page(
         request,
         "conversation.html",

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 import attrs
 
 from lukas.application.context import ContextBuilder
-from lukas.application.ports.event_store import RecordedEvent
+from lukas.application.identity import feedback_stream_id
+from lukas.application.ports.event_store import EventStore, RecordedEvent
 from lukas.application.projections.conversation_history import history_from
+from lukas.application.streams import state_of
 from lukas.domain.context_window import ContextWindow
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
@@ -20,6 +22,7 @@ from lukas.domain.events import (
     ReplyFailed,
     ReplyGenerated,
 )
+from lukas.domain.feedback import FEEDBACK
 from lukas.entrypoints.event_summaries import summary
 from lukas.entrypoints.timeline import tone_of
 
@@ -60,12 +63,25 @@ class Exchange:
     reply: ReplyGenerated | None = None
     failure: ReplyFailed | None = None
     delivered: bool = False
+    delivered_as: str | None = None  # the reply's platform message, once delivered
+    good: int = 0  # the feedback buttons' standing verdicts on it
+    bad: int = 0
 
 
 @attrs.frozen
 class Exchanges:
     shown: list[Exchange]
     earlier: int | None  # the position to show the exchanges before, if there are any
+
+
+async def with_feedback(store: EventStore, shown: Sequence[Exchange]) -> None:
+    """Each delivered reply's good and bad verdicts, from its feedback stream."""
+    for exchange in shown:
+        if exchange.delivered_as is None:
+            continue
+        state, _ = await state_of(store, feedback_stream_id(exchange.delivered_as), FEEDBACK)
+        exchange.good = sum(state.verdicts.values())
+        exchange.bad = len(state.verdicts) - exchange.good
 
 
 def exchanges(
@@ -102,7 +118,7 @@ def exchanges(
             elif isinstance(event, ReplyFailed):
                 answered.failure = event
             else:
-                answered.delivered = True
+                answered.delivered, answered.delivered_as = True, event.platform_message_id
     window = [x for x in every if before is None or x.position < before]
     shown = window[-most:]
     for exchange in shown:

@@ -21,8 +21,11 @@ from starlette.testclient import TestClient
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.context import ContextBuilder
+from lukas.application.feedback import FeedbackBox
+from lukas.application.ports.chat_channel import Rateable
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.context_window import ContextLimits
+from lukas.domain.events import ReplyDelivered
 from lukas.entrypoints.web.views import exchanges
 
 pytestmark = pytest.mark.slow
@@ -165,3 +168,23 @@ def test_a_long_conversation_shows_its_newest_exchanges_and_links_to_earlier_one
     older = exchanges(events, builder, dt.UTC, before=newest.earlier, most=2)
     assert [x.message.text for x in older.shown if x.message] == [FIRST]
     assert older.earlier is None
+
+
+def test_a_reply_shows_its_first_text_time_and_its_feedback(db: Path) -> None:
+    async def rate_the_first_reply() -> None:
+        async with await SqliteEventStore.open(db, SystemClock()) as store:
+            delivered = [
+                r.event for r in await store.read_all() if isinstance(r.event, ReplyDelivered)
+            ]
+            first = delivered[0]
+            rated = Rateable(reply_to=first.reply_to, model="openai:gpt-5.4-mini")
+            box = FeedbackBox(store)
+            await box.give(first.platform_message_id, rated, "U0ADA", good=True)
+            await box.give(first.platform_message_id, rated, "U0BOB", good=False)
+
+    anyio.run(rate_the_first_reply)
+    with TestClient(web_app(db, environ={"OPENAI_API_KEY": SECRET_KEY})) as fresh:
+        client = signed_in(fresh)
+        page = client.get(f"/conversations/{conversation_key(client)}").text
+    assert "feedback 1 good, 1 bad" in page
+    assert "(first text " in page  # the console streamed it
