@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from standins.openai_server import OpenAIStandIn
+from standins.postgres_server import fresh_database, server_url
 from standins.slack_server import SlackStandIn
 
 
@@ -41,3 +42,16 @@ def slack_standin(_slack_standin_server: SlackStandIn) -> Iterator[SlackStandIn]
     _slack_standin_server.reset()
     yield _slack_standin_server
     _slack_standin_server.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL server's URL; the test skips (fails in CI) when there is none."""
+    return server_url()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database of the test's own, dropped after it."""
+    with fresh_database(postgres_server) as url:
+        yield url
