@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
 from lukas.domain.images import OCCASIONS, THEMES
+from lukas.entrypoints.db_location import parse_location
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -67,9 +68,10 @@ def _global_options(parser: argparse.ArgumentParser, *, default: object) -> None
     default is SUPPRESS, so a value given before it is not overwritten by the subcommand's."""
     parser.add_argument(
         "--db",
-        type=Path,
+        type=parse_location,
         default=default,
-        help="event store file (default: LUKAS_DB, else ./lukas.db)",
+        help="event store: a file, or postgresql://user@host:5432/db"
+        " (default: LUKAS_DB, else ./lukas.db)",
     )
     parser.add_argument(
         "--config",

@@ -13,18 +13,18 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lukas.entrypoints.config import LoadedConfig
-from lukas.entrypoints.store_and_tokens import open_checkpoints, open_store
+from lukas.entrypoints.db_location import Location, parse_location
+from lukas.entrypoints.store_and_tokens import log_exists, open_checkpoints, open_store
 
 if TYPE_CHECKING:
     from lukas.application.live_settings import RecordedChange
 
 
-def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
-    return arguments.db if arguments.db is not None else Path(loaded.config.db)
+def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Location:
+    return arguments.db if arguments.db is not None else parse_location(loaded.config.db)
 
 
 async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
@@ -200,14 +200,12 @@ async def _config_show(arguments: argparse.Namespace, loaded: LoadedConfig) -> i
     return 0
 
 
-async def _recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
+async def _recorded_changes(db: Location, loaded: LoadedConfig) -> dict[str, RecordedChange]:
     """Admins' changes in the log, by environment variable; none if there is no log yet."""
-    import anyio
-
     from lukas.application.live_settings import TUNABLE_ENV, LiveSettings
     from lukas.entrypoints.tunables import tunables
 
-    if not await anyio.Path(db).exists():
+    if not await log_exists(db):
         return {}
     async with open_store(db, create=False) as store:
         changes = await LiveSettings(store, tunables(loaded.config)).latest_changes()

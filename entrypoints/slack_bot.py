@@ -14,7 +14,6 @@ import re
 import signal
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -38,6 +37,7 @@ from lukas.application.roster import run_roster_sync
 from lukas.domain.events import InboundReceived
 from lukas.entrypoints.bootstrap import Lukas, Reading
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.db_location import Location
 from lukas.entrypoints.pictures import timezone_of, weekly_schedule
 from lukas.entrypoints.wiring import Platform, open_lukas
 
@@ -103,7 +103,7 @@ def slack_tokens(environ: Mapping[str, str]) -> tuple[str, str]:
     return _token(environ, "SLACK_BOT_TOKEN"), _token(environ, "SLACK_APP_TOKEN")
 
 
-async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int:
+async def run_slack(config: Config, db: Location, environ: Mapping[str, str]) -> int:
     bot_token, app_token = slack_tokens(environ)
     web = AsyncWebClient(token=bot_token, base_url=config.slack_api_url)
     web.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))

@@ -9,7 +9,6 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -26,6 +25,7 @@ from lukas.application.ports.images import ImagePoster
 from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.db_location import Location, beside
 from lukas.entrypoints.log_setup import secret_values
 from lukas.entrypoints.provider_keys import provider_key_variable
 from lukas.entrypoints.store_and_tokens import (
@@ -167,7 +167,7 @@ class Opened:
 
 @asynccontextmanager
 async def open_lukas(
-    config: Config, db: Path, environ: Mapping[str, str], platform: Platform
+    config: Config, db: Location, environ: Mapping[str, str], platform: Platform
 ) -> AsyncIterator[Opened]:
     """The real adapters, chosen from configuration, composed into Lukas. Opens the store
     first: a wrong --db should be the only complaint."""
@@ -181,9 +181,7 @@ async def open_lukas(
         open_store(db, create=True, check="before_writing") as store,
         open_checkpoints(db) as checkpoints,
     ):
-        with FileLockInstances.start(
-            db.with_name(db.name + ".instances"), instance_id
-        ) as instances:
+        with FileLockInstances.start(beside(db, ".instances"), instance_id) as instances:
             choice = await choose_chat_model(config, environ)
             counter = deferred_token_counter(config)
             recorder = CircuitRecorder(store, clock, instance_id)
@@ -230,7 +228,7 @@ def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], N
 
 @asynccontextmanager
 async def _images(
-    config: Config, db: Path, environ: Mapping[str, str], poster: ImagePoster | None
+    config: Config, db: Location, environ: Mapping[str, str], poster: ImagePoster | None
 ) -> AsyncIterator[Images | str]:
     """The image model and where pictures are kept; or why there are no pictures."""
     from lukas.adapters.filesystem.image_files import ImageDirectory
@@ -242,7 +240,7 @@ async def _images(
         yield str(error)
         return
     async with open_image_generator(config, environ) as generator:
-        yield Images(generator, ImageDirectory(db.with_name(db.name + ".pictures")), poster)
+        yield Images(generator, ImageDirectory(beside(db, ".pictures")), poster)
 
 
 def member_zone(member: Member) -> dt.tzinfo | None:

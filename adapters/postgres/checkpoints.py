@@ -34,12 +34,13 @@ class PostgresCheckpoints:
     @classmethod
     async def open(cls, url: str) -> PostgresCheckpoints:
         """Opens the database an event store has already opened (and so migrated)."""
-        try:
-            connection = await connect(url, "opening checkpoints")
-            await connection.execute("SET synchronous_commit = off")
-        except (EventStoreError, psycopg.Error) as error:
-            raise CheckpointError(f"cannot open checkpoints in {describe(url)}: {error}") from error
-        return cls(connection, url)
+        return cls(await _connect(url), url)
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        """The connection, opened again if it was lost (a restarted server, a network cut)."""
+        if self._db.closed or self._db.broken:
+            self._db = await _connect(self._url)
+        return self._db
 
     async def close(self) -> None:
         await self._db.close()
@@ -58,12 +59,13 @@ class PostgresCheckpoints:
     async def load(self, spec: CheckpointSpec[State]) -> Saved[State] | None:
         try:
             async with self._lock:
-                cursor = await self._db.execute(
+                connection = await self._connection()
+                cursor = await connection.execute(
                     "SELECT version, position, state FROM lukas.checkpoints WHERE name = %s",
                     [spec.name],
                 )
                 row = await cursor.fetchone()
-        except psycopg.Error as error:
+        except (psycopg.Error, CheckpointError) as error:
             # A lost connection or a database without the table: fold from the start.
             log.info("checkpoint %r not read: %s", spec.name, type(error).__name__)
             return None
@@ -80,7 +82,8 @@ class PostgresCheckpoints:
         text = self._codec.encode(spec, saved.state)
         try:
             async with self._lock:
-                await self._db.execute(
+                connection = await self._connection()
+                await connection.execute(
                     "INSERT INTO lukas.checkpoints (name, version, position, state)"
                     " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET"
                     " version = excluded.version, position = excluded.position,"
@@ -92,3 +95,12 @@ class PostgresCheckpoints:
                 f"checkpoint {spec.name!r} not saved in {describe(self._url)}: "
                 f"{type(error).__name__}"
             ) from error
+
+
+async def _connect(url: str) -> psycopg.AsyncConnection[Any]:
+    try:
+        connection = await connect(url, "opening checkpoints")
+        await connection.execute("SET synchronous_commit = off")
+    except (EventStoreError, psycopg.Error) as error:
+        raise CheckpointError(f"cannot open checkpoints in {describe(url)}: {error}") from error
+    return connection

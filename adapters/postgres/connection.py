@@ -53,8 +53,10 @@ def translate(error: psycopg.Error, url: str, doing: str) -> EventStoreError:
             "grant it CREATE on the database (first start) and USAGE, SELECT, INSERT on "
             "schema lukas, or have the owner start Lukas once"
         )
-    elif isinstance(error, errors.InvalidCatalogName):
-        translated = MissingDatabaseError(f"no database at {where} ({_first_line(error)})")
+    elif isinstance(error, errors.InvalidCatalogName) or _no_such_database(error):
+        translated = MissingDatabaseError(
+            f"no database at {where} ({_first_line(error)}); create it, or name another"
+        )
     elif isinstance(error, psycopg.OperationalError):
         translated = EventStoreError(
             f"{doing} in {where} failed: cannot reach PostgreSQL ({_first_line(error)})"
@@ -65,12 +67,23 @@ def translate(error: psycopg.Error, url: str, doing: str) -> EventStoreError:
     return translated
 
 
+def _no_such_database(error: psycopg.Error) -> bool:
+    # Refused at connection time, libpq gives only the server's text, no SQLSTATE.
+    text = str(error)
+    return "FATAL:" in text and "database" in text and "does not exist" in text
+
+
 def _first_line(error: BaseException) -> str:
-    # The server's message, without the DETAIL/HINT lines or the password-bearing DSN.
+    """The server's own words: without the DETAIL/HINT lines, and without libpq's
+    "connection to server at ... failed:" preamble."""
     diagnostic = getattr(error, "diag", None)
     primary = getattr(diagnostic, "message_primary", None)
-    text = primary or str(error) or type(error).__name__
-    return text.strip().splitlines()[0]
+    text = (primary or str(error) or type(error).__name__).strip()
+    if "FATAL:" in text:
+        text = text.rsplit("FATAL:", 1)[1]
+    elif "failed:" in text:
+        text = text.rsplit("failed:", 1)[1]
+    return " ".join(text.split()) or type(error).__name__
 
 
 async def connect(url: str, doing: str) -> psycopg.AsyncConnection[Any]:
@@ -155,3 +168,14 @@ async def _migrate(connection: psycopg.AsyncConnection[Any], migration: Migratio
         await connection.execute(
             "INSERT INTO lukas.schema_version (version) VALUES (%s)", [migration.version]
         )
+
+
+async def has_event_store(url: str) -> bool:
+    """Whether the database holds a Lukas event store; False when the database is missing."""
+    try:
+        async with await connect(url, "looking for the event store") as connection:
+            return await schema_version(connection) is not None
+    except MissingDatabaseError:
+        return False
+    except psycopg.Error as error:
+        raise translate(error, url, "looking for the event store") from error

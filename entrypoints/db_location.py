@@ -1,0 +1,54 @@
+"""Where the event log is: a SQLite file (the embedded default) or a PostgreSQL database,
+from `--db` or LUKAS_DB. Light to import: `lukas --help` parses --db with it.
+
+A PostgreSQL URL may hold a password, so it is shown only as user@host:port/database.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import attrs
+
+_SCHEMES = ("postgresql://", "postgres://")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@attrs.frozen
+class PostgresUrl:
+    url: str = attrs.field(repr=False)
+
+    def __str__(self) -> str:
+        from lukas.adapters.postgres.connection import describe  # psycopg: only when used
+
+        return describe(self.url)
+
+    @property
+    def database(self) -> str:
+        """The database's name, from the URL's path (or the role's default)."""
+        path = self.url.split("://", 1)[1].split("?", 1)[0]
+        name = path.split("/", 1)[1] if "/" in path else ""
+        return name or "lukas"
+
+
+Location = Path | PostgresUrl
+
+
+def parse_location(text: str) -> Location:
+    if text.startswith(_SCHEMES):
+        return PostgresUrl(text)
+    return Path(text)
+
+
+def beside(location: Location, suffix: str) -> Path:
+    """A folder that belongs with the log: next to a SQLite file; for PostgreSQL, named for
+    the database (pictures in the current folder, instance leases in the temporary one)."""
+    if isinstance(location, Path):
+        return location.with_name(location.name + suffix)
+    safe = _UNSAFE.sub("_", str(location).split("://", 1)[1])
+    if suffix == ".instances":
+        # flock leases: only processes on this host see each other's (ADR 24).
+        return Path(tempfile.gettempdir()) / "lukas-instances" / safe
+    return Path(location.database + suffix)
