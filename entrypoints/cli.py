@@ -130,6 +130,16 @@ def build_parser() -> OneLineParser:
         "status", parents=[common], help="provider health, pause, what is next, pending work"
     )
 
+    migrate = commands.add_parser(
+        "migrate", help="copy the whole log to another store (SQLite, PostgreSQL), verified"
+    )
+    migrate.add_argument(
+        "--from", dest="source", type=parse_location, required=True, metavar="PATH_OR_URL"
+    )
+    migrate.add_argument(
+        "--to", dest="target", type=parse_location, required=True, metavar="PATH_OR_URL"
+    )
+
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(
         dest="config_command", required=True, parser_class=OneLineParser

@@ -212,6 +212,12 @@ async def _recorded_changes(db: Location, loaded: LoadedConfig) -> dict[str, Rec
     return {TUNABLE_ENV[key]: change for key, change in changes.items()}
 
 
+async def _migrate(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.migrate_command import migrate
+
+    return await migrate(arguments.source, arguments.target, sys.stdout, sys.stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {
     "console": _console,
     "replay": _replay,
@@ -225,4 +231,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "resume": _resume,
     "status": _status,
     "config": _config_show,
+    "migrate": _migrate,
 }

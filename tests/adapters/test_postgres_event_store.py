@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import anyio
+import anyio.lowlevel
 import psycopg
 import pytest
 from fakes.clock import FakeClock
@@ -60,7 +61,7 @@ async def test_writers_in_parallel_leave_no_gap_that_a_reader_could_see(
                 positions = [e.position for e in await store.read_all()]
                 if positions != list(range(1, len(positions) + 1)):
                     gaps.append(positions)
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
 
         async with anyio.create_task_group() as readers:
             readers.start_soon(read, stores[0])
