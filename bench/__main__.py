@@ -25,6 +25,7 @@ from bench.report import Figure
 BENCHMARKS = (
     "startup",
     "append",
+    "pgappend",
     "reply",
     "concurrency",
     "context",
@@ -45,6 +46,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import append_throughput
 
             return append_throughput.run
+        case "pgappend":
+            from bench import postgres_append
+
+            return postgres_append.run
         case "reply":
             from bench import reply_overhead
 
