@@ -6,14 +6,11 @@ A PostgreSQL URL may hold a password, so it is shown only as user@host:port/data
 
 from __future__ import annotations
 
-import re
-import tempfile
 from pathlib import Path
 
 import attrs
 
 _SCHEMES = ("postgresql://", "postgres://")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @attrs.frozen
@@ -44,11 +41,7 @@ def parse_location(text: str) -> Location:
 
 def beside(location: Location, suffix: str) -> Path:
     """A folder that belongs with the log: next to a SQLite file; for PostgreSQL, named for
-    the database (pictures in the current folder, instance leases in the temporary one)."""
+    the database, in the current folder (pictures)."""
     if isinstance(location, Path):
         return location.with_name(location.name + suffix)
-    safe = _UNSAFE.sub("_", str(location).split("://", 1)[1])
-    if suffix == ".instances":
-        # flock leases: only processes on this host see each other's (ADR 24).
-        return Path(tempfile.gettempdir()) / "lukas-instances" / safe
     return Path(location.database + suffix)

@@ -9,6 +9,8 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -34,6 +36,10 @@ from lukas.entrypoints.store_and_tokens import (
     open_store,
     token_counter,
 )
+
+if TYPE_CHECKING:
+    from lukas.adapters.locks.instance_locks import FileLockInstances
+    from lukas.adapters.postgres.instances import PostgresInstances
 
 # open_store and token_counter live apart, for the commands that only read the log; the
 # benchmarks still take them from here, with what chat wires.
@@ -171,7 +177,6 @@ async def open_lukas(
 ) -> AsyncIterator[Opened]:
     """The real adapters, chosen from configuration, composed into Lukas. Opens the store
     first: a wrong --db should be the only complaint."""
-    from lukas.adapters.locks.instance_locks import FileLockInstances
     from lukas.entrypoints.pictures import timezone_of
 
     clock = SystemClock()
@@ -181,7 +186,7 @@ async def open_lukas(
         open_store(db, create=True, check="before_writing") as store,
         open_checkpoints(db) as checkpoints,
     ):
-        with FileLockInstances.start(beside(db, ".instances"), instance_id) as instances:
+        with _instances(db, instance_id) as instances:
             choice = await choose_chat_model(config, environ)
             counter = deferred_token_counter(config)
             recorder = CircuitRecorder(store, clock, instance_id)
@@ -216,6 +221,18 @@ async def open_lukas(
                     aclose = getattr(choice.model, "aclose", None)
                     if aclose is not None:
                         await aclose()
+
+
+def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresInstances:
+    """This process's lease: a lock file beside a SQLite file (one host, ADR 8); in the
+    database itself for PostgreSQL, so processes on any host see each other (ADR 27)."""
+    if isinstance(db, Path):
+        from lukas.adapters.locks.instance_locks import FileLockInstances
+
+        return FileLockInstances.start(beside(db, ".instances"), instance_id)
+    from lukas.adapters.postgres.instances import PostgresInstances
+
+    return PostgresInstances.start(db.url, instance_id)
 
 
 def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], None]:
