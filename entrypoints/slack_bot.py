@@ -142,11 +142,15 @@ async def run_slack(config: Config, db: Location, environ: Mapping[str, str]) ->
         assert lukas.inbox is not None  # composed with a Reading
         await lukas.recovery.run()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        background = [
-            lambda: _recover_periodically(lukas),
+        # Every process recovers what dead ones left; the schedulers run in one at a time.
+        schedulers = [
             lukas.reminders.run,
             *_engagement(lukas, timedelta(hours=config.roster_sync_hours)),
             *_picture_schedule(config, lukas),
+        ]
+        background = [
+            lambda: _recover_periodically(lukas),
+            lambda: opened.leadership.lead(lambda: _all(schedulers)),
         ]
         try:
             await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)
@@ -293,6 +297,12 @@ def _picture_schedule(config: Config, lukas: Lukas) -> list[Task]:
         )
 
     return [run]
+
+
+async def _all(tasks: list[Task]) -> None:
+    async with anyio.create_task_group() as group:
+        for task in tasks:
+            group.start_soon(task)
 
 
 async def _recover_periodically(lukas: Lukas) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from lukas.adapters.memory.leadership import SoleLeader
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.offline_model import OfflineChatModel
@@ -24,6 +25,7 @@ from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.images import ImagePoster
+from lukas.application.ports.leadership import Leadership
 from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
@@ -169,6 +171,8 @@ class Opened:
     no_pictures: str | None  # why there are no pictures, when there are none
     # Starts loading the token encoding, then the model's SDK, in the background.
     prepare: Callable[[], None]
+    # Who runs the schedulers when several processes share the log (ADR 27).
+    leadership: Leadership
 
 
 @asynccontextmanager
@@ -216,6 +220,7 @@ async def open_lukas(
                         choice.notice,
                         images if isinstance(images, str) else None,
                         _both(counter.prepare, choice.prepare),
+                        _leadership(db),
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
@@ -233,6 +238,14 @@ def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresIn
     from lukas.adapters.postgres.instances import PostgresInstances
 
     return PostgresInstances.start(db.url, instance_id)
+
+
+def _leadership(db: Location) -> Leadership:
+    if isinstance(db, Path):
+        return SoleLeader()  # one SQLite file, one host: every process runs its schedulers
+    from lukas.adapters.postgres.leadership import PostgresLeadership
+
+    return PostgresLeadership(db.url)
 
 
 def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], None]:
