@@ -1,7 +1,7 @@
 """Three `lukas slack` replicas on one PostgreSQL database: the stand-in Slack spreads 200
-DMs over their sockets, one replica is killed with SIGKILL a third of the way in (what it
-had not acknowledged is sent again to the others), and every message is answered exactly
-once: by whichever replica took it, or, for what the dead one had recorded, by the others'
+DMs (two from each of 100 people, so replicas meet in one conversation) over their
+sockets, one replica is killed with SIGKILL a third of the way in (what it had not
+acknowledged is sent again to the others), and every message is answered exactly once: by whichever replica took it, or, for what the dead one had recorded, by the others'
 recovery once its lease in the database is gone (ADR 27)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from standins.slack_server import SlackStandIn, dm_message
 pytestmark = pytest.mark.slow
 
 MESSAGES = 200
+PEOPLE = 100
 REPLICAS = 3
 # The survivors' recovery runs every 60 s; then a few seconds to answer what was left.
 ANSWERED_WITHIN = 150
@@ -55,14 +56,15 @@ def replica(
 
 
 def channel(n: int) -> str:
-    return f"D0R{n:03d}"
+    return f"D0R{n % PEOPLE:03d}"
 
 
 def push(slack: SlackStandIn, numbers: range) -> list[str]:
+    """Message n comes from person n % PEOPLE: each person's two are 100 apart."""
     envelopes = []
     for n in numbers:
-        user = f"U0R{n:03d}"
-        slack.add_user(user, f"Person {n}")
+        user = f"U0R{n % PEOPLE:03d}"
+        slack.add_user(user, f"Person {n % PEOPLE}")
         message = dm_message(f"hello {n}", user=user, channel=channel(n), ts=f"1700004000.{n:06d}")
         envelopes.append(slack.push_event(message))
     return envelopes
@@ -97,8 +99,8 @@ def test_three_replicas_answer_200_dms_exactly_once_though_one_is_killed(
         alive = [p.poll() is None for p in processes[1:]]
 
     replies = Counter(str(call.args["channel"]) for call in slack_standin.posted_messages())
-    twice = {c: n for c, n in replies.items() if n != 1}
-    assert twice == {}
+    not_two = {c: n for c, n in replies.items() if n != MESSAGES // PEOPLE}
+    assert not_two == {}
     assert set(replies) == {channel(n) for n in range(MESSAGES)}
     assert alive == [True, True]
     with psycopg.connect(postgres_url) as raw:
@@ -110,7 +112,13 @@ def test_three_replicas_answer_200_dms_exactly_once_though_one_is_killed(
             "SELECT count(DISTINCT metadata->>'instance_id') FROM lukas.events"
             " WHERE type = 'ReplyDelivered'"
         ).fetchone()
+        # Each message once in the log, and delivered once.
+        counts = raw.execute(
+            "SELECT type, count(*) FROM lukas.events"
+            " WHERE type IN ('MessageReceived', 'ReplyDelivered') GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     print(f"received by {received_by}; delivered by {answered_by} replicas")  # pytest -s
     # Every replica took its share of the envelopes, the killed one too.
     assert len(received_by) == REPLICAS
     assert sum(count for _, count in received_by) == MESSAGES
+    assert counts == [("MessageReceived", MESSAGES), ("ReplyDelivered", MESSAGES)]
