@@ -151,6 +151,7 @@ async def run_slack(config: Config, db: Location, environ: Mapping[str, str]) ->
         background = [
             lambda: _recover_periodically(lukas),
             lambda: opened.leadership.lead(lambda: _all(schedulers)),
+            opened.watch_lease,  # raises, ending the bot, when this replica's lease is lost
         ]
         try:
             await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import anyio
+import anyio.to_thread
 import attrs
 
 from lukas.adapters.memory.leadership import SoleLeader
@@ -42,6 +44,9 @@ from lukas.entrypoints.store_and_tokens import (
 if TYPE_CHECKING:
     from lukas.adapters.locks.instance_locks import FileLockInstances
     from lukas.adapters.postgres.instances import PostgresInstances
+
+# How often a replica makes sure its lease in PostgreSQL still stands (ADR 27).
+_LEASE_CHECK_SECONDS = 5.0
 
 # open_store and token_counter live apart, for the commands that only read the log; the
 # benchmarks still take them from here, with what chat wires.
@@ -173,6 +178,8 @@ class Opened:
     prepare: Callable[[], None]
     # Who runs the schedulers when several processes share the log (ADR 27).
     leadership: Leadership
+    # Returns never; raises when this process's lease is lost (then it must stop).
+    watch_lease: Callable[[], Coroutine[Any, Any, None]]
 
 
 @asynccontextmanager
@@ -221,6 +228,7 @@ async def open_lukas(
                         images if isinstance(images, str) else None,
                         _both(counter.prepare, choice.prepare),
                         _leadership(db),
+                        _lease_watch(instances),
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
@@ -238,6 +246,22 @@ def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresIn
     from lukas.adapters.postgres.instances import PostgresInstances
 
     return PostgresInstances.start(db.url, instance_id)
+
+
+def _lease_watch(
+    instances: FileLockInstances | PostgresInstances,
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def watch() -> None:
+        from lukas.adapters.postgres.instances import PostgresInstances
+
+        if not isinstance(instances, PostgresInstances):
+            await anyio.sleep_forever()  # a flock lease lasts as long as the process
+            return
+        while True:
+            await anyio.sleep(_LEASE_CHECK_SECONDS)
+            await anyio.to_thread.run_sync(instances.check_lease)
+
+    return watch
 
 
 def _leadership(db: Location) -> Leadership:

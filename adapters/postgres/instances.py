@@ -17,15 +17,28 @@ import psycopg
 
 from lukas.adapters.locks.instance_locks import InstanceLockError, check_instance_id
 from lukas.adapters.postgres.connection import CONNECT_TIMEOUT_SECONDS, describe
+from lukas.application.ports.event_store import EventStoreError
 
 # "LUKI": the first key of every instance lease; the second is hashtext(instance id).
 LEASE_CLASS = 0x4C554B49
+# A lease session on a dead network is noticed within about 15 s, not the system's hours.
+_KEEPALIVE: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,
+}
 
 _HELD = (
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
     " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND classid = %s::oid AND objid = hashtext(%s)::oid AND objsubid = 2 AND granted)"
 )
+
+
+class LeaseLostError(EventStoreError):
+    pass
 
 
 class PostgresInstances:
@@ -42,7 +55,9 @@ class PostgresInstances:
     def start(cls, url: str, instance_id: str) -> PostgresInstances:
         check_instance_id(instance_id)
         try:
-            lease = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+            lease = psycopg.connect(
+                url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, **_KEEPALIVE
+            )
         except psycopg.Error as error:
             raise InstanceLockError(
                 f"cannot take the instance lease in {describe(url)}: {type(error).__name__}"
@@ -82,6 +97,19 @@ class PostgresInstances:
                 f"{type(error).__name__}"
             ) from error
         return bool(row and row[0])
+
+    def check_lease(self) -> None:
+        """Raises LeaseLostError when this process's lease session broke: the others may
+        already take it for dead and finish its work, so it must stop (ADR 27). Blocking:
+        run it in a thread."""
+        try:
+            with self._asking:
+                self._lease.execute("SELECT 1")
+        except psycopg.Error as error:
+            raise LeaseLostError(
+                f"lost this process's lease in {describe(self._url)} ({type(error).__name__}): "
+                "stopping, since the others may now take over its work; start it again"
+            ) from error
 
     def close(self) -> None:
         # Released before the goodbye: a closed session's locks go only once the server

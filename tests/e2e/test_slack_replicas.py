@@ -22,6 +22,8 @@ from drivers.lukas_slack import slack_environment
 from standins.openai_server import OpenAIStandIn
 from standins.slack_server import SlackStandIn, dm_message
 
+from lukas.adapters.postgres.instances import LEASE_CLASS
+
 pytestmark = pytest.mark.slow
 
 MESSAGES = 200
@@ -123,3 +125,22 @@ def test_three_replicas_answer_200_dms_exactly_once_though_one_is_killed(
     assert len(received_by) == REPLICAS
     assert sum(count for _, count in received_by) == MESSAGES
     assert counts == [("MessageReceived", MESSAGES), ("ReplyDelivered", MESSAGES)]
+
+
+def test_a_replica_that_lost_its_lease_stops_with_one_line(
+    slack_standin: SlackStandIn,
+    openai_standin: OpenAIStandIn,
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    with replica(slack_standin, openai_standin, postgres_url, tmp_path, 0) as process:
+        slack_standin.wait_for_connections(1, timeout=60)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND classid = %s::oid AND objsubid = 2",
+                [LEASE_CLASS],
+            )
+        assert process.wait(timeout=30) == 1
+    last = (tmp_path / "replica-0.log").read_text().splitlines()[-1]
+    assert last.startswith("lukas: lost this process's lease in postgresql://")
