@@ -32,6 +32,7 @@ BENCHMARKS = (
     "recovery",
     "startlog",
     "rebuild",
+    "replicas",
 )
 
 
@@ -74,6 +75,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import projection_rebuild
 
             return projection_rebuild.run
+        case "replicas":
+            from bench import replicas
+
+            return replicas.run
     raise ValueError(f"no benchmark named {name!r}")
 
 

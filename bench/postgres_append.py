@@ -53,14 +53,14 @@ _RAW_INSERT = (
 
 
 def run(options: Options) -> list[Figure]:
-    server = _server()
-    if server is None:
+    server_url = server()
+    if server_url is None:
         print(
             f"{NAME}: skipped, no PostgreSQL server (set LUKAS_TEST_POSTGRES_URL)", file=sys.stderr
         )
         return []
     appends = 300 if options.quick else 3000
-    with _database(server) as url:
+    with database(server_url) as url:
         store_times, raw_times = asyncio.run(_measure(url, appends))
     store_rate = len(store_times) / sum(store_times)
     raw_rate = len(raw_times) / sum(raw_times)
@@ -129,7 +129,7 @@ def _as_new_event(row: Row, codec: EventCodec) -> tuple[str, int, NewEvent]:
     return stream, version, NewEvent(event_id, event, codec.decode_metadata(metadata))
 
 
-def _server() -> str | None:
+def server() -> str | None:
     given = os.environ.get("LUKAS_TEST_POSTGRES_URL")
     for url in (given,) if given else _SERVERS:
         try:
@@ -142,7 +142,7 @@ def _server() -> str | None:
 
 
 @contextmanager
-def _database(server: str) -> Iterator[str]:
+def database(server: str) -> Iterator[str]:
     name = f"lukas_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
