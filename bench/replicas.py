@@ -78,9 +78,7 @@ def _replies_per_second(
         for n in range(messages):
             user = f"U0B{n:04d}"
             slack.add_user(user, f"Person {n}")
-            slack.push_event(
-                dm_message(f"hello {n}", user=user, channel=f"D0B{n:04d}", ts=f"1700005000.{n:06d}")
-            )
+            slack.push_event(dm_message(f"hello {n}", user=user, channel=f"D0B{n:04d}"))
         slack.wait_for_calls("chat.postMessage", messages, timeout=300)
         took = time.perf_counter() - started
     progress(f"{count} replica(s): {messages} replies in {took:.2f} s")

@@ -68,7 +68,9 @@ def push(slack: SlackStandIn, numbers: range) -> list[str]:
     for n in numbers:
         user = f"U0R{n % PEOPLE:03d}"
         slack.add_user(user, f"Person {n % PEOPLE}")
-        message = dm_message(f"hello {n}", user=user, channel=channel(n), ts=f"1700004000.{n:06d}")
+        # The stand-in's own clock: a reply sorts after its message, as recovery's look at
+        # the channel's history for a reply posted by a replica that died expects.
+        message = dm_message(f"hello {n}", user=user, channel=channel(n))
         envelopes.append(slack.push_event(message))
     return envelopes
 
