@@ -192,3 +192,30 @@ def _terminate_other_connections(url: str) -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+async def test_a_subscription_whose_connection_is_cut_goes_on_where_it_was(
+    postgres_url: str,
+) -> None:
+    async with await PostgresEventStore.open(postgres_url, FakeClock()) as store:
+        await store.append("s", [new_event("a")], NO_STREAM)
+        seen: list[RecordedEvent] = []
+        first, done = anyio.Event(), anyio.Event()
+
+        async def follow() -> None:
+            async for recorded in store.subscribe():
+                seen.append(recorded)
+                first.set()
+                if len(seen) == 3:
+                    done.set()
+                    return
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(follow)
+            with anyio.fail_after(5):
+                await first.wait()
+            _terminate_other_connections(postgres_url)  # the listener and the pool's
+            await store.append("s", [new_event("b"), new_event("c")], 1)
+            with anyio.fail_after(10):
+                await done.wait()
+    assert [e.position for e in seen] == [1, 2, 3]
