@@ -3,9 +3,12 @@ and no password in any of them."""
 
 from __future__ import annotations
 
+import getpass
+
 import psycopg
 import pytest
 from drivers.lukas_cli import RunLukas
+from psycopg.conninfo import conninfo_to_dict
 
 pytestmark = pytest.mark.slow
 
@@ -50,3 +53,18 @@ def test_pause_is_recorded_in_postgres_and_seen_by_status(
     assert "speaking unasked: paused until" in status.stdout
     replay = run_lukas("replay", "--db", postgres_url)
     assert "ProactivePaused" in replay.stdout
+
+
+def test_config_show_hides_the_password_of_a_database_url(
+    run_lukas: RunLukas, postgres_url: str
+) -> None:
+    parts = conninfo_to_dict(postgres_url)
+    user = parts.get("user") or getpass.getuser()
+    password = str(parts.get("password") or "hunter2-secret")  # trust auth ignores it
+    host, port = parts.get("host") or "127.0.0.1", parts.get("port") or "5432"
+    url = f"postgresql://{user}:{password}@{host}:{port}/{parts['dbname']}"
+    assert run_lukas("pause", env={"LUKAS_DB": url}).returncode == 0
+    shown = run_lukas("config", "show", env={"LUKAS_DB": url, "LUKAS_LOG_LEVEL": "DEBUG"})
+    assert shown.returncode == 0, shown.stderr
+    assert password not in shown.stdout + shown.stderr
+    assert f"LUKAS_DB=postgresql://{user}:***@{host}:{port}/" in shown.stdout
