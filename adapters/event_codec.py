@@ -219,7 +219,11 @@ class EventCodec:
         try:
             event = self._decode_current(event_type, schema, data)
             metadata = self.decode_metadata(meta)
-            recorded_at = dt.datetime.fromisoformat(recorded)
+            # SQLite keeps the time as ISO text; PostgreSQL's driver gives a datetime.
+            if isinstance(recorded, dt.datetime):
+                recorded_at = recorded
+            else:
+                recorded_at = dt.datetime.fromisoformat(recorded)
         except UnknownEventTypeError as error:
             raise type(error)(f"event at position {position}: {error}") from error
         except (TypeError, ValueError) as error:

@@ -25,6 +25,7 @@ from bench.report import Figure
 BENCHMARKS = (
     "startup",
     "append",
+    "pgappend",
     "reply",
     "firsttext",
     "concurrency",
@@ -32,6 +33,7 @@ BENCHMARKS = (
     "recovery",
     "startlog",
     "rebuild",
+    "replicas",
 )
 
 
@@ -46,6 +48,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import append_throughput
 
             return append_throughput.run
+        case "pgappend":
+            from bench import postgres_append
+
+            return postgres_append.run
         case "reply":
             from bench import reply_overhead
 
@@ -74,6 +80,10 @@ def _runner(name: str) -> Callable[[Options], list[Figure]]:
             from bench import projection_rebuild
 
             return projection_rebuild.run
+        case "replicas":
+            from bench import replicas
+
+            return replicas.run
     raise ValueError(f"no benchmark named {name!r}")
 
 

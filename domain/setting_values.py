@@ -85,6 +85,23 @@ def show_text(value: str) -> str:
     return value
 
 
+_URL_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^:/?#@]*:)(?P<password>[^@/?#]*)(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
+
+
+def database_passwords(value: str) -> list[str]:
+    """The passwords a database URL holds (in its user part or as ?password=)."""
+    found = [m["password"] for m in (_URL_PASSWORD.search(value),) if m]
+    found += [m["password"] for m in _QUERY_PASSWORD.finditer(value)]
+    return [password for password in found if password]
+
+
+def show_database(value: str) -> str:
+    """A file name as it is; a database URL with any password hidden."""
+    hidden = _URL_PASSWORD.sub(lambda m: m["head"] + "***" if m["password"] else m[0], value)
+    return _QUERY_PASSWORD.sub(lambda m: m["head"] + "***", hidden)
+
+
 # Numbers
 
 

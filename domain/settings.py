@@ -43,6 +43,7 @@ from lukas.domain.setting_values import (
     plain_text,
     probability,
     prompt_list,
+    show_database,
     show_list,
     show_number,
     show_optional,
@@ -86,8 +87,8 @@ DB = Setting[str](
     path=("db",),
     label="event store",
     default="lukas.db",
-    parse=plain_text("a file name", spaces=True),
-    show=show_text,
+    parse=plain_text("a file name or a postgresql:// URL", spaces=True),
+    show=show_database,
 )
 LLM_MODEL = Setting[str](
     key="llm_model",

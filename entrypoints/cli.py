@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
 from lukas.domain.images import OCCASIONS, THEMES
+from lukas.entrypoints.db_location import parse_location
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -73,9 +74,10 @@ def _global_options(parser: argparse.ArgumentParser, *, default: object) -> None
     default is SUPPRESS, so a value given before it is not overwritten by the subcommand's."""
     parser.add_argument(
         "--db",
-        type=Path,
+        type=parse_location,
         default=default,
-        help="event store file (default: LUKAS_DB, else ./lukas.db)",
+        help="event store: a file, or postgresql://user@host:5432/db"
+        " (default: LUKAS_DB, else ./lukas.db)",
     )
     parser.add_argument(
         "--config",
@@ -137,6 +139,15 @@ def build_parser() -> OneLineParser:
     web = commands.add_parser("web", parents=[common], help="the web page for admins")
     web.add_argument("--port", type=_port, default=8080, help="default: 8080 (0: any free)")
     web.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    migrate = commands.add_parser(
+        "migrate", help="copy the whole log to another store (SQLite, PostgreSQL), verified"
+    )
+    migrate.add_argument(
+        "--from", dest="source", type=parse_location, required=True, metavar="PATH_OR_URL"
+    )
+    migrate.add_argument(
+        "--to", dest="target", type=parse_location, required=True, metavar="PATH_OR_URL"
+    )
 
     config = commands.add_parser("config", parents=[common], help="configuration")
     config_commands = config.add_subparsers(

@@ -13,14 +13,14 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from lukas.entrypoints.config import LoadedConfig
+from lukas.entrypoints.db_location import Location, parse_location
 from lukas.entrypoints.store_and_tokens import open_checkpoints, open_store
 
 
-def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Path:
-    return arguments.db if arguments.db is not None else Path(loaded.config.db)
+def _db_path(arguments: argparse.Namespace, loaded: LoadedConfig) -> Location:
+    return arguments.db if arguments.db is not None else parse_location(loaded.config.db)
 
 
 async def _replay(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
@@ -194,6 +194,12 @@ async def _web(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     )
 
 
+async def _migrate(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.migrate_command import migrate
+
+    return await migrate(arguments.source, arguments.target, sys.stdout, sys.stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]] = {
     "console": _console,
     "replay": _replay,
@@ -208,4 +214,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "status": _status,
     "config": _config_show,
     "web": _web,
+    "migrate": _migrate,
 }

@@ -8,7 +8,6 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TextIO
 
 import anyio
@@ -23,6 +22,7 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.images import THEMES
 from lukas.entrypoints.bootstrap import Lukas
 from lukas.entrypoints.config import Config
+from lukas.entrypoints.db_location import Location
 from lukas.entrypoints.wiring import Platform, open_lukas
 
 HELP = (
@@ -44,7 +44,7 @@ def new_session(user: str, now: datetime) -> ConversationKey:
 
 async def run_console(
     config: Config,
-    db: Path,
+    db: Location,
     environ: Mapping[str, str],
     *,
     stdin: TextIO = sys.stdin,
@@ -63,7 +63,7 @@ async def run_console(
 
 async def _chat(
     config: Config,
-    db: Path,
+    db: Location,
     environ: Mapping[str, str],
     channel: ConsoleChannel,
     terminal: TerminalInput,

@@ -5,15 +5,14 @@ admin's change recorded in the log (which wins over the others)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-import anyio
 import attrs
 
 from lukas.application.live_settings import TUNABLE_ENV, LiveSettings, RecordedChange
 from lukas.application.ports.event_store import EventStore
 from lukas.entrypoints.config import SETTINGS, LoadedConfig, value_of
-from lukas.entrypoints.store_and_tokens import open_store
+from lukas.entrypoints.db_location import Location
+from lukas.entrypoints.store_and_tokens import log_exists, open_store
 from lukas.entrypoints.tunables import tunables
 
 
@@ -63,9 +62,9 @@ async def changes_in(store: EventStore, loaded: LoadedConfig) -> dict[str, Recor
     return {TUNABLE_ENV[key]: change for key, change in changes.items()}
 
 
-async def recorded_changes(db: Path, loaded: LoadedConfig) -> dict[str, RecordedChange]:
+async def recorded_changes(db: Location, loaded: LoadedConfig) -> dict[str, RecordedChange]:
     """As `changes_in`, for a log not yet open; none if there is no log yet."""
-    if not await anyio.Path(db).exists():
+    if not await log_exists(db):
         return {}
     async with open_store(db, create=False) as store:
         return await changes_in(store, loaded)

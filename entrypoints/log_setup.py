@@ -7,8 +7,8 @@ import os
 from collections.abc import Mapping
 
 from lukas.application.redaction import Redactor
-from lukas.domain.setting_values import SettingError
-from lukas.domain.settings import LOG_LEVEL
+from lukas.domain.setting_values import SettingError, database_passwords
+from lukas.domain.settings import DB, LOG_LEVEL
 
 
 class RedactingFilter(logging.Filter):
@@ -23,9 +23,11 @@ class RedactingFilter(logging.Filter):
 
 
 def secret_values(environ: Mapping[str, str]) -> list[str]:
-    """Values of variables that by name hold credentials (…_API_KEY, …_TOKEN, …_SECRET)."""
+    """Values of variables that by name hold credentials (…_API_KEY, …_TOKEN, …_SECRET),
+    and the password in a LUKAS_DB database URL."""
     markers = ("KEY", "TOKEN", "SECRET", "PASSWORD")
-    return [v for k, v in environ.items() if any(m in k.upper() for m in markers) and v]
+    found = [v for k, v in environ.items() if any(m in k.upper() for m in markers) and v]
+    return found + database_passwords(environ.get(DB.env, ""))
 
 
 def _level(environ: Mapping[str, str]) -> str:

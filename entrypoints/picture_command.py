@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from lukas.adapters.filesystem.image_files import ImageDirectory
 from lukas.adapters.system_clock import SystemClock
@@ -14,13 +13,14 @@ from lukas.application.picture_caption import Captioner
 from lukas.application.ports.images import ImagePoster
 from lukas.domain.images import Hemisphere
 from lukas.entrypoints.config import Config
+from lukas.entrypoints.db_location import Location, beside
 from lukas.entrypoints.pictures import image_key, open_image_generator, timezone_of
 from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 
 async def make_picture_now(
     config: Config,
-    db: Path,
+    db: Location,
     environ: Mapping[str, str],
     *,
     theme: str | None,
@@ -40,7 +40,7 @@ async def make_picture_now(
                 maker = PictureMaker(
                     store=store,
                     generator=generator,
-                    files=ImageDirectory(db.with_name(db.name + ".pictures")),
+                    files=ImageDirectory(beside(db, ".pictures")),
                     poster=poster,
                     captioner=Captioner(choice.model),
                     clock=clock,

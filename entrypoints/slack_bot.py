@@ -14,7 +14,6 @@ import re
 import signal
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -46,6 +45,7 @@ from lukas.application.roster import run_roster_sync
 from lukas.domain.events import InboundReceived
 from lukas.entrypoints.bootstrap import Lukas, Reading
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.db_location import Location
 from lukas.entrypoints.pictures import timezone_of, weekly_schedule
 from lukas.entrypoints.wiring import Platform, open_lukas
 
@@ -111,7 +111,7 @@ def slack_tokens(environ: Mapping[str, str]) -> tuple[str, str]:
     return _token(environ, "SLACK_BOT_TOKEN"), _token(environ, "SLACK_APP_TOKEN")
 
 
-async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int:
+async def run_slack(config: Config, db: Location, environ: Mapping[str, str]) -> int:
     bot_token, app_token = slack_tokens(environ)
     web = AsyncWebClient(token=bot_token, base_url=config.slack_api_url)
     web.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
@@ -152,11 +152,16 @@ async def run_slack(config: Config, db: Path, environ: Mapping[str, str]) -> int
         assert lukas.inbox is not None  # composed with a Reading
         await lukas.recovery.run()
         log.warning("Lukas is on Slack as %s", me.user_id)
-        background = [
-            lambda: _recover_periodically(lukas),
+        # Every process recovers what dead ones left; the schedulers run in one at a time.
+        schedulers = [
             lukas.reminders.run,
             *_engagement(lukas, timedelta(hours=config.roster_sync_hours)),
             *_picture_schedule(config, lukas),
+        ]
+        background = [
+            lambda: _recover_periodically(lukas),
+            lambda: opened.leadership.lead(lambda: _all(schedulers)),
+            opened.watch_lease,  # raises, ending the bot, when this replica's lease is lost
         ]
         try:
             await _serve(_Bot(me, lukas, lukas.inbox), app_token, web, background)
@@ -340,6 +345,12 @@ def _picture_schedule(config: Config, lukas: Lukas) -> list[Task]:
         )
 
     return [run]
+
+
+async def _all(tasks: list[Task]) -> None:
+    async with anyio.create_task_group() as group:
+        for task in tasks:
+            group.start_soon(task)
 
 
 async def _recover_periodically(lukas: Lukas) -> None:

@@ -6,10 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TextIO
-
-import anyio
 
 from lukas.adapters.memory.checkpoints import NoCheckpoints
 from lukas.adapters.memory.event_store import InMemoryEventStore
@@ -27,15 +24,16 @@ from lukas.application.projections.pending_work import (
 )
 from lukas.application.requests.team_info import status_text
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.db_location import Location
 from lukas.entrypoints.pictures import image_key, timezone_of
-from lukas.entrypoints.store_and_tokens import open_checkpoints
+from lukas.entrypoints.store_and_tokens import log_exists, open_checkpoints
 from lukas.entrypoints.times import in_words
 from lukas.entrypoints.tunables import tunables
 from lukas.entrypoints.wiring import choose_chat_model, open_store
 
 
 async def show_status(
-    config: Config, db: Path, environ: Mapping[str, str], out: TextIO, err: TextIO
+    config: Config, db: Location, environ: Mapping[str, str], out: TextIO, err: TextIO
 ) -> int:
     clock = SystemClock()
     timezone = timezone_of(config)
@@ -68,10 +66,10 @@ async def show_status(
 
 
 @asynccontextmanager
-async def _log(db: Path) -> AsyncIterator[tuple[EventStore, Checkpoints, bool]]:
+async def _log(db: Location) -> AsyncIterator[tuple[EventStore, Checkpoints, bool]]:
     """The event log; an empty one when there is none yet, so a fresh checkout gets the
     defaults rather than an error, and no file is made by looking."""
-    if not await anyio.Path(db).exists():
+    if not await log_exists(db):
         yield InMemoryEventStore(SystemClock()), NoCheckpoints(), False
         return
     async with open_store(db, create=False) as store, open_checkpoints(db) as checkpoints:

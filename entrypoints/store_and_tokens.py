@@ -15,32 +15,63 @@ from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.ports.checkpoints import CheckpointError, Checkpoints
+from lukas.application.ports.event_store import EventStore
 from lukas.entrypoints.config import Config
+from lukas.entrypoints.db_location import Location
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from lukas.adapters.postgres.checkpoints import PostgresCheckpoints
     from lukas.adapters.tokens.tiktoken_counter import DeferredTiktokenCounter, TiktokenCounter
 
 
 @asynccontextmanager
 async def open_store(
-    path: Path, *, create: bool, check: Literal["at_open", "before_writing"] = "at_open"
-) -> AsyncIterator[SqliteEventStore]:
-    """`check` "before_writing" for what must start fast on a long log (ADR 22)."""
-    store = await SqliteEventStore.open(path, SystemClock(), create=create, check=check)
-    try:
-        yield store
-    finally:
-        await store.close()
+    location: Location,
+    *,
+    create: bool,
+    check: Literal["at_open", "before_writing"] = "at_open",
+) -> AsyncIterator[EventStore]:
+    """A SQLite file or a PostgreSQL database. `check` "before_writing" for what must start
+    fast on a long SQLite log (ADR 22); PostgreSQL checks its own pages."""
+    if isinstance(location, Path):
+        store = await SqliteEventStore.open(location, SystemClock(), create=create, check=check)
+        try:
+            yield store
+        finally:
+            await store.close()
+        return
+    from lukas.adapters.postgres.event_store import PostgresEventStore
+
+    async with await PostgresEventStore.open(location.url, SystemClock(), create=create) as pg:
+        yield pg
+
+
+async def log_exists(location: Location) -> bool:
+    """Whether there is a log to read, without making one by looking."""
+    if isinstance(location, Path):
+        import anyio
+
+        return await anyio.Path(location).exists()
+    from lukas.adapters.postgres.connection import has_event_store
+
+    return await has_event_store(location.url)
 
 
 @asynccontextmanager
-async def open_checkpoints(path: Path) -> AsyncIterator[Checkpoints]:
-    """The checkpoints beside an event store already opened at `path`; when they cannot be
+async def open_checkpoints(location: Location) -> AsyncIterator[Checkpoints]:
+    """The checkpoints beside an event store already opened there; when they cannot be
     opened, none: every projection is then folded from the start, which is only slower."""
     try:
-        checkpoints = await SqliteCheckpoints.open(path)
+        if isinstance(location, Path):
+            checkpoints: SqliteCheckpoints | PostgresCheckpoints = await SqliteCheckpoints.open(
+                location
+            )
+        else:
+            from lukas.adapters.postgres.checkpoints import PostgresCheckpoints
+
+            checkpoints = await PostgresCheckpoints.open(location.url)
     except CheckpointError as error:
         log.info("%s; folding projections from the start", error)
         yield NoCheckpoints()

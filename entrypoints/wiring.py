@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import anyio
+import anyio.to_thread
 import attrs
 
+from lukas.adapters.memory.leadership import SoleLeader
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
 from lukas.application.offline_model import OfflineChatModel
@@ -24,9 +28,11 @@ from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.images import ImagePoster
+from lukas.application.ports.leadership import Leadership
 from lukas.domain.roster import Member
 from lukas.entrypoints.bootstrap import Adapters, Images, Lukas, Reading, compose
 from lukas.entrypoints.config import Config, ConfigError
+from lukas.entrypoints.db_location import Location, beside
 from lukas.entrypoints.log_setup import secret_values
 from lukas.entrypoints.provider_keys import provider_key_variable
 from lukas.entrypoints.store_and_tokens import (
@@ -35,6 +41,13 @@ from lukas.entrypoints.store_and_tokens import (
     open_store,
     token_counter,
 )
+
+if TYPE_CHECKING:
+    from lukas.adapters.locks.instance_locks import FileLockInstances
+    from lukas.adapters.postgres.instances import PostgresInstances
+
+# How often a replica makes sure its lease in PostgreSQL still stands (ADR 27).
+_LEASE_CHECK_SECONDS = 5.0
 
 # open_store and token_counter live apart, for the commands that only read the log; the
 # benchmarks still take them from here, with what chat wires.
@@ -165,15 +178,18 @@ class Opened:
     no_pictures: str | None  # why there are no pictures, when there are none
     # Starts loading the token encoding, then the model's SDK, in the background.
     prepare: Callable[[], None]
+    # Who runs the schedulers when several processes share the log (ADR 27).
+    leadership: Leadership
+    # Returns never; raises when this process's lease is lost (then it must stop).
+    watch_lease: Callable[[], Coroutine[Any, Any, None]]
 
 
 @asynccontextmanager
 async def open_lukas(
-    config: Config, db: Path, environ: Mapping[str, str], platform: Platform
+    config: Config, db: Location, environ: Mapping[str, str], platform: Platform
 ) -> AsyncIterator[Opened]:
     """The real adapters, chosen from configuration, composed into Lukas. Opens the store
     first: a wrong --db should be the only complaint."""
-    from lukas.adapters.locks.instance_locks import FileLockInstances
     from lukas.entrypoints.pictures import timezone_of
 
     clock = SystemClock()
@@ -183,9 +199,7 @@ async def open_lukas(
         open_store(db, create=True, check="before_writing") as store,
         open_checkpoints(db) as checkpoints,
     ):
-        with FileLockInstances.start(
-            db.with_name(db.name + ".instances"), instance_id
-        ) as instances:
+        with _instances(db, instance_id) as instances:
             choice = await choose_chat_model(config, environ)
             counter = deferred_token_counter(config)
             recorder = CircuitRecorder(store, clock, instance_id)
@@ -216,11 +230,49 @@ async def open_lukas(
                         choice.notice,
                         images if isinstance(images, str) else None,
                         _both(counter.prepare, choice.prepare),
+                        _leadership(db),
+                        _lease_watch(instances),
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
                     if aclose is not None:
                         await aclose()
+
+
+def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresInstances:
+    """This process's lease: a lock file beside a SQLite file (one host, ADR 8); in the
+    database itself for PostgreSQL, so processes on any host see each other (ADR 27)."""
+    if isinstance(db, Path):
+        from lukas.adapters.locks.instance_locks import FileLockInstances
+
+        return FileLockInstances.start(beside(db, ".instances"), instance_id)
+    from lukas.adapters.postgres.instances import PostgresInstances
+
+    return PostgresInstances.start(db.url, instance_id)
+
+
+def _lease_watch(
+    instances: FileLockInstances | PostgresInstances,
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def watch() -> None:
+        from lukas.adapters.postgres.instances import PostgresInstances
+
+        if not isinstance(instances, PostgresInstances):
+            await anyio.sleep_forever()  # a flock lease lasts as long as the process
+            return
+        while True:
+            await anyio.sleep(_LEASE_CHECK_SECONDS)
+            await anyio.to_thread.run_sync(instances.check_lease)
+
+    return watch
+
+
+def _leadership(db: Location) -> Leadership:
+    if isinstance(db, Path):
+        return SoleLeader()  # one SQLite file, one host: every process runs its schedulers
+    from lukas.adapters.postgres.leadership import PostgresLeadership
+
+    return PostgresLeadership(db.url)
 
 
 def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], None]:
@@ -233,7 +285,7 @@ def _both(first: Callable[[], None], then: Callable[[], None]) -> Callable[[], N
 
 @asynccontextmanager
 async def _images(
-    config: Config, db: Path, environ: Mapping[str, str], poster: ImagePoster | None
+    config: Config, db: Location, environ: Mapping[str, str], poster: ImagePoster | None
 ) -> AsyncIterator[Images | str]:
     """The image model and where pictures are kept; or why there are no pictures."""
     from lukas.adapters.filesystem.image_files import ImageDirectory
@@ -245,7 +297,7 @@ async def _images(
         yield str(error)
         return
     async with open_image_generator(config, environ) as generator:
-        yield Images(generator, ImageDirectory(db.with_name(db.name + ".pictures")), poster)
+        yield Images(generator, ImageDirectory(beside(db, ".pictures")), poster)
 
 
 def member_zone(member: Member) -> dt.tzinfo | None:

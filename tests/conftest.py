@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from standins.openai_server import OpenAIStandIn
+from standins.postgres_server import fresh_database, server_url
 from standins.slack_server import SlackStandIn
 
 
@@ -56,3 +57,16 @@ def team_log_template(
         return make_team_log(tmp_path_factory.mktemp("team-log"), _openai_standin_server)
     finally:
         _openai_standin_server.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL server's URL; the test skips (fails in CI) when there is none."""
+    return server_url()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database of the test's own, dropped after it."""
+    with fresh_database(postgres_server) as url:
+        yield url

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.conversation_key import ConversationKey, InvalidConversationKeyError
+from lukas.entrypoints.db_location import beside
 from lukas.entrypoints.web.auth import COOKIE, Session
 from lukas.entrypoints.web.guard import admin_page
 from lukas.entrypoints.web.live import LiveRows
@@ -112,7 +113,7 @@ async def picture_file(request: Request, session: Session) -> Response:
     picture = (await site.log.pictures()).get(request.path_params["stream"])
     if picture is None or picture.generated is None:
         return PlainTextResponse("No such picture.", status_code=404)
-    folder = site.log.db.with_name(site.log.db.name + ".pictures")
+    folder = beside(site.log.db, ".pictures")
     path = folder / Path(picture.generated.file).name
     if not path.is_file():
         return PlainTextResponse("The picture's file is not in the pictures folder.", 404)

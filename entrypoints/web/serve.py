@@ -7,12 +7,12 @@ import signal
 import socket
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from types import FrameType
 
 import uvicorn
 
 from lukas.entrypoints.config import ConfigError, LoadedConfig
+from lukas.entrypoints.db_location import Location
 from lukas.entrypoints.pictures import timezone_of
 from lukas.entrypoints.web.auth import SignInThrottle, WebTokenError, checked_token
 from lukas.entrypoints.web.guard import LOOPBACK_NAMES
@@ -64,7 +64,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 async def run_web(
-    loaded: LoadedConfig, db: Path, environ: Mapping[str, str], *, host: str, port: int
+    loaded: LoadedConfig, db: Location, environ: Mapping[str, str], *, host: str, port: int
 ) -> int:
     token = sign_in_token(environ)
     refuse_if_open_to_others(host, token)

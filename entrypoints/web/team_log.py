@@ -5,7 +5,6 @@ found), and the projections the pages show, each kept up to date between request
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import anyio
 
@@ -26,11 +25,12 @@ from lukas.application.projections.roster import ROSTER_STREAM, Roster, RosterPr
 from lukas.application.projections.statistics import Statistics, statistics
 from lukas.application.streams import Folded, catch_up_stream
 from lukas.domain.reminders import REMINDER_STREAM, REMINDERS, ReminderBook
-from lukas.entrypoints.store_and_tokens import open_checkpoints, open_store
+from lukas.entrypoints.db_location import Location
+from lukas.entrypoints.store_and_tokens import log_exists, open_checkpoints, open_store
 
 
 class TeamLog:
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Location) -> None:
         self.db = db
         self._opening = anyio.Lock()
         self._resources: AsyncExitStack | None = None
@@ -45,7 +45,7 @@ class TeamLog:
         file cannot be read as Lukas's log; the next request tries again."""
         async with self._opening:
             if self._store is None:
-                if not await anyio.Path(self.db).exists():
+                if not await log_exists(self.db):
                     raise MissingDatabaseError(f"there is no event log at {self.db} yet")
                 resources = AsyncExitStack()
                 try:

@@ -1,4 +1,5 @@
-"""The checkpoint contract, run against every implementation: in memory and SQLite."""
+"""The checkpoint contract, run against every implementation: in memory, SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from fakes.clock import FakeClock
 
 from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
+from lukas.adapters.postgres.checkpoints import PostgresCheckpoints
+from lukas.adapters.postgres.event_store import PostgresEventStore
 from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.check_ins import CHECK_IN_SCHEDULE
@@ -46,10 +49,17 @@ AT = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
 KEY = ConversationKey("slack-dm:D1")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def checkpoints(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Checkpoints]:
     if request.param == "memory":
         yield InMemoryCheckpoints()
+        return
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        async with await PostgresEventStore.open(url, FakeClock()):
+            pass  # the store makes the schema and its tables
+        async with await PostgresCheckpoints.open(url) as postgres:
+            yield postgres
         return
     path = tmp_path / "lukas.db"
     async with await SqliteEventStore.open(path, FakeClock()):

@@ -1,4 +1,5 @@
-"""The event store contract, run against every implementation: in memory and SQLite."""
+"""The event store contract, run against every implementation: in memory, SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fakes.clock import FakeClock
 from fakes.events import delivered, new_event
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.adapters.postgres.event_store import PostgresEventStore
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.ports.event_store import (
     NO_STREAM,
@@ -23,14 +25,18 @@ from lukas.application.ports.event_store import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[EventStore]:
     clock = FakeClock()
     if request.param == "memory":
         yield InMemoryEventStore(clock)
-    else:
+    elif request.param == "sqlite":
         async with await SqliteEventStore.open(tmp_path / "events.db", clock) as sqlite:
             yield sqlite
+    else:
+        url = request.getfixturevalue("postgres_url")
+        async with await PostgresEventStore.open(url, clock) as postgres:
+            yield postgres
 
 
 def texts(events: list[RecordedEvent]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The instances contract, run against every implementation: the fake and the lock files.
+"""The instances contract, run against every implementation: the fake, the lock files and
+PostgreSQL's advisory locks.
 
 Each implementation comes with a way to start, stop and crash *other* instances: for the lock
 files, other FileLockInstances on the same directory in this process; for the fake, telling it.
@@ -10,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import psycopg
 import pytest
 from fakes.instances import FakeInstances
 
 from lukas.adapters.locks.instance_locks import FileLockInstances
+from lukas.adapters.postgres.instances import PostgresInstances
 from lukas.application.ports.instances import Instances
 
 ME = "instance-a"
@@ -56,11 +59,39 @@ class FilePeers:
         (self._directory / f"{instance_id}.lock").write_text("4242\n")
 
 
-@pytest.fixture(params=["fake", "file"])
+class PostgresPeers:
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.running: dict[str, PostgresInstances] = {}
+
+    def start(self, instance_id: str) -> None:
+        self.running[instance_id] = PostgresInstances.start(self._url, instance_id)
+
+    def stop(self, instance_id: str) -> None:
+        self.running.pop(instance_id).close()
+
+    def crash(self, instance_id: str) -> None:
+        # What a killed process leaves: its session ended by the server, not by a goodbye.
+        gone = self.running.pop(instance_id)
+        with psycopg.connect(self._url, autocommit=True) as admin:
+            # Waits (up to 5 s) until the session is gone, and its locks with it.
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", [gone.backend_pid])
+        gone.close()
+
+
+@pytest.fixture(params=["fake", "file", "postgres"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Instances, Peers]]:
     if request.param == "fake":
         fake = FakeInstances(ME)
         yield fake, FakePeers(fake)
+        return
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        pg_peers = PostgresPeers(url)
+        with PostgresInstances.start(url, ME) as pg:
+            yield pg, pg_peers
+        for running in pg_peers.running.values():
+            running.close()
         return
     directory = tmp_path / "lukas.db.instances"
     peers = FilePeers(directory)

@@ -564,6 +564,11 @@ class SlackStandIn(ThreadedServer):
         with self._links.lock:
             return list(self._links.acks)
 
+    def spread_over_links(self) -> None:
+        """From now on envelopes go round the open links (several processes of one app), and
+        what a closed link had not acknowledged is sent again on another. reset() ends it."""
+        self._links.spread = True
+
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """Returns the acknowledgement, e.g. {"envelope_id": ...} with an optional payload."""
         self._wait(lambda: envelope_id in self.acks(), timeout, f"ack of {envelope_id}")

@@ -212,6 +212,12 @@ class SocketModeLinks:
         # Loop-only state: touched by coroutines on the stand-in's loop, never by tests.
         self._open: list[_Link] = []
         self._pending: list[str] = []
+        # Spreading (set by a test): envelopes go round the live links, as Slack spreads an
+        # app's events over its connections, and those a link took but had not acknowledged
+        # when it closed are sent again on another (Slack's redelivery).
+        self.spread = False
+        self._turn = 0
+        self._unacked: dict[str, tuple[_Link, str]] = {}
         # Guarded by self.lock.
         self.connections = 0
         self.messages: list[str] = []
@@ -226,6 +232,8 @@ class SocketModeLinks:
         return f"{root.replace('http://', 'ws://', 1)}/link/?ticket={ticket}"
 
     def clear(self) -> None:
+        self.spread = False
+        self._unacked.clear()
         with self.lock:
             self.connections = 0
             self.messages.clear()
@@ -260,7 +268,14 @@ class SocketModeLinks:
         finally:
             if link in self._open:
                 self._open.remove(link)
+            await self._redeliver_from(link)
         return ws
+
+    async def _redeliver_from(self, gone: _Link) -> None:
+        taken = [(eid, text) for eid, (link, text) in self._unacked.items() if link is gone]
+        for envelope_id, text in taken:
+            del self._unacked[envelope_id]
+            await self.send(text)
 
     def _record(self, text: str) -> None:
         try:
@@ -271,10 +286,16 @@ class SocketModeLinks:
             self.messages.append(text)
             if isinstance(message, dict) and isinstance(message.get("envelope_id"), str):
                 self.acks[message["envelope_id"]] = message
+                self._unacked.pop(message["envelope_id"], None)
 
     def _current(self) -> _Link | None:
         live = [link for link in self._open if not link.retired and not link.ws.closed]
-        return live[-1] if live else None
+        if not live:
+            return None
+        if not self.spread:
+            return live[-1]
+        self._turn += 1
+        return live[self._turn % len(live)]
 
     async def send(self, text: str) -> None:
         """Sends on the newest live link, or holds the text until a client connects."""
@@ -283,6 +304,10 @@ class SocketModeLinks:
             self._pending.append(text)
             return
         try:
+            if self.spread:
+                envelope_id = json.loads(text).get("envelope_id")
+                if isinstance(envelope_id, str):
+                    self._unacked[envelope_id] = (link, text)
             await link.ws.send_str(text)
         except ConnectionError:
             link.retired = True

@@ -1,0 +1,43 @@
+"""The log as stored, for copying it between stores (`lukas migrate`): each event with its
+data still encoded as written, never decoded or upcast, so a copy is the same log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+
+@attrs.frozen
+class StoredEvent:
+    position: int
+    stream_id: str
+    version: int
+    event_id: str
+    type: str
+    schema_version: int
+    data: str  # JSON, as the codec wrote it
+    metadata: str  # JSON
+    recorded_at: datetime
+
+
+class StoredLog(Protocol):
+    @property
+    def where(self) -> str:
+        """The store's name for messages (never a password)."""
+        ...
+
+    async def head(self) -> int:
+        """The last position (0 when empty)."""
+        ...
+
+    async def rows(self, after: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events after position `after`, in order."""
+        ...
+
+    async def write(self, events: Sequence[StoredEvent]) -> None:
+        """Appends events at their own positions in one transaction; the first must follow
+        the head (EventStoreError otherwise: someone else is writing)."""
+        ...
