@@ -1,5 +1,5 @@
 """Replies per second with three `lukas slack` replicas on one PostgreSQL database, against
-one replica on the same database and stand-ins, in the same run (ADR 27).
+one replica on the same database and stand-ins, in the same run (ADR 26).
 
 Each side starts its replicas (real `lukas slack` processes) on a database of its own, has
 the tests' stand-in Slack spread DMs from different people over their sockets, and times

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from lukas.adapters.locks.instance_locks import FileLockInstances
     from lukas.adapters.postgres.instances import PostgresInstances
 
-# How often a replica makes sure its lease in PostgreSQL still stands (ADR 27).
+# How often a replica makes sure its lease in PostgreSQL still stands (ADR 26).
 _LEASE_CHECK_SECONDS = 5.0
 
 # open_store and token_counter live apart, for the commands that only read the log; the
@@ -178,7 +178,7 @@ class Opened:
     no_pictures: str | None  # why there are no pictures, when there are none
     # Starts loading the token encoding, then the model's SDK, in the background.
     prepare: Callable[[], None]
-    # Who runs the schedulers when several processes share the log (ADR 27).
+    # Who runs the schedulers when several processes share the log (ADR 26).
     leadership: Leadership
     # Returns never; raises when this process's lease is lost (then it must stop).
     watch_lease: Callable[[], Coroutine[Any, Any, None]]
@@ -241,7 +241,7 @@ async def open_lukas(
 
 def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresInstances:
     """This process's lease: a lock file beside a SQLite file (one host, ADR 8); in the
-    database itself for PostgreSQL, so processes on any host see each other (ADR 27)."""
+    database itself for PostgreSQL, so processes on any host see each other (ADR 26)."""
     if isinstance(db, Path):
         from lukas.adapters.locks.instance_locks import FileLockInstances
 

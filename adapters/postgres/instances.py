@@ -1,4 +1,4 @@
-"""Instance leases in PostgreSQL (ADR 27): each process holds a session-level advisory lock
+"""Instance leases in PostgreSQL (ADR 26): each process holds a session-level advisory lock
 on its id's hash, on a connection of its own, for as long as it lives. The server drops the
 lock when that session ends, however the process ends (SIGKILL, a lost machine: once the
 server notices the dead connection), so processes on any host see each other's leases.
@@ -100,7 +100,7 @@ class PostgresInstances:
 
     def check_lease(self) -> None:
         """Raises LeaseLostError when this process's lease session broke: the others may
-        already take it for dead and finish its work, so it must stop (ADR 27). Blocking:
+        already take it for dead and finish its work, so it must stop (ADR 26). Blocking:
         run it in a thread."""
         try:
             with self._asking:

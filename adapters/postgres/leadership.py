@@ -1,4 +1,4 @@
-"""Leadership through a PostgreSQL advisory lock (ADR 27): the leader holds a session-level
+"""Leadership through a PostgreSQL advisory lock (ADR 26): the leader holds a session-level
 lock on a connection of its own; the others try for it every few seconds. When the
 leader's process dies its session ends and the lock goes with it, so another takes over
 within one try. A leader that loses its connection stops leading at once (its lock may

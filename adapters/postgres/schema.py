@@ -16,7 +16,7 @@ _KEY_BASE = 0x4C554B41 << 32
 APPEND_LOCK = _KEY_BASE | 1
 # Held while the schema is created or migrated.
 MIGRATION_LOCK = _KEY_BASE | 2
-# Held, at session level, by the process that runs the schedulers (ADR 27).
+# Held, at session level, by the process that runs the schedulers (ADR 26).
 LEADER_LOCK = _KEY_BASE | 3
 # The channel appends notify with the new head position, waking subscribers.
 CHANNEL = "lukas_events"

@@ -3,7 +3,7 @@ DMs (two from each of 100 people, so replicas meet in one conversation) over the
 sockets, one replica is killed with SIGKILL a third of the way in (what it had not
 acknowledged is sent again to the others), and every message is answered exactly once:
 by whichever replica took it, or, for what the dead one had recorded, by the others'
-recovery once its lease in the database is gone (ADR 27)."""
+recovery once its lease in the database is gone (ADR 26)."""
 
 from __future__ import annotations
 
