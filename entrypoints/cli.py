@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -164,10 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported only now: --help and argument errors should not pay for the whole program.
     import anyio
 
-    from lukas.application.context import NoMessageError
-    from lukas.application.ports.event_store import EventStoreError
     from lukas.entrypoints.commands import COMMANDS
-    from lukas.entrypoints.config import ConfigError, load_config
+    from lukas.entrypoints.config import load_config
     from lukas.entrypoints.log_setup import configure_logging
 
     configure_logging()
@@ -175,30 +174,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = load_config(toml_path=arguments.config)
         return anyio.run(COMMANDS[arguments.command], arguments, loaded)
     except BaseException as raised:
-        # A failure inside a task group arrives wrapped in an exception group; the user
-        # needs the cause, not the wrapper.
-        error = _cause(raised, (ConfigError, EventStoreError, NoMessageError))
-        if isinstance(error, ConfigError):
-            print(f"lukas: {error}", file=sys.stderr)
-            # A missing or malformed credential is a usage error: nothing was started.
-            return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
-        if isinstance(error, EventStoreError | NoMessageError):
-            print(f"lukas: {error}", file=sys.stderr)
-            return EXIT_ERROR
-        if isinstance(error, KeyboardInterrupt):
-            return 130
-        if isinstance(error, BrokenPipeError):
-            # The reader (head, less) went away; that is not Lukas's failure.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-        if not isinstance(error, Exception) or os.environ.get("LUKAS_DEBUG"):
-            raise  # SystemExit stays an exit; LUKAS_DEBUG shows the whole story
-        # A bug: still one line, with a way to see more.
-        print(
-            f"lukas: unexpected {type(error).__name__}: {error} (set LUKAS_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
+        return _one_line(raised)
+    finally:
+        # The provider SDKs leave millions of objects that the interpreter's last garbage
+        # collection would walk for a second or two on the way out; the process is ending
+        # and its work is on disk, so they are set aside and Ctrl-C leaves at once.
+        gc.freeze()
+
+
+def _one_line(raised: BaseException) -> int:
+    """The exit status for what ended the command, said on stderr in one line."""
+    from lukas.application.context import NoMessageError
+    from lukas.application.ports.event_store import EventStoreError
+    from lukas.entrypoints.config import ConfigError
+
+    # A failure inside a task group arrives wrapped in an exception group; the user
+    # needs the cause, not the wrapper.
+    error = _cause(raised, (ConfigError, EventStoreError, NoMessageError))
+    if isinstance(error, ConfigError):
+        print(f"lukas: {error}", file=sys.stderr)
+        # A missing or malformed credential is a usage error: nothing was started.
+        return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
+    if isinstance(error, EventStoreError | NoMessageError):
+        print(f"lukas: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if isinstance(error, KeyboardInterrupt):
+        return 130
+    if isinstance(error, BrokenPipeError):
+        # The reader (head, less) went away; that is not Lukas's failure.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if not isinstance(error, Exception) or os.environ.get("LUKAS_DEBUG"):
+        raise raised  # SystemExit stays an exit; LUKAS_DEBUG shows the whole story
+    # A bug: still one line, with a way to see more.
+    print(
+        f"lukas: unexpected {type(error).__name__}: {error} (set LUKAS_DEBUG=1 for details)",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
 
 
 def _cause(error: BaseException, expected: tuple[type[BaseException], ...]) -> BaseException:
