@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from drivers.lukas_cli import LUKAS, clean_environment
+from drivers.lukas_slack import APP_TOKEN, BOT_TOKEN, MODEL_KEY
 from standins.slack_server import SlackStandIn, dm_message
 
 from bench.common import Options, progress, scratch_dir
@@ -93,10 +94,10 @@ def _replica(
         {
             "LUKAS_THREAD_PROBABILITY": "0",
             "LUKAS_REACTION_PROBABILITY": "0",
-            "SLACK_BOT_TOKEN": "xoxb-bench-0000000000-standin-bot-token",
-            "SLACK_APP_TOKEN": "xapp-1-A0LUKAS-0000000000-standin-app-token",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
             "LUKAS_SLACK_API_URL": slack.api_url,
-            "OPENAI_API_KEY": "sk-bench-slack-model-key-0123456789",
+            "OPENAI_API_KEY": MODEL_KEY,
             "LUKAS_LLM_API_BASE": model_url,
             "LUKAS_DB": url,
         }
