@@ -188,3 +188,19 @@ def test_a_reply_shows_its_first_text_time_and_its_feedback(db: Path) -> None:
         page = client.get(f"/conversations/{conversation_key(client)}").text
     assert "feedback 1 good, 1 bad" in page
     assert "(first text " in page  # the console streamed it
+
+
+def test_the_usage_page_counts_feedback_by_day_and_model(db: Path) -> None:
+    async def rate() -> None:
+        async with await SqliteEventStore.open(db, SystemClock()) as store:
+            rated = Rateable(reply_to="m-1", model="anthropic:claude-sonnet-4-5")
+            await FeedbackBox(store).give("C0GEN/1.5", rated, "U0ADA", good=False)
+
+    anyio.run(rate)
+    with TestClient(web_app(db, environ={"OPENAI_API_KEY": SECRET_KEY})) as fresh:
+        page = signed_in(fresh).get("/usage").text
+    row = re.search(
+        r"<td>anthropic:claude-sonnet-4-5</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", page
+    )
+    assert row is not None, page
+    assert row.groups() == ("0", "1")
