@@ -1,7 +1,9 @@
-"""Slack Events API payloads, read into the few facts Lukas acts on, or a reason to ignore.
+"""Slack's payloads, read into the few facts Lukas acts on, or a reason to ignore them.
 
 Slack sends far more than people's messages: edits, deletions, joins, bots, Lukas's own
-posts. Everything but a person's new message is ignored here, with the reason logged.
+posts. Read here: a person's new message, a thread opened or moved in the assistant pane,
+and a click on the feedback buttons under a reply; everything else is ignored, with the
+reason logged.
 """
 
 from __future__ import annotations
