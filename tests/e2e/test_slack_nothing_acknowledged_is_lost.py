@@ -17,6 +17,7 @@ from drivers.lukas_cli import RunLukas
 from drivers.lukas_slack import running_bot
 from standins.openai_server import OpenAIStandIn
 from standins.slack_server import SlackStandIn, dm_message
+from standins.slack_socket import next_ts
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +33,9 @@ def push_and_wait_for_acks(slack: SlackStandIn) -> None:
     for n, channel in enumerate(channels()):
         user = f"U0P{n:02d}"
         slack.add_user(user, f"Person {n}")
-        message = dm_message(
-            f"hello from {n}", user=user, channel=channel, ts=f"1700003000.{n:06d}"
-        )
+        # Stamped by the stand-in's clock, as Slack stamps messages: a reply posted before
+        # the kill sorts after what it answers, which is where recovery looks for it.
+        message = dm_message(f"hello from {n}", user=user, channel=channel, ts=next_ts())
         envelopes.append(slack.push_event(message))
     for envelope in envelopes:
         slack.wait_for_ack(envelope, timeout=30)
