@@ -8,7 +8,6 @@ their team. A stream's id here is `channel/ts`, like every reply's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -18,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from lukas.adapters.slack.text import without_mentions
 from lukas.application.ports.chat_channel import DeliveryError, Rateable, StreamNotOpenError
 
-# What the buttons say when clicked; read back by `read_feedback`.
+# Names the feedback buttons in a click's payload; their values are read by `read_verdict`.
 FEEDBACK_ACTION = "lukas_feedback"
 GOOD, BAD = "good", "bad"
 _SEPARATOR = "|"  # in neither a verdict, an event id nor a provider:model name
@@ -89,7 +88,6 @@ class SlackStreams:
         text: str,
         *,
         feedback: Rateable | None,
-        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         channel, ts = _parts(stream_id)
         try:
@@ -98,7 +96,6 @@ class SlackStreams:
                 ts=ts,
                 markdown_text=without_mentions(text) or None,
                 blocks=[feedback_block(feedback)] if feedback is not None else None,
-                metadata=dict(metadata) if metadata else None,
             )
         except (SlackApiError, *_NETWORK_ERRORS) as error:
             raise _refused("chat.stopStream", error) from None
