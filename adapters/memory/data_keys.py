@@ -1,0 +1,42 @@
+"""Data keys in memory: for tests of the use cases, held to the same contract as the real
+key stores."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Mapping
+
+from lukas.application.ports.data_keys import KEY_BYTES, DataKey
+
+
+class InMemoryDataKeys:
+    def __init__(self) -> None:
+        self._keys: dict[str, DataKey] = {}
+        self._epoch = 0
+
+    async def key_for(self, person: str, period: str) -> DataKey:
+        for key in self._keys.values():
+            if key.person == person and key.period == period:
+                return key
+        key = DataKey(secrets.token_hex(16), person, period, secrets.token_bytes(KEY_BYTES))
+        self._keys[key.key_id] = key
+        return key
+
+    async def find(self, key_ids: Collection[str]) -> Mapping[str, DataKey]:
+        return {key_id: self._keys[key_id] for key_id in key_ids if key_id in self._keys}
+
+    async def forget_person(self, person: str) -> int:
+        return self._drop([k for k, key in self._keys.items() if key.person == person])
+
+    async def drop_before(self, period: str) -> int:
+        return self._drop([k for k, key in self._keys.items() if key.period < period])
+
+    async def epoch(self) -> int:
+        return self._epoch
+
+    def _drop(self, key_ids: list[str]) -> int:
+        for key_id in key_ids:
+            del self._keys[key_id]
+        if key_ids:
+            self._epoch += 1
+        return len(key_ids)
