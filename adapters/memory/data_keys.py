@@ -13,6 +13,7 @@ class InMemoryDataKeys:
     def __init__(self) -> None:
         self._keys: dict[str, DataKey] = {}
         self._epoch = 0
+        self._first_opened_empty: bool | None = None
 
     async def key_for(self, person: str, period: str) -> DataKey:
         for key in self._keys.values():
@@ -30,6 +31,11 @@ class InMemoryDataKeys:
 
     async def drop_before(self, period: str) -> int:
         return self._drop([k for k, key in self._keys.items() if key.period < period])
+
+    async def first_opened_empty(self, log_is_empty: bool) -> bool:
+        if self._first_opened_empty is None:
+            self._first_opened_empty = log_is_empty
+        return self._first_opened_empty
 
     async def epoch(self) -> int:
         return self._epoch

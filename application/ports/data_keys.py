@@ -20,7 +20,7 @@ KEY_BYTES = 32
 class DataKey:
     key_id: str  # random, named in each sealed field; never reused after a key is deleted
     person: str  # whose data it seals: a Slack member id, or "console:<user name>"
-    period: str  # the UTC day ("2026-12-03") whose data it seals, so retention can drop it
+    period: str  # the ISO week ("2026-W49") whose data it seals, so retention can drop it
     secret: bytes = attrs.field(repr=False)
 
 
@@ -46,6 +46,13 @@ class DataKeys(Protocol):
 
     async def drop_before(self, period: str) -> int:
         """Deletes, as forget_person does, every key of a period before `period`."""
+        ...
+
+    async def first_opened_empty(self, log_is_empty: bool) -> bool:
+        """Whether the log was empty when it was first opened with this key store; the
+        first call records `log_is_empty`, later calls return what was recorded. False:
+        the log holds events written before sealing (or its key store was lost), whose
+        words are in the clear until the log is rewritten."""
         ...
 
     async def epoch(self) -> int:
