@@ -47,10 +47,17 @@ def _reply_first_text_v1_to_v2(data: JsonObject) -> JsonObject:
     return {**data, "first_text_ms": None}
 
 
+def _reply_person_to_v3(data: JsonObject) -> JsonObject:
+    # Before personal data was sealed, no reply named whose message it answered.
+    return {**data, "person_id": None}
+
+
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
     ("MessageReceived", 1): _message_route_v1_to_v2,
     ("ReminderFiring", 1): _reminder_claimer_v1_to_v2,
     ("ReplyGenerated", 1): _reply_first_text_v1_to_v2,
+    ("ReplyGenerated", 2): _reply_person_to_v3,
+    ("ReplyFailed", 1): _reply_person_to_v3,
 }
 
 

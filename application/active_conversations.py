@@ -36,6 +36,11 @@ class ActiveConversations:
     def __len__(self) -> int:
         return len(self._known)
 
+    def drop_held(self) -> None:
+        """Lets go of every conversation: after a person was forgotten, each is read again,
+        their words then reading as forgotten."""
+        self._known.clear()
+
     async def recall(self, key: ConversationKey, *, whole_state: bool = False) -> KnownConversation:
         """The conversation as this process knows it, read from its tail if it does not.
         `whole_state`: the state must be folded from the first event (for a command about

@@ -121,6 +121,9 @@ class CheckIns:
         # The schedule as far as it was read: each tick reads only what is new.
         self._schedule = KeptStream(checkpoints, CHECK_IN_SCHEDULE, CHECK_INS.initial)
 
+    def drop_held(self) -> None:
+        self._schedule.drop_held()
+
     async def tick(self) -> dt.datetime:
         """Does whatever the schedule says is due now; returns when to look again.
         Called by one loop at a time: the schedule's folded state is kept between calls."""

@@ -56,7 +56,7 @@ from lukas.domain.conversation import (
     is_model_written,
 )
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import DomainEvent, ReplyFailed, ReplyGenerated
+from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
 from lukas.domain.failures import FailureKind
 from lukas.domain.persona import MISSED_APOLOGY, STREAM_CUT_NOTE
 from lukas.domain.routing import Route
@@ -123,6 +123,10 @@ class MessageHandler:
         self._conversations = ActiveConversations(store, context)
         # Messages this process has taken and not finished; recovery leaves them alone.
         self._in_flight: set[str] = set()
+
+    def drop_held(self) -> None:
+        """Lets go of the conversations kept in memory (a person was forgotten)."""
+        self._conversations.drop_held()
 
     def is_busy_with(self, message_id: str) -> bool:
         return message_id in self._in_flight
@@ -459,6 +463,8 @@ class MessageHandler:
         commands about messages that may be older than the tail.
         """
         known = await self._conversations.recall(key, whole_state=whole_stream)
+        if isinstance(command, conversation.RecordReply | RecordFailure) and not command.person_id:
+            command = attrs.evolve(command, person_id=await self._asker(key, known, command))
         for _ in range(_CONFLICT_ROUNDS):
             version = known.version
             events = conversation.decide(command, known.state)
@@ -481,6 +487,24 @@ class MessageHandler:
         raise ConversationBusyError(
             f"{key}: gave up after {_CONFLICT_ROUNDS} conflicting appends in a row"
         )
+
+    async def _asker(
+        self,
+        key: ConversationKey,
+        known: KnownConversation,
+        command: conversation.RecordReply | RecordFailure,
+    ) -> str | None:
+        """Who wrote the message a reply answers: the reply is sealed as theirs (ADR 27).
+        The kept turns hold recent messages; an older one (recovery) is read from the log."""
+        author = known.author_of(command.message_id)
+        if author is not None:
+            return author.member_id
+        for recorded in await self._store.read_stream(key.stream_id):
+            if recorded.event_id == command.message_id and isinstance(
+                recorded.event, MessageReceived
+            ):
+                return recorded.event.author_id
+        return None
 
 
 def _rateable(outcome: ReplyGenerated | ReplyFailed) -> Rateable | None:

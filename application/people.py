@@ -9,7 +9,8 @@ from lukas.application.identity import derive_event_id
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
 from lukas.application.ports.people import PeopleLookup
-from lukas.domain.events import PersonNamed
+from lukas.domain.events import DomainEvent, PersonNamed
+from lukas.domain.personal_data import is_forgotten
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ class PeopleDirectory:
         # Read from the log once per process, then kept; the log stays the memory.
         self._known: dict[str, tuple[str, float]] = {}
 
+    def drop_held(self) -> None:
+        """Lets go of the names kept: a forgotten person's is looked up again."""
+        self._known.clear()
+
     async def name_of(self, person_id: str) -> str:
         """The person's display name; their id when the platform cannot say."""
         now = self._clock.now()
@@ -40,18 +45,16 @@ class PeopleDirectory:
             return cached[0]
         stream = f"person:{person_id}"
         tail = await self._store.read_stream_tail(stream, 1)
-        if tail and now - tail[-1].recorded_at < self._refresh_after:
+        recent = tail and now - tail[-1].recorded_at < self._refresh_after
+        if recent and not is_forgotten(_named(tail[-1].event)):
             event = tail[-1].event
             assert isinstance(event, PersonNamed)
             self._known[person_id] = (event.display_name, tail[-1].recorded_at.timestamp())
             return event.display_name
         name = await self._lookup.display_name(person_id)
         if name is None:
-            return (
-                tail[-1].event.display_name
-                if tail and isinstance(tail[-1].event, PersonNamed)
-                else person_id
-            )
+            remembered = _named(tail[-1].event) if tail else None
+            return remembered if remembered and not is_forgotten(remembered) else person_id
         version = tail[-1].version if tail else 0
         event_id = derive_event_id("person", person_id, str(version + 1))
         metadata = EventMetadata(event_id, None, self._instance_id)
@@ -63,3 +66,7 @@ class PeopleDirectory:
         )
         self._known[person_id] = (name, now.timestamp())
         return name
+
+
+def _named(event: DomainEvent) -> str | None:
+    return event.display_name if isinstance(event, PersonNamed) else None

@@ -75,6 +75,9 @@ class Recovery:
             store, checkpoints, PendingWorkProjection(), PENDING_WORK
         )
 
+    def drop_held(self) -> None:
+        self._pending.drop_held()
+
     async def run(self) -> RecoveryReport:
         report = RecoveryReport()
         if self._inbox is not None:

@@ -36,7 +36,14 @@ class KeptStream(Generic[State]):
         self._checkpoints = checkpoints
         self._spec = spec
         self._save_every = save_every
+        self._initial = initial
         self._folded = Folded(initial)
+        self._loaded = False
+        self._saved_version = 0
+
+    def drop_held(self) -> None:
+        """Lets go of the state, as CheckpointedProjection.drop_held does."""
+        self._folded = Folded(self._initial)
         self._loaded = False
         self._saved_version = 0
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from lukas.domain.personal_data import FORGOTTEN, is_forgotten
+
 # Every chat message costs a few tokens of framing beyond its text (role markers);
 # the seed's estimate adds 4 per message.
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -19,8 +21,11 @@ MESSAGE_OVERHEAD_TOKENS = 4
 def as_spoken(author_name: str, text: str) -> str:
     """A person's message as the model reads it: who said it, then what they said.
 
-    The persona asks Lukas to use people's names, and a thread has several speakers.
+    The persona asks Lukas to use people's names, and a thread has several speakers. A
+    forgotten message stays forgotten as a whole, so the context can leave it out.
     """
+    if is_forgotten(text):
+        return FORGOTTEN
     return f"{author_name}: {text}"
 
 
@@ -78,6 +83,8 @@ class ContextWindow:
     dropped_pairs: int
     # False when the persona and the current message alone exceed the budget.
     fits: bool
+    # Earlier messages left out because their words were forgotten (ADR 27).
+    forgotten: int = 0
 
 
 def build_context_window(
@@ -89,8 +96,13 @@ def build_context_window(
     """The system prompt, at most `max_pairs` earlier exchanges, then the current message.
 
     The oldest exchanges go first until the estimate is within `max_tokens`; the system
-    prompt and the current message are never dropped.
+    prompt and the current message are never dropped. Forgotten words are never sent: an
+    exchange keeps only what is still remembered of it.
     """
+    remembered = [_remembered(exchange) for exchange in history]
+    pairs = zip(history, remembered, strict=True)
+    forgotten = sum(len(was.messages) - len(now.messages) for was, now in pairs)
+    history = [exchange for exchange in remembered if exchange.messages]
     kept = list(history[-limits.max_pairs :])
     dropped = len(history) - len(kept)
     fixed = system.tokens + current.tokens
@@ -104,4 +116,17 @@ def build_context_window(
         total_tokens=total,
         dropped_pairs=dropped,
         fits=fixed <= limits.max_tokens,
+        forgotten=forgotten,
+    )
+
+
+def _remembered(exchange: Exchange) -> Exchange:
+    user, assistant = exchange.user, exchange.assistant
+    if not (user and is_forgotten(user.content)) and not (
+        assistant and is_forgotten(assistant.content)
+    ):
+        return exchange
+    return Exchange(
+        None if user is None or is_forgotten(user.content) else user,
+        None if assistant is None or is_forgotten(assistant.content) else assistant,
     )

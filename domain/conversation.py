@@ -65,6 +65,9 @@ class RecordReply:
     context_tokens: int
     token_count: int
     first_text_ms: int | None = None
+    # Whose message this answers, so the reply is sealed as theirs; filled in by whoever
+    # holds the message (the handler) when the composer does not know it.
+    person_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +77,7 @@ class RecordFailure:
     detail: str
     attempts: int
     fallback_text: str
+    person_id: str | None = None  # as in RecordReply
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +147,7 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
             return [
                 ReplyGenerated(
                     reply_to=command.message_id,
+                    person_id=command.person_id,
                     text=command.text,
                     provider=command.provider,
                     model=command.model,
@@ -160,6 +165,7 @@ def decide(command: Command, state: ConversationState) -> list[DomainEvent]:
             return [
                 ReplyFailed(
                     reply_to=command.message_id,
+                    person_id=command.person_id,
                     kind=command.kind,
                     detail=command.detail,
                     attempts=command.attempts,

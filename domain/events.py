@@ -88,9 +88,12 @@ class ReplyGenerated:
     """The model answered a message; not yet seen by anyone."""
 
     TYPE: ClassVar[str] = "ReplyGenerated"
-    SCHEMA_VERSION: ClassVar[int] = 2
+    SCHEMA_VERSION: ClassVar[int] = 3
 
     reply_to: str
+    # Whose message this answers: what was said to them is theirs to have forgotten.
+    # None only for replies recorded before schema 3.
+    person_id: str | None
     text: str
     provider: str
     model: str
@@ -108,9 +111,10 @@ class ReplyFailed:
     """No reply could be had from a model; `fallback_text` was sent instead."""
 
     TYPE: ClassVar[str] = "ReplyFailed"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     reply_to: str
+    person_id: str | None  # as in ReplyGenerated
     kind: FailureKind
     detail: str
     attempts: int
@@ -562,6 +566,47 @@ class ReminderFailed:
     reason: str
 
 
+@attrs.frozen(kw_only=True)
+class ForgettingRequested:
+    """Someone asked for everything a person said, and was told, to be forgotten. Holds
+    who and how, never what: the words themselves go with the person's keys."""
+
+    TYPE: ClassVar[str] = "ForgettingRequested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    person_id: str
+    requested_by: str  # the person, an admin's member id, or "command line"
+    via: str  # "slack", "console" or "command line"
+    # False: Lukas asked the requester to confirm first, until `confirm_by` (ISO 8601).
+    confirmed: bool
+    confirm_by: str | None
+
+
+@attrs.frozen(kw_only=True)
+class PersonForgotten:
+    """Every data key of the person is deleted: their words in the log read as forgotten."""
+
+    TYPE: ClassVar[str] = "PersonForgotten"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    person_id: str
+    requested_by: str
+    keys_deleted: int
+
+
+@attrs.frozen(kw_only=True)
+class KeysExpired:
+    """Retention dropped the keys of every period before `before`: what was said then is
+    forgotten for everyone."""
+
+    TYPE: ClassVar[str] = "KeysExpired"
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    before: str  # the first period kept, an ISO week such as "2026-W36"
+    retention_days: int
+    keys_deleted: int
+
+
 DomainEvent = (
     MessageReceived
     | ReplyGenerated
@@ -606,6 +651,9 @@ DomainEvent = (
     | InboundReceived
     | InboundIgnored
     | InboundFailed
+    | ForgettingRequested
+    | PersonForgotten
+    | KeysExpired
 )
 
 # Derived from the union, so adding an event is one edit: its class, and its name above.

@@ -227,6 +227,14 @@ RECOVERY_MAX_AGE = Setting[float](
     parse=number(at_least=0),
     show=show_number,
 )
+RETENTION_DAYS = Setting[int](
+    key="retention_days",
+    path=("retention_days",),
+    label="retention days",
+    default=90,
+    parse=whole_number(at_least=0),
+    show=show_whole,
+)
 SLACK_API_URL = Setting[str](
     key="slack_api_url",
     path=("slack_api_url",),
@@ -433,6 +441,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     ADMIN_USERS,
     OLLAMA_URL,
     RECOVERY_MAX_AGE,
+    RETENTION_DAYS,
     SLACK_API_URL,
     DM_IDLE_HOURS,
     TIMEZONE,

@@ -14,6 +14,8 @@ from datetime import timedelta
 
 import attrs
 
+from lukas.adapters.memory.data_keys import InMemoryDataKeys
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.application.admin_alerts import AdminAlerts
 from lukas.application.assistant_threads import AssistantThreads
 from lukas.application.check_ins import CheckIns, CheckInSettings
@@ -21,6 +23,7 @@ from lukas.application.compose_reply import ReplyComposer
 from lukas.application.context import ContextBuilder
 from lukas.application.dm_sessions import DmSessions
 from lukas.application.feedback import FeedbackBox
+from lukas.application.forgetting import Forgetting, HeldWords
 from lukas.application.handle_message import MessageHandler
 from lukas.application.inbound import Inbound
 from lukas.application.inbox import Inbox, MonitoredChannels, Unasked
@@ -35,6 +38,7 @@ from lukas.application.ports.chat_channel import ChatChannel
 from lukas.application.ports.chat_model import ChatModel
 from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.clock import Clock
+from lukas.application.ports.data_keys import DataKeys
 from lukas.application.ports.direct_messages import DirectMessages
 from lukas.application.ports.event_store import EventStore
 from lukas.application.ports.images import ImageFiles, ImageGenerator, ImagePoster
@@ -49,6 +53,7 @@ from lukas.application.recovery import Recovery
 from lukas.application.requests.desk import RequestDesk
 from lukas.application.requests.model_requests import ModelRequests
 from lukas.application.requests.reminders import Reminders
+from lukas.application.retention import Retention
 from lukas.application.roster import RosterSync
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.images import Hemisphere
@@ -102,6 +107,9 @@ class Adapters:
     reading: Reading | None = None  # None: messages arrive already in their conversation
     assistant: AssistantSurface | None = None  # None: no assistant pane (the console)
     zone_of: Callable[[Member], dt.tzinfo | None] = lambda _member: None
+    # The keys `store` seals personal words with (ADR 27); tests that do not forget
+    # anyone leave the default.
+    keys: DataKeys = attrs.field(factory=InMemoryDataKeys)
 
 
 @attrs.frozen
@@ -127,6 +135,8 @@ class Lukas:
     inbox: Inbox | None  # with `Adapters.reading`
     check_ins: CheckIns | None  # with `Adapters.reading` (the roster)
     roster: RosterSync | None
+    forgetting: Forgetting
+    retention: Retention
 
 
 def compose(config: Config, adapters: Adapters) -> Lukas:
@@ -140,6 +150,14 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         store=a.store, channel=a.channel, clock=a.clock, admins=config.admin_users, instance_id=me
     )
     pictures = _pictures(config, a, alerts) if a.images is not None else None
+    sealed = a.store if isinstance(a.store, SealedEventStore) else None
+    forgetting = Forgetting(
+        store=a.store,
+        keys=a.keys,
+        checkpoints=a.checkpoints,
+        clock=a.clock,
+        plain_before=sealed is not None and sealed.plain_before,
+    )
     reminders = Reminders(
         store=a.store,
         clock=a.clock,
@@ -148,9 +166,10 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         instances=a.instances,
         checkpoints=a.checkpoints,
     )
+    stats = statistics(a.store, a.checkpoints)
     desk = RequestDesk(
         store=a.store,
-        statistics=statistics(a.store, a.checkpoints),
+        statistics=stats,
         clock=a.clock,
         admins=frozenset(admins),
         settings=settings,
@@ -187,8 +206,11 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         handler=handler, desk=desk, channel=a.channel, clock=a.clock, timezone=a.timezone
     )
     sessions = DmSessions(a.store, a.clock, timedelta(hours=config.dm_idle_hours), me)
-    inbox = check_ins = roster = None
+    inbox = check_ins = roster = people = None
     if a.reading is not None:
+        people = PeopleDirectory(
+            store=a.store, lookup=a.reading.people, clock=a.clock, instance_id=a.instances.me
+        )
         inbox = _inbox(
             config,
             a,
@@ -197,6 +219,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
             sessions=sessions,
             settings=settings,
             switch=switch,
+            people=people,
         )
         check_ins = _check_ins(a, sessions, settings, switch)
         roster = RosterSync(a.store, a.reading.roster, me)
@@ -210,6 +233,15 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         max_age=timedelta(seconds=config.recovery_max_age),
         inbox=inbox,
     )
+    held: list[HeldWords] = [
+        h for h in (handler, recovery, stats, reminders, check_ins, people) if h is not None
+    ]
+    if sealed is not None:
+        forgetting.also_drop(sealed)
+        # Keys another process deleted: what this one holds is let go of, too.
+        sealed.when_keys_deleted(lambda: _drop_all(held))
+    for holder in held:
+        forgetting.also_drop(holder)
     return Lukas(
         store=a.store,
         clock=a.clock,
@@ -237,7 +269,14 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         inbox=inbox,
         check_ins=check_ins,
         roster=roster,
+        forgetting=forgetting,
+        retention=Retention(forgetting, config.retention_days),
     )
+
+
+def _drop_all(held: list[HeldWords]) -> None:
+    for holder in held:
+        holder.drop_held()
 
 
 def _pictures(config: Config, a: Adapters, alerts: AdminAlerts) -> PictureMaker:
@@ -266,6 +305,7 @@ def _inbox(
     sessions: DmSessions,
     settings: LiveSettings,
     switch: ProactiveSwitch,
+    people: PeopleDirectory,
 ) -> Inbox:
     judge = ThreadJudge(
         store=a.store,
@@ -282,9 +322,7 @@ def _inbox(
         clock=a.clock,
         inbound=inbound,
         sessions=sessions,
-        people=PeopleDirectory(
-            store=a.store, lookup=reading.people, clock=a.clock, instance_id=a.instances.me
-        ),
+        people=people,
         text=reading.text,
         unasked=Unasked(
             judge=judge,

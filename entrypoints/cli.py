@@ -137,6 +137,13 @@ def build_parser() -> OneLineParser:
         "status", parents=[common], help="provider health, pause, what is next, pending work"
     )
 
+    forget = commands.add_parser(
+        "forget", parents=[common], help="forget everything a person said and was told"
+    )
+    forget.add_argument(
+        "person", metavar="PERSON", help="a Slack member id, or the console user's name"
+    )
+    forget.add_argument("--yes", action="store_true", help="confirm: it cannot be undone")
     web = commands.add_parser("web", parents=[common], help="the web page for admins")
     web.add_argument("--port", type=_port, default=8080, help="default: 8080 (0: any free)")
     web.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")

@@ -194,6 +194,13 @@ async def _web(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     )
 
 
+async def _forget(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from lukas.entrypoints.forget_command import forget
+
+    db = _db_path(arguments, loaded)
+    return await forget(db, arguments.person, confirmed=arguments.yes, out=sys.stdout)
+
+
 async def _migrate(arguments: argparse.Namespace, loaded: LoadedConfig) -> int:
     from lukas.entrypoints.migrate_command import migrate
 
@@ -215,4 +222,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, LoadedConfig], Awaitable[int]]
     "config": _config_show,
     "web": _web,
     "migrate": _migrate,
+    "forget": _forget,
 }

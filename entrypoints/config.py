@@ -83,6 +83,7 @@ class Config:
     admin_users: tuple[str, ...] = table.ADMIN_USERS.default
     ollama_url: str = table.OLLAMA_URL.default
     recovery_max_age: float = table.RECOVERY_MAX_AGE.default
+    retention_days: int = table.RETENTION_DAYS.default
     slack_api_url: str = table.SLACK_API_URL.default
     dm_idle_hours: float = table.DM_IDLE_HOURS.default
     timezone: str = table.TIMEZONE.default

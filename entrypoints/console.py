@@ -85,6 +85,11 @@ async def _chat(
         lukas = opened.lukas
         if opened.notice:
             channel.notice(opened.notice)
+        if opened.log_notice:
+            channel.notice(opened.log_notice)
+        # Forgetting comes first: nothing is read that should be forgotten by now.
+        await lukas.forgetting.finish_unfinished()
+        await lukas.retention.apply()
         # What a crash left behind is finished before anything new is read.
         await lukas.recovery.run()
         session = new_session(user, lukas.clock.now())
@@ -96,6 +101,7 @@ async def _chat(
         opened.prepare()
         async with anyio.create_task_group() as background:
             background.start_soon(lukas.reminders.run)
+            background.start_soon(lukas.retention.run)
             if interactive:
                 # Ctrl-C leaves at once, whatever the reading thread is doing.
                 await background.start(_leave_on_interrupt, interrupted, background.cancel_scope)

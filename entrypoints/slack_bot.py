@@ -149,12 +149,18 @@ async def run_slack(config: Config, db: Location, environ: Mapping[str, str]) ->
             log.warning("%s", opened.notice)
         if opened.no_pictures:
             log.warning("no pictures: %s", opened.no_pictures)
+        if opened.log_notice:
+            log.warning("%s", opened.log_notice)
         assert lukas.inbox is not None  # composed with a Reading
+        # Forgetting comes first: nothing is read that should be forgotten by now.
+        await lukas.forgetting.finish_unfinished()
+        await lukas.retention.apply()
         await lukas.recovery.run()
         log.warning("Lukas is on Slack as %s", me.user_id)
         # Every process recovers what dead ones left; the schedulers run in one at a time.
         schedulers = [
             lukas.reminders.run,
+            lukas.retention.run,
             *_engagement(lukas, timedelta(hours=config.roster_sync_hours)),
             *_picture_schedule(config, lukas),
         ]

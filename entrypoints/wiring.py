@@ -38,6 +38,7 @@ from lukas.entrypoints.provider_keys import provider_key_variable
 from lukas.entrypoints.store_and_tokens import (
     deferred_token_counter,
     open_checkpoints,
+    open_log,
     open_store,
     token_counter,
 )
@@ -182,6 +183,8 @@ class Opened:
     leadership: Leadership
     # Returns never; raises when this process's lease is lost (then it must stop).
     watch_lease: Callable[[], Coroutine[Any, Any, None]]
+    # One line for stderr when the log holds words from before they were sealed.
+    log_notice: str | None = None
 
 
 @asynccontextmanager
@@ -196,9 +199,10 @@ async def open_lukas(
     instance_id = uuid.uuid4().hex[:12]
     timezone = timezone_of(config)
     async with (
-        open_store(db, create=True, check="before_writing") as store,
+        open_log(db, create=True, check="before_writing") as log,
         open_checkpoints(db) as checkpoints,
     ):
+        store = log.store
         with _instances(db, instance_id) as instances:
             choice = await choose_chat_model(config, environ)
             counter = deferred_token_counter(config)
@@ -223,6 +227,7 @@ async def open_lukas(
                     reading=platform.reading,
                     assistant=platform.assistant,
                     zone_of=member_zone,
+                    keys=log.keys,
                 )
                 try:
                     yield Opened(
@@ -232,11 +237,20 @@ async def open_lukas(
                         _both(counter.prepare, choice.prepare),
                         _leadership(db),
                         _lease_watch(instances),
+                        _plain_log_notice(db) if store.plain_before else None,
                     )
                 finally:
                     aclose = getattr(choice.model, "aclose", None)
                     if aclose is not None:
                         await aclose()
+
+
+def _plain_log_notice(db: Location) -> str:
+    return (
+        f"{db} holds words written before Lukas sealed them (ADR 27): new words are sealed, "
+        "but `lukas forget` and retention cannot reach the old ones until the log is "
+        f"rewritten with `lukas migrate --from {db} --to NEW`"
+    )
 
 
 def _instances(db: Location, instance_id: str) -> FileLockInstances | PostgresInstances:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Mapping
 
-from lukas.application.ports.data_keys import KEY_BYTES, DataKey
+from lukas.application.ports.data_keys import KEY_BYTES, DataKey, DataKeyError
 
 
 class InMemoryDataKeys:
@@ -46,3 +46,26 @@ class InMemoryDataKeys:
         if key_ids:
             self._epoch += 1
         return len(key_ids)
+
+
+class NoDataKeys:
+    """A log read where its key store is not (a copy of the log alone): every sealed word
+    reads as forgotten, and nothing can be sealed."""
+
+    async def key_for(self, person: str, period: str) -> DataKey:
+        raise DataKeyError("no key store: nothing can be written to this log from here")
+
+    async def find(self, key_ids: Collection[str]) -> Mapping[str, DataKey]:
+        return {}
+
+    async def forget_person(self, person: str) -> int:
+        raise DataKeyError("no key store: nothing to forget from here")
+
+    async def drop_before(self, period: str) -> int:
+        return 0
+
+    async def first_opened_empty(self, log_is_empty: bool) -> bool:
+        return True  # nothing is known about it, and nothing claimed
+
+    async def epoch(self) -> int:
+        return 0

@@ -57,13 +57,27 @@ class CheckpointedProjection(Generic[State]):
         self._state: State | None = None
         self._position = 0
         self._saved_position = 0
+        self._drops = 0  # how many times the state was let go of
+
+    def drop_held(self) -> None:
+        """Lets go of the state: after a person was forgotten it is folded again (the
+        checkpoints were scrubbed), with their words reading as forgotten."""
+        self._state = None
+        self._position = self._saved_position = 0
+        self._drops += 1
 
     async def current(self) -> tuple[State, int]:
         """The state folded up to the log's end, and the last position folded."""
-        known = self._state
-        state: State = known if known is not None else await self._from_checkpoint()
-        state, self._position = await catch_up(self._store, self._projection, state, self._position)
-        self._state = state
+        while True:
+            drops = self._drops
+            known = self._state
+            state: State = known if known is not None else await self._from_checkpoint()
+            state, position = await catch_up(self._store, self._projection, state, self._position)
+            if drops == self._drops:
+                break
+            # Let go of while folding (keys were deleted): what was folded may hold words
+            # that are forgotten now, so the fold starts again.
+        self._state, self._position = state, position
         if self._position - self._saved_position >= self._save_every:
             await self.save()
         return state, self._position

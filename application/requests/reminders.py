@@ -130,6 +130,9 @@ class Reminders:
         await self._send(decided.decided_on.waiting[claims[0].reminder_id].set)
         return now  # the book changed: look again at once
 
+    def drop_held(self) -> None:
+        self._book.drop_held()
+
     async def run(self) -> None:
         """Fires reminders for as long as Lukas runs; a new one set here wakes it early."""
         while True:

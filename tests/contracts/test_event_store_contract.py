@@ -1,8 +1,9 @@
 """The event store contract, run against every implementation: in memory, SQLite and
-PostgreSQL."""
+PostgreSQL, each also with personal words sealed (ADR 27), as every command opens them."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from fakes.clock import FakeClock
 from fakes.events import delivered, new_event
 
+from lukas.adapters.memory.data_keys import InMemoryDataKeys
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.adapters.postgres.event_store import PostgresEventStore
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.ports.event_store import (
@@ -25,18 +28,27 @@ from lukas.application.ports.event_store import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(
+    params=["memory", "sqlite", "postgres", "sealed-memory", "sealed-sqlite", "sealed-postgres"]
+)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[EventStore]:
     clock = FakeClock()
-    if request.param == "memory":
-        yield InMemoryEventStore(clock)
-    elif request.param == "sqlite":
-        async with await SqliteEventStore.open(tmp_path / "events.db", clock) as sqlite:
-            yield sqlite
-    else:
-        url = request.getfixturevalue("postgres_url")
-        async with await PostgresEventStore.open(url, clock) as postgres:
-            yield postgres
+    kind = request.param.removeprefix("sealed-")
+    inner: EventStore
+    async with contextlib.AsyncExitStack() as stack:
+        if kind == "memory":
+            inner = InMemoryEventStore(clock)
+        elif kind == "sqlite":
+            inner = await stack.enter_async_context(
+                await SqliteEventStore.open(tmp_path / "events.db", clock)
+            )
+        else:
+            url = request.getfixturevalue("postgres_url")
+            inner = await stack.enter_async_context(await PostgresEventStore.open(url, clock))
+        if request.param.startswith("sealed-"):
+            yield await SealedEventStore.open(inner, InMemoryDataKeys(), clock)
+        else:
+            yield inner
 
 
 def texts(events: list[RecordedEvent]) -> list[str]:
