@@ -7,46 +7,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import anyio
 import psycopg
 import pytest
+from drivers.postgres_files import every_byte, table_files
 from psycopg import sql
 
 from lukas.adapters.postgres.data_keys import PostgresDataKeys
 from lukas.application.ports.data_keys import DataKey, DataKeyError
 
 pytestmark = pytest.mark.anyio
-
-
-def table_files(url: str, table: str) -> list[Path]:
-    """The files that hold the table, its TOAST table and indexes, after a CHECKPOINT has
-    written every page out; skips when this process cannot read the server's folder."""
-    with psycopg.connect(url, autocommit=True) as raw:
-        try:
-            raw.execute("CHECKPOINT")
-        except psycopg.errors.InsufficientPrivilege:
-            pytest.skip("CHECKPOINT needs a superuser or pg_checkpoint")
-        rows = raw.execute(
-            "SELECT current_setting('data_directory'), pg_relation_filepath(c.oid)"
-            " FROM pg_class c WHERE c.oid = %s::regclass OR c.oid = ("
-            "  SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass)"
-            " OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = %s::regclass)",
-            [table, table, table],
-        ).fetchall()
-    files = [Path(folder) / relative for folder, relative in rows if relative]
-    try:
-        for path in files:
-            path.stat()
-    except OSError:
-        pytest.skip("the server's data directory is not readable here")
-    # A table over 1 GB has further segments: path.1, path.2, ...
-    return [segment for path in files for segment in path.parent.glob(path.name + "*")]
-
-
-def every_byte(paths: list[Path]) -> bytes:
-    return b"".join(path.read_bytes() for path in paths)
 
 
 @contextmanager
