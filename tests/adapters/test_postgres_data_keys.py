@@ -39,19 +39,26 @@ def role_without_ownership(url: str) -> Iterator[str]:
             raw.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
-async def test_forgotten_keys_are_in_no_byte_of_the_tables_files(postgres_url: str) -> None:
+async def test_forgotten_keys_and_names_are_in_no_byte_of_the_tables_files(
+    postgres_url: str,
+) -> None:
     async with await PostgresDataKeys.open(postgres_url, create=True) as keys:
         made = [
             await keys.key_for(f"U{number % 40}", f"2026-11-{number // 40 + 1:02d}")
             for number in range(400)
         ]
+        named = await keys.key_for("console:Ziggy Stardust", "2026-11-03")
         on_disk = every_byte(table_files(postgres_url, "lukas.data_keys"))
         assert all(key.secret in on_disk for key in made)  # so a miss below means erased
+        assert b"Ziggy Stardust" in on_disk
         assert await keys.forget_person("U39") == 10  # the last rows written, at the edge
+        assert await keys.forget_person(named.person) == 1
         assert await keys.drop_before("2026-11-02") == 39
         on_disk = every_byte(table_files(postgres_url, "lukas.data_keys"))
     gone = [key for key in made if key.person == "U39" or key.period < "2026-11-02"]
     assert not [key.key_id for key in gone if key.secret in on_disk]
+    assert named.secret not in on_disk
+    assert b"Ziggy Stardust" not in on_disk  # the name was in the indexes too
     assert all(key.secret in on_disk for key in made if key not in gone)
 
 

@@ -78,20 +78,25 @@ async def test_a_key_is_there_after_the_store_is_opened_again(tmp_path: Path) ->
         assert await keys.find([made.key_id]) == {made.key_id: made}
 
 
-async def test_forgotten_keys_are_in_no_byte_of_any_file_and_kept_ones_are(
+async def test_forgotten_keys_and_names_are_in_no_byte_of_any_file_and_kept_ones_are(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "lukas.db.keys"
     async with await SqliteDataKeys.open(path, create=True) as keys:
         made = await many_keys(keys)
+        named = await keys.key_for("console:Ziggy Stardust", "2026-11-03")
         on_disk = every_byte(tmp_path)
         assert all(key.secret in on_disk for key in made)  # so a miss below means erased
+        assert b"Ziggy Stardust" in on_disk
         assert await keys.forget_person("U7") == 15
+        assert await keys.forget_person(named.person) == 1
         await keys.key_for("U99", "2026-12-03")  # a write after the delete reuses freed room
         on_disk = every_byte(tmp_path)
     forgotten = [key for key in made if key.person == "U7"]
     kept = [key for key in made if key.person != "U7"]
     assert not [key.key_id for key in forgotten if key.secret in on_disk]
+    assert named.secret not in on_disk
+    assert b"Ziggy Stardust" not in on_disk  # the name was in the indexes too
     assert all(key.secret in on_disk for key in kept)
 
 
