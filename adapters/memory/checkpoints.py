@@ -28,6 +28,9 @@ class InMemoryCheckpoints:
             self._codec.encode(spec, saved.state),
         )
 
+    async def scrub(self) -> None:
+        self._rows.clear()
+
 
 class NoCheckpoints:
     """Where none can be kept (a log that cannot be written, one that is not there yet):
@@ -37,4 +40,7 @@ class NoCheckpoints:
         return None
 
     async def save(self, spec: CheckpointSpec[State], saved: Saved[State]) -> None:
+        return None
+
+    async def scrub(self) -> None:
         return None

@@ -4,6 +4,10 @@ own.
 As with SQLite (ADR 18), a checkpoint that lags the log costs only a few more events to
 fold, so they are written with synchronous_commit off: no wait for the WAL flush, and a
 crash may lose the newest one, never the log's consistency.
+
+`scrub` deletes them all, with synchronous_commit on, and then rewrites the table with
+VACUUM FULL (adapters/postgres/vacuum.py), so that no old state stays in its files; the
+limits of that (WAL segments, backups) are those of the key store's, in data_keys.py.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import psycopg
 
 from lukas.adapters.checkpoint_codec import CheckpointCodec
 from lukas.adapters.postgres.connection import connect, describe
+from lukas.adapters.postgres.vacuum import NotRewrittenError, rewrite
 from lukas.application.ports.checkpoints import CheckpointError, CheckpointSpec, Saved, State
 from lukas.application.ports.event_store import EventStoreError
 
@@ -95,6 +100,26 @@ class PostgresCheckpoints:
                 f"checkpoint {spec.name!r} not saved in {describe(self._url)}: "
                 f"{type(error).__name__}"
             ) from error
+
+    async def scrub(self) -> None:
+        try:
+            async with self._lock:
+                connection = await self._connection()
+                # Both commits durable at return: a crash must not bring back the rows, or
+                # the old files the rewrite replaced.
+                await connection.execute("SET synchronous_commit = on")
+                try:
+                    await connection.execute("DELETE FROM lukas.checkpoints")
+                    await rewrite(connection, "lukas", "checkpoints")
+                finally:
+                    if not connection.broken:
+                        await connection.execute("SET synchronous_commit = off")
+        except psycopg.Error as error:
+            raise CheckpointError(
+                f"checkpoints in {describe(self._url)} not scrubbed: {type(error).__name__}"
+            ) from error
+        except NotRewrittenError as error:
+            raise CheckpointError(f"in {describe(self._url)}: {error}") from error
 
 
 async def _connect(url: str) -> psycopg.AsyncConnection[Any]:

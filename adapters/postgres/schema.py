@@ -113,6 +113,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=2,
+        statements=(
+            # Data keys (ADR 27): one per person and period, sealing their words in the log.
+            # Unlike the log, rows are deleted here, which is how a person is forgotten.
+            """
+            CREATE TABLE lukas.data_keys (
+                key_id text  PRIMARY KEY,
+                person text  NOT NULL,
+                period text  NOT NULL,
+                secret bytea NOT NULL CHECK (length(secret) = 32),
+                UNIQUE (person, period)
+            )
+            """,
+            "CREATE INDEX data_keys_by_period ON lukas.data_keys (period)",
+            # One row, bumped in the transaction of every delete that removed a key.
+            """
+            CREATE TABLE lukas.data_key_epoch (
+                id    integer PRIMARY KEY CHECK (id = 1),
+                value bigint  NOT NULL CHECK (value >= 0)
+            )
+            """,
+            "INSERT INTO lukas.data_key_epoch (id, value) VALUES (1, 0)",
+        ),
+    ),
 )
 
 

@@ -46,3 +46,9 @@ class Checkpoints(Protocol):
         """Replaces the checkpoint of that name. The state is copied: the caller may go on
         folding into it. Raises CheckpointError when it cannot be written."""
         ...
+
+    async def scrub(self) -> None:
+        """Deletes every checkpoint, leaving no byte of their states in the files: after a
+        person is forgotten, a state that held their words must be folded again. Raises
+        CheckpointError when it cannot promise that."""
+        ...

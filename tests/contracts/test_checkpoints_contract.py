@@ -200,3 +200,14 @@ async def test_a_check_in_schedule_comes_back_equal(checkpoints: Checkpoints) ->
     )
     await checkpoints.save(CHECK_IN_SCHEDULE, Saved(12, state))
     assert await checkpoints.load(CHECK_IN_SCHEDULE) == Saved(12, state)
+
+
+async def test_scrub_leaves_nothing_to_load_and_saving_goes_on(checkpoints: Checkpoints) -> None:
+    await checkpoints.save(PENDING_WORK, Saved(42, pending_work()))
+    await checkpoints.save(STATISTICS, Saved(43, statistics()))
+    await checkpoints.scrub()
+    assert await checkpoints.load(PENDING_WORK) is None
+    assert await checkpoints.load(STATISTICS) is None
+    await checkpoints.scrub()  # nothing left to scrub is no error
+    await checkpoints.save(STATISTICS, Saved(50, statistics()))
+    assert await checkpoints.load(STATISTICS) == Saved(50, statistics())
