@@ -116,6 +116,7 @@ def exchange_rows(
         if number % 50 == 49:
             outcome = ReplyFailed(
                 reply_to=message_id,
+                person_id=received.author_id,
                 kind=FailureKind.RATE_LIMIT,
                 detail="429 Rate limit reached for requests",
                 attempts=3,
@@ -124,6 +125,7 @@ def exchange_rows(
         else:
             outcome = ReplyGenerated(
                 reply_to=message_id,
+                person_id=received.author_id,
                 text=reply_text,
                 provider=_PROVIDER,
                 model=_MODEL,

@@ -107,7 +107,7 @@ async def _keys(location: Location, *, create: bool) -> AsyncIterator[tuple[Data
         return
     from lukas.adapters.postgres.data_keys import PostgresDataKeys
 
-    async with await PostgresDataKeys.open(location.url) as pg_keys:
+    async with await PostgresDataKeys.open(location.url, create=create) as pg_keys:
         yield pg_keys, f"the lukas_data_keys table of {location}"
 
 

@@ -107,6 +107,23 @@ class PostgresDataKeys:
     async def drop_before(self, period: str) -> int:
         return await self._delete("DELETE FROM lukas.data_keys WHERE period < %s", period)
 
+    async def first_opened_empty(self, log_is_empty: bool) -> bool:
+        async with self._lock:
+            try:
+                connection = await self._connection()
+                async with connection.transaction():
+                    await connection.execute(
+                        "INSERT INTO lukas.data_key_log_start (id, was_empty) VALUES (1, %s)"
+                        " ON CONFLICT (id) DO NOTHING",
+                        [log_is_empty],
+                    )
+                    row = await _fetch_one(
+                        connection, "SELECT was_empty FROM lukas.data_key_log_start", []
+                    )
+            except psycopg.Error as error:
+                raise self._error(error, "recording the log's start") from error
+        return bool(row and row[0])
+
     async def epoch(self) -> int:
         async with self._lock:
             try:

@@ -136,6 +136,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             """,
             "INSERT INTO lukas.data_key_epoch (id, value) VALUES (1, 0)",
+            # One row, once the log is first opened with these keys: was it empty then?
+            """
+            CREATE TABLE lukas.data_key_log_start (
+                id        integer PRIMARY KEY CHECK (id = 1),
+                was_empty boolean NOT NULL
+            )
+            """,
         ),
     ),
 )

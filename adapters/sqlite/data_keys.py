@@ -62,6 +62,13 @@ _SCHEMA = (
     )
     """,
     "INSERT INTO epoch (id, value) VALUES (1, 0)",
+    # One row, once a log is first opened with these keys: was it empty then?
+    """
+    CREATE TABLE log_start (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        was_empty INTEGER NOT NULL CHECK (was_empty IN (0, 1))
+    )
+    """,
 )
 
 
@@ -152,6 +159,25 @@ class SqliteDataKeys:
 
     async def drop_before(self, period: str) -> int:
         return await self._delete("DELETE FROM data_keys WHERE period < ?", period)
+
+    async def first_opened_empty(self, log_is_empty: bool) -> bool:
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._db.execute(
+                        "INSERT INTO log_start (id, was_empty) VALUES (1, ?)"
+                        " ON CONFLICT (id) DO NOTHING",
+                        [int(log_is_empty)],
+                    )
+                    row = await _fetch_one(self._db, "SELECT was_empty FROM log_start", [])
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await _roll_back(self._db)
+                    raise
+            except sqlite3.Error as error:
+                raise self._error("recording the log's start", error) from error
+        return bool(row and row[0])
 
     async def epoch(self) -> int:
         async with self._lock:

@@ -23,6 +23,7 @@ from lukas.domain.routing import Route
 
 pytestmark = pytest.mark.anyio
 
+
 def _new(event: DomainEvent, event_id: str = "e1") -> NewEvent:
     return NewEvent(event_id, event, EventMetadata(correlation_id=event_id))
 
@@ -73,7 +74,7 @@ async def test_every_event_is_stored_without_its_personal_words_and_reads_back_w
     _, _, data = EventCodec().encode(stored.event)
     assert data.count("sealed:1:") == len(paths)
     # What is not personal stays as it was: each personal field put back gives the event.
-    originals = {path: value for path, value in _values(event).items()}
+    originals = dict(_values(event).items())
     restored = with_personal(stored.event, lambda path, _value: originals[path])
     assert restored == event
 
@@ -114,7 +115,8 @@ async def test_forgetting_one_person_leaves_everyone_else_unchanged(
     for (author, text), read in zip(words, await sealed.read_all(), strict=True):
         assert isinstance(read.event, MessageReceived)
         if author == forgotten:
-            assert is_forgotten(read.event.text) and is_forgotten(read.event.author_name)
+            assert is_forgotten(read.event.text)
+            assert is_forgotten(read.event.author_name)
         else:
             assert (read.event.text, read.event.author_name) == (text, f"name of {author}")
         assert read.event.author_id == author  # ids stay in the clear
@@ -135,7 +137,8 @@ async def test_keys_deleted_by_another_process_are_let_go_of_within_a_second() -
     clock.advance(RECHECK_SECONDS)
     (read,) = await ours.read_all()
     assert isinstance(read.event, MessageReceived)
-    assert read.event.text is not None and is_forgotten(read.event.text)
+    assert read.event.text is not None
+    assert is_forgotten(read.event.text)
     assert reacted == ["dropped"]
 
 
@@ -156,7 +159,8 @@ async def test_a_forgotten_word_sealed_again_stays_forgotten() -> None:
     sealed = await SealedEventStore.open(inner, InMemoryDataKeys(), clock)
     await sealed.append("s", [_new(attrs.evolve(_said("U1", "x"), text=FORGOTTEN))], None)
     (read,) = await sealed.read_all()
-    assert isinstance(read.event, MessageReceived) and is_forgotten(read.event.text)
+    assert isinstance(read.event, MessageReceived)
+    assert is_forgotten(read.event.text)
 
 
 async def test_a_log_with_events_before_sealing_began_says_so() -> None:

@@ -84,6 +84,7 @@ def pending_work() -> PendingWork:
     work.inbound["in-1"] = PendingInbound(Delivery("in-1", received, AT, failures=2), 7, "i-a")
     reply = ReplyGenerated(
         reply_to="m-1",
+        person_id="U1",
         text="Hi!",
         provider="openai",
         model="gpt-5.4-mini",
@@ -95,7 +96,12 @@ def pending_work() -> PendingWork:
         first_text_ms=40,
     )
     failed = ReplyFailed(
-        reply_to="m-2", kind=FailureKind.TIMEOUT, detail="slow", attempts=3, fallback_text="Hm."
+        reply_to="m-2",
+        person_id="U1",
+        kind=FailureKind.TIMEOUT,
+        detail="slow",
+        attempts=3,
+        fallback_text="Hm.",
     )
     picture = Route(RouteKind.REQUEST, DrawPicture(theme="honey", occasion=None))
     outcomes: list[tuple[ReplyGenerated | ReplyFailed | None, Route]] = [

@@ -108,3 +108,8 @@ async def test_the_secret_is_not_in_the_repr(keys: DataKeys) -> None:
     assert key.secret.hex() not in shown
     assert repr(key.secret) not in shown
     assert key.key_id in repr(key)
+
+
+async def test_the_first_opening_of_a_log_is_remembered(keys: DataKeys) -> None:
+    assert await keys.first_opened_empty(False) is False
+    assert await keys.first_opened_empty(True) is False  # the first answer stands

@@ -14,8 +14,8 @@ from fakes.events import delivered, new_event
 
 from lukas.adapters.memory.data_keys import InMemoryDataKeys
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.adapters.postgres.event_store import PostgresEventStore
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.application.ports.event_store import (
     NO_STREAM,

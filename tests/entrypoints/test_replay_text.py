@@ -104,7 +104,12 @@ async def test_on_a_terminal_each_line_fits_and_the_columns_before_the_summary_s
     store = await store_with(
         said(LONG, "console:a"),
         ReplyFailed(
-            reply_to="e1", kind=FailureKind.PROVIDER, detail="500", attempts=3, fallback_text=LONG
+            reply_to="e1",
+            person_id="U1",
+            kind=FailureKind.PROVIDER,
+            detail="500",
+            attempts=3,
+            fallback_text=LONG,
         ),
     )
     whole = await timeline(store, Display())
@@ -138,7 +143,12 @@ async def test_colour_marks_types_and_failures_and_leaves_the_text_as_it_was() -
     store = await store_with(
         said("hi", "console:a"),
         ReplyFailed(
-            reply_to="e1", kind=FailureKind.PROVIDER, detail="500", attempts=3, fallback_text="x"
+            reply_to="e1",
+            person_id="U1",
+            kind=FailureKind.PROVIDER,
+            detail="500",
+            attempts=3,
+            fallback_text="x",
         ),
     )
     plain = await timeline(store, Display())
