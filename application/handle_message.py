@@ -212,6 +212,7 @@ class MessageHandler:
                 command = await self._composer.compose(
                     message_id, turns, known.state.last_fallback, author
                 )
+                command = _theirs(command, asker)
                 return await self._record_and_deliver(key, message_id, platform_message_id, command)
             finally:
                 await self._channel.stop_thinking(key, platform_message_id)
@@ -244,6 +245,7 @@ class MessageHandler:
             command = await self._composer.compose(
                 message_id, turns, known.state.last_fallback, author, on_text=writer.write
             )
+        command = _theirs(command, known.author_of(message_id))
         if writer.stream_id is None:  # nothing was streamed: the reply goes whole
             return await self._record_and_deliver(key, message_id, platform_message_id, command)
         decided = await self._decide_and_append(
@@ -505,6 +507,13 @@ class MessageHandler:
             ):
                 return recorded.event.author_id
         return None
+
+
+def _theirs(
+    command: conversation.RecordReply | RecordFailure, asker: Author | None
+) -> conversation.RecordReply | RecordFailure:
+    """The reply as the asker's: sealed with their key (ADR 27)."""
+    return command if asker is None else attrs.evolve(command, person_id=asker.member_id)
 
 
 def _rateable(outcome: ReplyGenerated | ReplyFailed) -> Rateable | None:

@@ -192,17 +192,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _one_line(raised: BaseException) -> int:
     """The exit status for what ended the command, said on stderr in one line."""
     from lukas.application.context import NoMessageError
+    from lukas.application.ports.data_keys import DataKeyError
     from lukas.application.ports.event_store import EventStoreError
     from lukas.entrypoints.config import ConfigError
 
     # A failure inside a task group arrives wrapped in an exception group; the user
     # needs the cause, not the wrapper.
-    error = _cause(raised, (ConfigError, EventStoreError, NoMessageError))
+    error = _cause(raised, (ConfigError, EventStoreError, NoMessageError, DataKeyError))
     if isinstance(error, ConfigError):
         print(f"lukas: {error}", file=sys.stderr)
         # A missing or malformed credential is a usage error: nothing was started.
         return EXIT_USAGE if type(error).__name__ == "TokenError" else EXIT_ERROR
-    if isinstance(error, EventStoreError | NoMessageError):
+    if isinstance(error, EventStoreError | NoMessageError | DataKeyError):
         print(f"lukas: {error}", file=sys.stderr)
         return EXIT_ERROR
     if isinstance(error, KeyboardInterrupt):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 from lukas.adapters.event_codec import EventCodec
@@ -21,7 +21,14 @@ from lukas.application.projections.engagement_stats import EngagementStats
 from lukas.application.projections.statistics import statistics
 from lukas.application.reply_facts import ReplyFacts, reply_facts
 from lukas.domain.conversation_key import ConversationKey
-from lukas.domain.events import ReplyFailed, ReplyGenerated
+from lukas.domain.events import (
+    DomainEvent,
+    KeysExpired,
+    PersonForgotten,
+    ReplyFailed,
+    ReplyGenerated,
+)
+from lukas.domain.forgetting import FORGETTING_STREAM
 from lukas.entrypoints.timeline import Display, TextTimeline
 
 _BATCH = 500
@@ -110,7 +117,11 @@ async def show_context(
             {"role": m.role.value, "content": m.content, "tokens": m.tokens}
             for m in window.messages
         ]
-        shown = {"messages": messages, "total_tokens": window.total_tokens}
+        shown = {
+            "messages": messages,
+            "total_tokens": window.total_tokens,
+            "forgotten": window.forgotten,
+        }
         if facts is not None:
             shown["reply"] = _reply_json(facts)
         out.write(json.dumps(shown) + "\n")
@@ -126,6 +137,8 @@ async def show_context(
         for more in lines[1:]:
             out.write(f"{'':>3}  {'':<9} {'':>6}  {more}\n")
     note = "" if window.fits else "; the message alone is over the budget"
+    if window.forgotten:
+        note += f"; {window.forgotten} forgotten message(s) left out (their words are gone)"
     out.write(
         f"total {window.total_tokens} tokens in {len(window.messages)} messages;"
         f" {window.dropped_pairs} older pair(s) left out{note}\n"
@@ -196,6 +209,23 @@ async def show_stats(store: EventStore, checkpoints: Checkpoints, out: TextIO) -
         )
     out.write(f"total spent on pictures: ${total:.3f}\n")
     out.write("\n" + engagement_report(engagement))
+    out.write(forgetting_report([r.event for r in await store.read_stream(FORGETTING_STREAM)]))
+
+
+def forgetting_report(events: Sequence[DomainEvent]) -> str:
+    """Whose words were forgotten, and which weeks retention dropped (ADR 27)."""
+    people = sorted({e.person_id for e in events if isinstance(e, PersonForgotten)})
+    expired = [e for e in events if isinstance(e, KeysExpired)]
+    lines = [f"forgotten on request: {len(people)} {'person' if len(people) == 1 else 'people'}"]
+    if people:
+        lines[0] += f" ({', '.join(people)}): their words read as [forgotten]"
+    if expired:
+        last = expired[-1]
+        lines.append(
+            f"forgotten by retention ({last.retention_days} days): every word before "
+            f"{last.before}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def engagement_report(stats: EngagementStats) -> str:

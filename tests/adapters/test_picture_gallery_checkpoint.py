@@ -9,8 +9,6 @@ import pytest
 from drivers.team_log import copy_log
 
 from lukas.adapters.sqlite.checkpoints import SqliteCheckpoints
-from lukas.adapters.sqlite.event_store import SqliteEventStore
-from lukas.adapters.system_clock import SystemClock
 from lukas.application.ports.checkpoints import Saved
 from lukas.application.projections.checkpointed import CheckpointedProjection
 from lukas.application.projections.picture_gallery import (
@@ -18,6 +16,7 @@ from lukas.application.projections.picture_gallery import (
     PictureGalleryProjection,
 )
 from lukas.application.projections.projection import rebuild
+from lukas.entrypoints.store_and_tokens import open_store
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -27,7 +26,7 @@ async def test_a_gallery_checkpoint_comes_back_equal_and_resumes(
 ) -> None:
     db = copy_log(team_log_template, tmp_path / "log")
     projection = PictureGalleryProjection()
-    async with await SqliteEventStore.open(db, SystemClock(), create=False) as store:
+    async with open_store(db, create=False) as store:  # sealed words opened
         gallery, last = await rebuild(store, projection)
         [picture] = gallery.values()
         assert picture.generated is not None

@@ -26,6 +26,7 @@ from lukas.application.ports.chat_channel import Rateable
 from lukas.application.ports.event_store import RecordedEvent
 from lukas.domain.context_window import ContextLimits
 from lukas.domain.events import ReplyDelivered
+from lukas.entrypoints.store_and_tokens import open_store
 from lukas.entrypoints.web.views import exchanges
 
 pytestmark = pytest.mark.slow
@@ -152,7 +153,7 @@ def test_a_long_conversation_shows_its_newest_exchanges_and_links_to_earlier_one
     db: Path,
 ) -> None:
     async def read() -> list[RecordedEvent]:
-        async with await SqliteEventStore.open(db, SystemClock(), create=False) as store:
+        async with open_store(db, create=False) as store:  # sealed words opened
             [stream] = {r.stream_id for r in await store.read_all() if "console:" in r.stream_id}
             return await store.read_stream(stream)
 

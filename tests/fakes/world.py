@@ -16,7 +16,9 @@ from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 from fakes.token_counter import FakeTokenCounter
 from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
+from lukas.adapters.memory.data_keys import InMemoryDataKeys
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.ports.chat_model import ChatModel
 from lukas.domain.context_window import ContextLimits
@@ -41,6 +43,9 @@ class World:
     announcements: FakeChannelPoster
     dms: FakeDirectMessages
     instances: FakeInstances
+    # The keys personal words are sealed with, when the world was made `sealed` (the
+    # store above is then the one beneath the sealing, holding what is on disk).
+    keys: InMemoryDataKeys
 
     @property
     def handler(self) -> MessageHandler:
@@ -73,6 +78,7 @@ def make_world(
     reading: Reading | None = None,
     config: Config | None = None,
     channel: FakeChatChannel | None = None,
+    sealed: bool = False,
 ) -> World:
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
@@ -88,10 +94,12 @@ def make_world(
     config = config or Config(
         history_pairs=limits.max_pairs, context_tokens=limits.max_tokens, admin_users=admins
     )
+    keys = InMemoryDataKeys()
     lukas = compose(
         config,
         Adapters(
-            store=store,
+            store=SealedEventStore(store, keys, clock) if sealed else store,
+            keys=keys,
             checkpoints=checkpoints,
             clock=clock,
             instances=instances,
@@ -122,4 +130,5 @@ def make_world(
         announcements,
         dms,
         instances,
+        keys,
     )
