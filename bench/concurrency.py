@@ -39,12 +39,16 @@ from bench.common import Options, progress, scratch_dir
 from bench.reply_overhead import Wired, chat_config, close_model, incoming, wire
 from bench.report import Figure, Target
 from bench.standin_process import StandInProcess
+from lukas.adapters.sealing.sealed_store import SealedEventStore
+from lukas.adapters.sqlite.data_keys import SqliteDataKeys
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.handle_message import IncomingMessage, Outcome
+from lukas.application.ports.event_store import EventStore
 from lukas.domain.context_window import ContextMessage, Role, as_spoken
 from lukas.domain.events import ReplyGenerated
 from lukas.domain.persona import PERSONA_SYSTEM_PROMPT
+from lukas.entrypoints.store_and_tokens import keys_file
 
 NAME = "100 conversations at once"
 CONVERSATIONS = 100
@@ -88,7 +92,10 @@ def run(options: Options) -> list[Figure]:
 
 
 async def _measure(path: Path, standin: StandInProcess) -> dict[str, Any]:
-    store = await SqliteEventStore.open(path, SystemClock())
+    raw = await SqliteEventStore.open(path, SystemClock())
+    keys = await SqliteDataKeys.open(keys_file(path), create=True)
+    # As chat opens the log: personal words sealed with the keys beside it (ADR 27).
+    store = await SealedEventStore.open(raw, keys, SystemClock())
     wired = await wire(store, chat_config(standin.base_url))
     try:
         # A running bot has its client and tokenizer warm; this one should too.
@@ -127,7 +134,8 @@ async def _measure(path: Path, standin: StandInProcess) -> dict[str, Any]:
         pool = _pool_limits(wired)
     finally:
         await close_model(wired.model)
-        await store.close()
+        await raw.close()
+        await keys.close()
     fallbacks = sum(1 for outcome in outcomes if _failed(outcome))
     return {
         "two each s": two_each,
@@ -183,7 +191,7 @@ def _failed(outcome: Outcome) -> bool:
 
 async def _order_problems(
     wired: Wired,
-    store: SqliteEventStore,
+    store: EventStore,
     standin: StandInProcess,
     firsts: list[IncomingMessage],
     seconds: list[IncomingMessage],

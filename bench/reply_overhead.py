@@ -36,6 +36,8 @@ from bench.common import Options, median, percentile, progress, scratch_dir
 from bench.composed import composed
 from bench.report import Figure, Target
 from bench.standin_process import StandInProcess
+from lukas.adapters.sealing.sealed_store import SealedEventStore
+from lukas.adapters.sqlite.data_keys import SqliteDataKeys
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.circuit_events import CircuitRecorder
@@ -50,6 +52,7 @@ from lukas.application.ports.event_store import (
 from lukas.domain.context_window import ContextMessage
 from lukas.domain.conversation_key import ConversationKey
 from lukas.entrypoints.config import Config, LLMConfig
+from lukas.entrypoints.store_and_tokens import keys_file
 from lukas.entrypoints.wiring import (
     choose_chat_model,
     resilient,
@@ -262,7 +265,10 @@ async def _measure(
     path: Path, api_base: str, warmup: int, samples: int, breakdown_samples: int
 ) -> tuple[list[float], list[float], StoreTimes]:
     config = chat_config(api_base)
-    store = await SqliteEventStore.open(path, SystemClock())
+    raw = await SqliteEventStore.open(path, SystemClock())
+    keys = await SqliteDataKeys.open(keys_file(path), create=True)
+    # As chat opens the log: personal words sealed with the keys beside it (ADR 27).
+    store = await SealedEventStore.open(raw, keys, SystemClock())
     wired = await wire(store, config)
     handled: list[float] = []
     direct: list[float] = []
@@ -295,5 +301,6 @@ async def _measure(
             await close_model(breakdown.model)
     finally:
         await close_model(wired.model)
-        await store.close()
+        await raw.close()
+        await keys.close()
     return handled, direct, timed.times
