@@ -23,7 +23,9 @@ class StoredEvent:
     recorded_at: datetime
 
 
-class StoredLog(Protocol):
+class ReadableLog(Protocol):
+    """A log to copy from: the stored log, or a view of one (re-sealed for another store)."""
+
     @property
     def where(self) -> str:
         """The store's name for messages (never a password)."""
@@ -37,6 +39,8 @@ class StoredLog(Protocol):
         """Up to `limit` events after position `after`, in order."""
         ...
 
+
+class StoredLog(ReadableLog, Protocol):
     async def write(self, events: Sequence[StoredEvent]) -> None:
         """Appends events at their own positions in one transaction; the first must follow
         the head (EventStoreError otherwise: someone else is writing)."""
