@@ -1,5 +1,6 @@
 """Copying a whole log from one store to another (`lukas migrate`): positions, ids, times
-and metadata kept, event data copied as stored.
+and metadata kept, event data copied as the source gives it (`lukas migrate` gives it
+sealed with the target's keys).
 
 Resumable: what the target already holds must be the start of the source's log, and the
 copy goes on after it, one transaction per batch, so a copy stopped anywhere loses nothing

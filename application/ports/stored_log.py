@@ -1,5 +1,6 @@
 """The log as stored, for copying it between stores (`lukas migrate`): each event with its
-data still encoded as written, never decoded or upcast, so a copy is the same log."""
+data encoded, as written or as a view of the source gives it (its personal words sealed
+with the target's keys), so what the copy reads back can be compared byte for byte."""
 
 from __future__ import annotations
 
