@@ -121,6 +121,8 @@ class ResealedLog:
                 self._opening[key_id] = AESGCM(key.secret)
 
     async def _resealed(self, row: StoredEvent, event: DomainEvent) -> StoredEvent:
+        # Counted only on a read in order from the start (the copy, or its checksum), so
+        # each event counts once however often and wherever the copy reads.
         counting = row.position == self._counted_to + 1
         if counting:
             self._counted_to = row.position
