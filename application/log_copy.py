@@ -1,5 +1,6 @@
 """Copying a whole log from one store to another (`lukas migrate`): positions, ids, times
-and metadata kept, event data copied as stored.
+and metadata kept, event data copied as the source gives it (`lukas migrate` gives it
+sealed with the target's keys).
 
 Resumable: what the target already holds must be the start of the source's log, and the
 copy goes on after it, one transaction per batch, so a copy stopped anywhere loses nothing
@@ -16,7 +17,7 @@ from collections.abc import Callable
 import attrs
 
 from lukas.application.ports.event_store import EventStoreError
-from lukas.application.ports.stored_log import StoredEvent, StoredLog
+from lukas.application.ports.stored_log import ReadableLog, StoredEvent, StoredLog
 
 BATCH = 2000
 
@@ -36,7 +37,7 @@ Progress = Callable[[int, int], None]  # (events in the target, events in the so
 
 
 async def copy_log(
-    source: StoredLog, target: StoredLog, *, progress: Progress | None = None, batch: int = BATCH
+    source: ReadableLog, target: StoredLog, *, progress: Progress | None = None, batch: int = BATCH
 ) -> CopyReport:
     total = await source.head()
     done = await target.head()
@@ -66,7 +67,7 @@ async def copy_log(
     return await _verified(source, target, copied)
 
 
-async def _same_event_at(position: int, source: StoredLog, target: StoredLog) -> None:
+async def _same_event_at(position: int, source: ReadableLog, target: StoredLog) -> None:
     ours = await source.rows(position - 1, 1)
     theirs = await target.rows(position - 1, 1)
     if not ours or not theirs or _line(ours[0]) != _line(theirs[0]):
@@ -76,7 +77,7 @@ async def _same_event_at(position: int, source: StoredLog, target: StoredLog) ->
         )
 
 
-async def _verified(source: StoredLog, target: StoredLog, copied: int) -> CopyReport:
+async def _verified(source: ReadableLog, target: StoredLog, copied: int) -> CopyReport:
     source_count, source_sum = await checksum(source)
     target_count, target_sum = await checksum(target)
     if (source_count, source_sum) != (target_count, target_sum):
@@ -88,7 +89,7 @@ async def _verified(source: StoredLog, target: StoredLog, copied: int) -> CopyRe
     return CopyReport(events=source_count, copied=copied, checksum=source_sum)
 
 
-async def checksum(log: StoredLog, batch: int = BATCH) -> tuple[int, str]:
+async def checksum(log: ReadableLog, batch: int = BATCH) -> tuple[int, str]:
     """The number of events and a SHA-256 over all their fields, in order."""
     digest = hashlib.sha256()
     count = position = 0

@@ -1,5 +1,6 @@
 """The log as stored, for copying it between stores (`lukas migrate`): each event with its
-data still encoded as written, never decoded or upcast, so a copy is the same log."""
+data encoded, as written or as a view of the source gives it (its personal words sealed
+with the target's keys), so what the copy reads back can be compared byte for byte."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ class StoredEvent:
     recorded_at: datetime
 
 
-class StoredLog(Protocol):
+class ReadableLog(Protocol):
+    """A log to copy from: the stored log, or a view of one (re-sealed for another store)."""
+
     @property
     def where(self) -> str:
         """The store's name for messages (never a password)."""
@@ -37,6 +40,8 @@ class StoredLog(Protocol):
         """Up to `limit` events after position `after`, in order."""
         ...
 
+
+class StoredLog(ReadableLog, Protocol):
     async def write(self, events: Sequence[StoredEvent]) -> None:
         """Appends events at their own positions in one transaction; the first must follow
         the head (EventStoreError otherwise: someone else is writing)."""
