@@ -69,4 +69,3 @@ def test_forget_requests_are_read(text: str, expected: Request) -> None:
 )
 def test_sentences_that_mention_forgetting_stay_conversation(text: str) -> None:
     assert parse_request(text, NOW) is None
-
