@@ -16,7 +16,9 @@ from fakes.direct_messages import FakeDirectMessages
 from fakes.instances import FakeInstances
 from fakes.token_counter import FakeTokenCounter
 from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
+from lukas.adapters.memory.data_keys import InMemoryDataKeys
 from lukas.adapters.memory.event_store import InMemoryEventStore
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.application.handle_message import IncomingMessage, MessageHandler
 from lukas.application.ports.chat_model import ChatModel
 from lukas.domain.context_window import ContextLimits
@@ -41,6 +43,9 @@ class World:
     announcements: FakeChannelPoster
     dms: FakeDirectMessages
     instances: FakeInstances
+    # With sealing: the keys personal words are sealed with (`store` holds them sealed,
+    # `lukas.store` reads them opened, or forgotten).
+    keys: InMemoryDataKeys | None = None
 
     @property
     def handler(self) -> MessageHandler:
@@ -73,7 +78,11 @@ def make_world(
     reading: Reading | None = None,
     config: Config | None = None,
     channel: FakeChatChannel | None = None,
+    sealed: bool = False,
+    plain_before: bool = False,
 ) -> World:
+    """Lukas over fakes; `sealed`: personal words sealed with data keys, as in production
+    (ADR 27), `plain_before` as for a log with words from before sealing began."""
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
     checkpoints = checkpoints or InMemoryCheckpoints()
@@ -88,10 +97,14 @@ def make_world(
     config = config or Config(
         history_pairs=limits.max_pairs, context_tokens=limits.max_tokens, admin_users=admins
     )
+    keys = InMemoryDataKeys() if sealed else None
+    lukas_store = (
+        store if keys is None else SealedEventStore(store, keys, clock, plain_before=plain_before)
+    )
     lukas = compose(
         config,
         Adapters(
-            store=store,
+            store=lukas_store,
             checkpoints=checkpoints,
             clock=clock,
             instances=instances,
@@ -106,6 +119,7 @@ def make_world(
             credentials_hint="FAKE_API_KEY",
             images=images,
             reading=reading,
+            keys=keys or InMemoryDataKeys(),
         ),
     )
     ids = itertools.count(1)
@@ -122,4 +136,5 @@ def make_world(
         announcements,
         dms,
         instances,
+        keys,
     )
