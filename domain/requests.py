@@ -46,6 +46,7 @@ class ChannelRef:
 
 
 ReminderTarget: TypeAlias = Me | PersonRef | ChannelRef
+ForgetTarget: TypeAlias = Me | PersonRef
 
 
 @attrs.frozen(kw_only=True)
@@ -123,7 +124,7 @@ class ForgetPerson:
     admin's "forget @ada". Only the parser makes it: no model tool offers it, since it
     cannot be undone."""
 
-    target: Me | PersonRef
+    target: ForgetTarget
 
 
 @attrs.frozen
