@@ -178,3 +178,12 @@ async def test_a_log_with_words_from_before_sealing_refuses_in_lukas_s_voice() -
     assert "lukas migrate" in answer
     assert answer.endswith("Nothing was forgotten.")
     assert await forgetting_events(desk) == []
+
+
+async def test_help_tells_how_to_be_forgotten() -> None:
+    desk = await make_desk_world()
+    assert "forget me" in await desk.say("help")
+    topic = await desk.say("help forget")
+    assert topic.startswith("*Forgetting*")
+    assert '"yes, forget me"' in topic
+    assert "within 10 minutes" in topic
