@@ -24,7 +24,7 @@ from lukas.application.ports.event_store import (
 )
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, DomainEvent
-from lukas.domain.requests import ReminderTarget, Request
+from lukas.domain.requests import ForgetTarget, ReminderTarget, Request
 from lukas.domain.routing import Route, RouteKind
 
 JsonObject = dict[str, Any]
@@ -73,6 +73,7 @@ def _make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     converter.register_structure_hook(dt.datetime, _datetime)
     # A recorded request says which kind it is, by class name, next to its fields.
     configure_tagged_union(ReminderTarget, converter, tag_name="kind")
+    configure_tagged_union(ForgetTarget, converter, tag_name="kind")
     configure_tagged_union(Request, converter, tag_name="kind")
     # A route without a request holds None: the optional union needs its own hooks.
     optional_request = Request | None

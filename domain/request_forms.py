@@ -289,3 +289,44 @@ def _setting_without_value(rest: str) -> Problem | None:
 def _say_the_value(key: str) -> str:
     name = SETTING_NAMES[key]
     return f"what should the {name} be? say 'set {name} to ...'"
+
+
+# Forgetting cannot be undone, so only these exact shapes ask for it: a sentence that
+# merely says "forget" ("don't forget the meeting") stays conversation. They are matched
+# against the lower-cased key, in single spaces with straight apostrophes.
+_FORGET_ME = re.compile(
+    r"forget (?:about )?me"
+    r"|forget (?:everything|all) (?:about me"
+    r"|(?:that )?i(?:'ve| have)? (?:ever )?(?:said|told you|wrote)(?: to you)?)"
+)
+_CONFIRM_FORGETTING = re.compile(
+    r"yes,? (?:please )?forget(?: (?:me|them|him|her|everything))?"
+    r"|yes,? (?:please )?go ahead and forget(?: (?:me|them|him|her|everything))?"
+)
+# "forget @ada", "forget about <@U0ADA>", "forget everything @ada said": matched against
+# the core as typed, since a member id in a mention is upper case.
+_FORGET_SOMEONE = re.compile(
+    r"forget\s+(?:about\s+|(?:everything|all)\s+about\s+)?(?P<who>\S+)"
+    r"|forget\s+(?:everything|all)\s+(?:that\s+)?(?P<whose>\S+)\s+(?:has\s+|ever\s+)?said",
+    re.IGNORECASE,
+)
+# Everyone at once is not a person: "forget @channel" asks for nobody in particular.
+_NOT_A_PERSON = frozenset(("here", "channel", "everyone"))
+
+
+def forgets_the_asker(key: str) -> bool:
+    return _FORGET_ME.fullmatch(key) is not None
+
+
+def confirms_forgetting(key: str) -> bool:
+    return _CONFIRM_FORGETTING.fullmatch(key) is not None
+
+
+def forget_whom(core: str) -> str | None:
+    """The member id or "@name" an admin asks Lukas to forget; None if `core` is not
+    such a request."""
+    asked = _FORGET_SOMEONE.fullmatch(core)
+    if asked is None:
+        return None
+    person = person_ref(asked["who"] or asked["whose"])
+    return None if person is None or person.lower() in _NOT_A_PERSON else person

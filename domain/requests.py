@@ -21,7 +21,7 @@ from lukas.domain import request_forms as forms
 from lukas.domain.images import picture_ask_in
 from lukas.domain.when import WhenError, find_when, parse_when
 
-HELP_TOPICS = ("post", "remind", "team", "settings", "pause")
+HELP_TOPICS = ("post", "remind", "team", "settings", "pause", "forget")
 # Commands are short; past this, text is conversation (or an accident) and isn't scanned.
 MAX_COMMAND_CHARACTERS = 4000
 
@@ -46,6 +46,7 @@ class ChannelRef:
 
 
 ReminderTarget: TypeAlias = Me | PersonRef | ChannelRef
+ForgetTarget: TypeAlias = Me | PersonRef
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +118,20 @@ class DrawPicture:
     occasion: str | None = None
 
 
+@attrs.frozen
+class ForgetPerson:
+    """Forget everything the person said to Lukas and he said to them: "forget me", or an
+    admin's "forget @ada". Only the parser makes it: no model tool offers it, since it
+    cannot be undone."""
+
+    target: ForgetTarget
+
+
+@attrs.frozen
+class ConfirmForgetting:
+    """ "yes, forget me": carries out the asker's forget request still waiting."""
+
+
 @attrs.frozen(kw_only=True)
 class Unclear:
     """Looked like a command but could not be read; `problem` says what would work."""
@@ -138,6 +153,8 @@ Request: TypeAlias = (
     | PauseProactive
     | ResumeProactive
     | DrawPicture
+    | ForgetPerson
+    | ConfirmForgetting
     | Unclear
 )
 
@@ -196,6 +213,7 @@ _HELP_TOPIC_WORDS = {
     **dict.fromkeys(("team", "members"), "team"),
     **dict.fromkeys(("settings", "setting", "set", "config", "status"), "settings"),
     **dict.fromkeys(("pause", "pausing", "resume", "quiet"), "pause"),
+    **dict.fromkeys(("forget", "forgetting", "privacy"), "forget"),
 }
 # "help reminders", "help with posting": one topic word, else it's a plea, not a command.
 _HELP = re.compile(r"help\s+(?:(?:with|on|about|for)\s+)?(?P<topic>\S+)")
@@ -297,6 +315,15 @@ def _pause(said: _Said, now: dt.datetime) -> Request | None:
     return PauseProactive(until)
 
 
+def _forget(said: _Said, now: dt.datetime) -> Request | None:
+    if forms.confirms_forgetting(said.key):
+        return ConfirmForgetting()
+    if forms.forgets_the_asker(said.key):
+        return ForgetPerson(Me())
+    whom = forms.forget_whom(said.core)
+    return None if whom is None else ForgetPerson(PersonRef(whom))
+
+
 def _unclear(topic: str, problem: forms.Problem | None) -> Unclear | None:
     return None if problem is None else Unclear(topic=topic, problem=problem.text)
 
@@ -308,4 +335,5 @@ _FORMS: tuple[Callable[[_Said, dt.datetime], Request | None], ...] = (
     _cancel,
     _setting,
     _pause,
+    _forget,
 )

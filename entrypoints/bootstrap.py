@@ -175,6 +175,7 @@ def compose(config: Config, adapters: Adapters) -> Lukas:
         settings=settings,
         switch=switch,
         reminders=reminders,
+        forgetting=forgetting,
         channels=a.announcements,
         timezone=a.timezone,
         lukas_id=a.lukas_id,

@@ -32,7 +32,7 @@ HELP = (
 # Slash commands that are requests, as people would type them in Slack without the slash.
 _REQUEST_COMMANDS = frozenset(
     {"post", "announce", "remind", "reminders", "cancel", "team", "status", "stats", "help"}
-    | {"set", "change", "pause", "resume"}
+    | {"set", "change", "pause", "resume", "forget", "yes"}
 )
 
 
@@ -176,6 +176,7 @@ def as_request_text(line: str) -> str | None:
     if not line.startswith("/"):
         return line
     word, _, rest = line[1:].partition(" ")
+    word = word.rstrip(",")  # "/yes, forget me"
     if word == "config":
         return f"set {rest}" if rest.strip() else "status"
     return line[1:] if word in _REQUEST_COMMANDS else None

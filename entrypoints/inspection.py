@@ -222,8 +222,7 @@ def forgetting_report(events: Sequence[DomainEvent]) -> str:
     if expired:
         last = expired[-1]
         lines.append(
-            f"forgotten by retention ({last.retention_days} days): every word before "
-            f"{last.before}"
+            f"forgotten by retention ({last.retention_days} days): every word before {last.before}"
         )
     return "\n".join(lines) + "\n"
 

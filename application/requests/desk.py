@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 
+from lukas.application.forgetting import Forgetting
 from lukas.application.identity import derive_event_id
 from lukas.application.live_settings import LiveSettings, SettingRejected
 from lukas.application.make_picture import PictureMaker, PictureOutcome, PictureRequest
@@ -25,6 +26,7 @@ from lukas.application.proactive import ProactiveSwitch
 from lukas.application.projections.checkpointed import CheckpointedProjection
 from lukas.application.projections.statistics import Statistics
 from lukas.application.requests.declined import record_declined
+from lukas.application.requests.forget_requests import ForgetRequests
 from lukas.application.requests.help_text import help_text
 from lukas.application.requests.reminders import NewReminder, Reminders
 from lukas.application.requests.team_info import stats_text, status_text, team_text
@@ -41,7 +43,9 @@ from lukas.domain.requests import (
     CancelReminder,
     ChangeSetting,
     ChannelRef,
+    ConfirmForgetting,
     DrawPicture,
+    ForgetPerson,
     ListReminders,
     Me,
     PauseProactive,
@@ -89,6 +93,7 @@ class RequestDesk:
         settings: LiveSettings,
         switch: ProactiveSwitch,
         reminders: Reminders,
+        forgetting: Forgetting,
         channels: ChannelPoster,
         timezone: dt.tzinfo,
         lukas_id: str,
@@ -103,6 +108,7 @@ class RequestDesk:
         self._settings = settings
         self._switch = switch
         self._reminders = reminders
+        self._forget = ForgetRequests(forgetting)
         self._channels = channels
         self._timezone = timezone
         self._lukas_id = lukas_id
@@ -130,6 +136,10 @@ class RequestDesk:
                 return await self._administer(request, requester)
             case DrawPicture():
                 return await self._draw(request, requester, request_id)
+            case ForgetPerson():
+                return await self._ask_to_forget(request, requester, request_id)
+            case ConfirmForgetting():
+                return await self._confirm_forgetting(requester)
             case ShowTeam() | ShowStatus() | ShowStats() | ShowHelp() | Unclear():
                 return await self._inform(request)
 
@@ -297,6 +307,30 @@ class RequestDesk:
             return f"{label.capitalize()} is {request.value} already."
         return f"Done: {label} is now {change.new_value} (it was {change.old_value})."
 
+    async def _ask_to_forget(
+        self, request: ForgetPerson, requester: Requester, request_id: str
+    ) -> str:
+        me, via = requester.member_id, _via(requester)
+        target = request.target
+        found = None if isinstance(target, Me) else await self._find_person(target)
+        if isinstance(target, Me) or (found is not None and found[0] == me):
+            return await self._forget.ask(me, requester.name, requested_by=me, via=via)
+        # Someone else's words: only an admin may have them forgotten.
+        if me not in self._admins:
+            return await self._decline(request, requester, request_id)
+        if found is None:
+            return f"I don't know anyone called {target.ref!r} on the team."
+        return await self._forget.ask(found[0], found[1], requested_by=me, via=via)
+
+    async def _confirm_forgetting(self, requester: Requester) -> str:
+        names: dict[str, str] = {}
+        waiting = await self._forget.waiting_for(requester.member_id)
+        if waiting is not None and waiting != requester.member_id:
+            # Read now: once forgotten, their name in the roster reads as forgotten too.
+            found = await self._find_person(PersonRef(waiting))
+            names[waiting] = found[1] if found else waiting
+        return await self._forget.confirm(requester.member_id, names, via=_via(requester))
+
     async def _find_person(self, target: PersonRef) -> tuple[str, str] | None:
         roster = await read_roster(self._store)
         if _MEMBER_ID.fullmatch(target.ref):
@@ -335,6 +369,8 @@ def describe(request: Request) -> str:
             return "resume my check-ins and thread replies"
         case DrawPicture():
             return "ask for a picture"
+        case ForgetPerson():
+            return "ask me to forget someone else"
         case _:
             return type(request).__name__
 
@@ -352,6 +388,14 @@ def _picture_answer(outcome: PictureOutcome) -> str:
     if outcome.posted_as is not None:
         return f"There you go! {outcome.caption or ''}".strip()
     return f"{outcome.caption} (picture saved at {outcome.file})"
+
+
+def _via(requester: Requester) -> str:
+    """Where a forget request was made, as ForgettingRequested records it."""
+    conversation = requester.conversation
+    if conversation is not None and str(conversation).startswith("console:"):
+        return "console"
+    return "slack"
 
 
 def _announcement_stream(request_id: str) -> str:

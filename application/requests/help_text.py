@@ -11,8 +11,9 @@ Here's what I can do 🐻
 • *Reminders*: remind me in 30 minutes to check the build · remind #general tomorrow at 9am \
 about the standup · reminders · cancel reminder 2
 • *Team*: team · status · stats
+• *Forgetting*: forget me (then "yes, forget me" to confirm)
 • *Admins*: set thread probability to 0.3 · pause until tomorrow 9am · resume · draw a picture
-Say "help reminders" (or post, team, settings, pause) for more."""
+Say "help reminders" (or post, team, settings, pause, forget) for more."""
 
 _TOPICS = {
     "post": """\
@@ -43,6 +44,11 @@ reaching out.""",
 *Pausing* (admins only) — "pause" keeps me from speaking unasked (check-ins, joining \
 threads, reactions) until "resume"; "pause until tomorrow 9am" or "pause for 2 hours" \
 ends by itself. I still answer when spoken to.""",
+    "forget": """\
+*Forgetting* — "forget me" (or "forget everything I said") erases everything you said to \
+me and everything I said to you, for good; I ask first, and you say "yes, forget me" \
+within 10 minutes to go ahead. Admins can ask me to forget someone else: "forget @ada", \
+then "yes, forget them".""",
 }
 
 

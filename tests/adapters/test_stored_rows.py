@@ -13,7 +13,8 @@ from lukas.adapters.event_codec import CorruptEventError, EventCodec
 from lukas.application.ports.event_store import EventMetadata, UnknownEventTypeError
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReminderFiring
-from lukas.domain.routing import Route
+from lukas.domain.requests import ConfirmForgetting, ForgetPerson, Me, PersonRef, Request
+from lukas.domain.routing import Route, RouteKind
 
 CODEC = EventCodec()
 MESSAGE = MessageReceived(
@@ -119,3 +120,24 @@ def test_metadata_beyond_what_lukas_writes_reads_as_the_converter_reads_it() -> 
     odd = '{"correlation_id": 5, "causation_id": null}'
     recorded = CODEC.decode_row(row(CODEC.encode(MESSAGE)[2], metadata=odd))
     assert recorded.metadata == CODEC.decode_metadata(odd)
+
+
+@pytest.mark.parametrize(
+    ("request_", "stored"),
+    [
+        (ForgetPerson(Me()), {"kind": "ForgetPerson", "target": {"kind": "Me"}}),
+        (
+            ForgetPerson(PersonRef("U0ADA")),
+            {"kind": "ForgetPerson", "target": {"kind": "PersonRef", "ref": "U0ADA"}},
+        ),
+        (ConfirmForgetting(), {"kind": "ConfirmForgetting"}),
+    ],
+)
+def test_a_forget_request_s_route_is_stored_with_its_kinds_and_reads_back(
+    request_: Request, stored: dict[str, Any]
+) -> None:
+    message = attrs.evolve(MESSAGE, route=Route(RouteKind.REQUEST, request_))
+    data = CODEC.encode(message)[2]
+    assert json.loads(data)["route"] == {"kind": "request", "request": stored}
+    assert CODEC.decode_row(row(data)).event == message
+    assert CODEC.decode("MessageReceived", 2, data) == message

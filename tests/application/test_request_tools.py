@@ -125,3 +125,10 @@ def test_every_tool_offered_is_understood_and_schemas_are_objects() -> None:
         # An offered tool never falls through to the "unknown tool" answer.
         request = request_from_tool_call(ToolCall(tool.name, {}), NOW)
         assert request != ShowHelp(None) or tool.name == "show_help"
+
+
+def test_no_tool_offers_forgetting() -> None:
+    # It cannot be undone: only the documented words, read by the parser, ask for it.
+    for tool in REQUEST_TOOLS:
+        assert "forget" not in tool.name
+        assert "forget" not in tool.description.lower()

@@ -407,7 +407,7 @@ def test_requests_check_what_they_hold() -> None:
         ChangeSetting(setting="colour", value="blue")
     with pytest.raises(ValueError, match="number"):
         CancelReminder(0)
-    assert set(HELP_TOPICS) == {"post", "remind", "team", "settings", "pause"}
+    assert set(HELP_TOPICS) == {"post", "remind", "team", "settings", "pause", "forget"}
 
 
 COMMAND_WORDS = st.sampled_from(

@@ -45,3 +45,22 @@ def test_post_remind_and_config_from_the_console(
     replay = run_lukas("replay", "--db", str(db), env=env).stdout
     assert f'console:{me} changed LUKAS_THREAD_PROBABILITY from "0.2" to "0.4"' in replay
     assert "reminder 1" in replay
+
+
+def test_forget_me_from_the_console_forgets_the_console_user(
+    run_lukas: RunLukas, openai_standin: OpenAIStandIn, tmp_path: Path
+) -> None:
+    db = tmp_path / "lukas.db"
+    env = {"OPENAI_API_KEY": "sk-test-1", "LUKAS_LLM_API_BASE": openai_standin.base_url}
+    lines = ["/remind me tomorrow at 9am to water the thyme", "/forget me", "/yes, forget me"]
+    run = run_lukas("console", "--db", str(db), stdin="\n".join(lines) + "\n", env=env)
+    assert run.returncode == 0, run.stderr
+    reminded, asked, done = run.stdout.split("\n\n")
+    assert "water the thyme" in reminded
+    assert "yes, forget me" in asked
+    assert done == "Done: I have forgotten everything you and I said to each other. 🐻\n"
+    replay = run_lukas("replay", "--db", str(db), "--format", "jsonl", env=env).stdout
+    assert "thyme" not in replay
+    me = getpass.getuser()
+    assert f'"person_id": "console:{me}"' in replay
+    assert '"via": "console"' in replay

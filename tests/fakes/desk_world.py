@@ -100,6 +100,8 @@ async def make_desk_world(
     channels: FakeChannelPoster | None = None,
     instances: FakeInstances | None = None,
     world: World | None = None,
+    sealed: bool = False,
+    plain_before: bool = False,
 ) -> DeskWorld:
     world = world or make_world(
         model=model,
@@ -107,10 +109,12 @@ async def make_desk_world(
         admins=(ADMIN[0],),
         timezone=BERLIN,
         instances=instances,
+        sealed=sealed,
+        plain_before=plain_before,
         announcements=channels
         or FakeChannelPoster(
             FakeChannel("C0GEN", "general"), FakeChannel("C0SEC", "secret", lukas_is_member=False)
         ),
     )
-    await RosterSync(world.store, FakeRoster(TEAM)).sync()
+    await RosterSync(world.lukas.store, FakeRoster(TEAM)).sync()
     return DeskWorld(world)

@@ -79,7 +79,10 @@ def make_world(
     config: Config | None = None,
     channel: FakeChatChannel | None = None,
     sealed: bool = False,
+    plain_before: bool = False,
 ) -> World:
+    """Lukas over fakes; `sealed`: personal words sealed with data keys, as in production
+    (ADR 27), `plain_before` as for a log with words from before sealing began."""
     clock = clock or FakeClock()
     store = store or InMemoryEventStore(clock)
     checkpoints = checkpoints or InMemoryCheckpoints()
@@ -95,10 +98,13 @@ def make_world(
         history_pairs=limits.max_pairs, context_tokens=limits.max_tokens, admin_users=admins
     )
     keys = InMemoryDataKeys()
+    lukas_store = (
+        SealedEventStore(store, keys, clock, plain_before=plain_before) if sealed else store
+    )
     lukas = compose(
         config,
         Adapters(
-            store=SealedEventStore(store, keys, clock) if sealed else store,
+            store=lukas_store,
             keys=keys,
             checkpoints=checkpoints,
             clock=clock,
