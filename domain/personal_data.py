@@ -30,7 +30,15 @@ from lukas.domain.events import (
     ReplyGenerated,
     RequestDeclined,
 )
-from lukas.domain.requests import DrawPicture, PostAnnouncement, Request, SetReminder, Unclear
+from lukas.domain.requests import (
+    DrawPicture,
+    ForgetPerson,
+    PersonRef,
+    PostAnnouncement,
+    Request,
+    SetReminder,
+    Unclear,
+)
 from lukas.domain.routing import Route
 
 
@@ -151,6 +159,10 @@ def _request(request: Request, change: Change) -> Request:
             )
         case Unclear():
             return attrs.evolve(request, problem=change("problem", request.problem))
+        case ForgetPerson(target=PersonRef() as person):
+            # Whom to forget, as typed: a name is that person's, whoever asked.
+            named = attrs.evolve(person, ref=change("target.ref", person.ref))
+            return attrs.evolve(request, target=named)
         case _:
             return request
 

@@ -31,6 +31,7 @@ from lukas.application.streams import (
     decide_on_stream,
 )
 from lukas.domain.events import ReminderDelivered, ReminderFailed, ReminderFiring, ReminderSet
+from lukas.domain.personal_data import is_forgotten
 from lukas.domain.reminders import (
     REMINDER_STREAM,
     REMINDERS,
@@ -152,6 +153,14 @@ class Reminders:
     async def _send(self, reminder: ReminderSet) -> None:
         """Sends a reminder this process claimed, and records how it went."""
         outcome: ReminderDelivered | ReminderFailed
+        if is_forgotten(reminder.text):
+            # Its owner was forgotten (or retention reached it): nothing is left to say.
+            outcome = ReminderFailed(
+                reminder_id=reminder.reminder_id,
+                reason="its words were forgotten before it was due",
+            )
+            await self._decide(RecordOutcome(outcome), reminder.reminder_id)
+            return
         try:
             message_id = await self._deliver(reminder)
         except DeliveryError as error:

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 
+from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.adapters.sqlite.event_store import MissingDatabaseError
 from lukas.application.ports.event_store import EventStore
 from lukas.application.projections.checkpointed import CheckpointedProjection
@@ -65,8 +66,18 @@ class TeamLog:
                 self._pictures = CheckpointedProjection(
                     store, checkpoints, PictureGalleryProjection(), PICTURE_GALLERY
                 )
+                if isinstance(store, SealedEventStore):
+                    # Keys deleted by `lukas forget` or the bot: the page lets go of what
+                    # it folded, and folds again with those words forgotten (ADR 27).
+                    store.when_keys_deleted(self._drop_held)
                 self._store = store
             return self._store
+
+    def _drop_held(self) -> None:
+        for kept in (self._conversations, self._statistics, self._pictures):
+            if kept is not None:
+                kept.drop_held()
+        self._reminders = Folded(REMINDERS.initial)
 
     async def conversations(self) -> Conversations:
         await self.store()

@@ -19,7 +19,8 @@ from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import EVENT_CLASSES, DomainEvent, MessageReceived
 from lukas.domain.personal_data import FORGOTTEN, is_forgotten, owner_of, with_personal
-from lukas.domain.routing import Route
+from lukas.domain.requests import ForgetPerson, PersonRef
+from lukas.domain.routing import Route, RouteKind
 
 pytestmark = pytest.mark.anyio
 
@@ -173,3 +174,18 @@ async def test_a_log_with_events_before_sealing_began_says_so() -> None:
     (read,) = await sealed.read_all()
     assert read.event == _said("U1", "plain")  # old words still read
     assert (await SealedEventStore.open(inner, keys, clock)).plain_before  # remembered
+
+
+async def test_whom_an_admin_asked_to_forget_is_sealed_too() -> None:
+    clock = FakeClock()
+    inner = InMemoryEventStore(clock)
+    sealed = await SealedEventStore.open(inner, InMemoryDataKeys(), clock)
+    asked = attrs.evolve(
+        _said("UADMIN", "forget @alice"),
+        route=Route(RouteKind.REQUEST, ForgetPerson(PersonRef("alice"))),
+    )
+    await sealed.append("s", [_new(asked)], None)
+    (stored,) = await inner.read_all()
+    _, _, data = EventCodec().encode(stored.event)
+    assert "alice" not in data
+    assert (await sealed.read_all())[0].event == asked

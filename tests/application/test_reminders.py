@@ -209,3 +209,15 @@ async def test_each_round_reads_only_the_reminder_events_since_the_last() -> Non
     read_back = [v for _, versions in reads for v in versions]
     assert sorted(read_back) == sorted(set(read_back))
     assert seen == len(await original(REMINDER_STREAM))
+
+
+async def test_a_reminder_whose_words_were_forgotten_is_not_sent() -> None:
+    desk = await make_desk_world(sealed=True)
+    await desk.say("remind me in 30 minutes to call the dentist")
+    await desk.lukas.forgetting.forget("U0ADA", requested_by="U0ADA", via="slack")
+    desk.clock.advance(30 * 60)
+    await desk.reminders.tick()
+    await desk.reminders.tick()
+    assert desk.dms.sent == []
+    kept = await kinds(desk.world.store)
+    assert kept == [ReminderSet, ReminderFiring, ReminderFailed]

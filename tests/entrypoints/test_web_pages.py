@@ -5,8 +5,10 @@ words as text, never as markup; no secret anywhere."""
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from drivers.web_client import PAGES, TOKEN, signed_in, web_app
 from standins.openai_server import TINY_PNG
 from starlette.testclient import TestClient
 
+from lukas.adapters.sealing.sealed_store import RECHECK_SECONDS
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.context import ContextBuilder
@@ -205,3 +208,18 @@ def test_the_usage_page_counts_feedback_by_day_and_model(db: Path) -> None:
     )
     assert row is not None, page
     assert row.groups() == ("0", "1")
+
+
+def test_a_person_forgotten_while_the_page_runs_reads_as_forgotten_there(
+    client: TestClient, db: Path
+) -> None:
+    key = conversation_key(client)
+    assert FIRST in client.get(f"/conversations/{key}").text
+    forgot = lukas_runner(db.parent)("forget", getpass.getuser(), "--yes", "--db", str(db))
+    assert forgot.returncode == 0, forgot.stderr
+    time.sleep(RECHECK_SECONDS)  # the page's store looks at the keys again after this
+    page = client.get(f"/conversations/{key}").text
+    assert FIRST not in page
+    assert REPLY not in page
+    assert "[forgotten]" in page
+    assert FIRST not in client.get("/").text
