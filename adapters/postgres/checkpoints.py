@@ -13,13 +13,13 @@ limits of that (WAL segments, backups) are those of the key store's, in data_key
 from __future__ import annotations
 
 import logging
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import anyio
 import psycopg
 
 from lukas.adapters.checkpoint_codec import CheckpointCodec
+from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.postgres.connection import connect, describe
 from lukas.adapters.postgres.vacuum import NotRewrittenError, rewrite
 from lukas.application.ports.checkpoints import CheckpointError, CheckpointSpec, Saved, State
@@ -28,7 +28,7 @@ from lukas.application.ports.event_store import EventStoreError
 log = logging.getLogger(__name__)
 
 
-class PostgresCheckpoints:
+class PostgresCheckpoints(ClosedOnExit):
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self._url = url
@@ -49,17 +49,6 @@ class PostgresCheckpoints:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def load(self, spec: CheckpointSpec[State]) -> Saved[State] | None:
         try:

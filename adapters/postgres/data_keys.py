@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import anyio
 import psycopg
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.postgres.connection import connect, describe, prepare, translate
 from lukas.adapters.postgres.vacuum import NotRewrittenError, rewrite
 from lukas.application.ports.data_keys import KEY_BYTES, DataKey, DataKeyError
@@ -34,7 +34,7 @@ from lukas.application.ports.event_store import EventStoreError
 _COLUMNS = "key_id, person, period, secret"
 
 
-class PostgresDataKeys:
+class PostgresDataKeys(ClosedOnExit):
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self._url = url
@@ -50,17 +50,6 @@ class PostgresDataKeys:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return f"PostgresDataKeys({describe(self._url)!r})"

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.event_codec import EventCodec
 from lukas.adapters.postgres.connection import (
     CONNECT_TIMEOUT_SECONDS,
@@ -55,7 +55,7 @@ _RETRY_PAUSES = (0.2, 1.0, 3.0)
 _POOL_SIZE = 4
 
 
-class PostgresEventStore:
+class PostgresEventStore(ClosedOnExit):
     def __init__(self, pool: AsyncConnectionPool[Any], url: str, clock: Clock, codec: EventCodec):
         self._pool = pool
         self._url = url
@@ -95,17 +95,6 @@ class PostgresEventStore:
 
     async def close(self) -> None:
         await self._pool.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None

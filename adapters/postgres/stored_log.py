@@ -4,11 +4,11 @@ with their own positions. Writes take the append lock, as appends do, and notify
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.postgres.connection import connect, describe, translate
 from lukas.adapters.postgres.schema import APPEND_LOCK, CHANNEL
 from lukas.application.ports.event_store import EventStoreError
@@ -20,7 +20,7 @@ _COLUMNS = (
 )
 
 
-class PostgresStoredLog:
+class PostgresStoredLog(ClosedOnExit):
     def __init__(self, connection: psycopg.AsyncConnection[Any], url: str) -> None:
         self._db = connection
         self._url = url
@@ -36,17 +36,6 @@ class PostgresStoredLog:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def head(self) -> int:
         try:

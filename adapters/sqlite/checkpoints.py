@@ -17,13 +17,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import aiosqlite
 import anyio
 
 from lukas.adapters.checkpoint_codec import CheckpointCodec
+from lukas.adapters.closing import ClosedOnExit
 from lukas.application.ports.checkpoints import CheckpointError, CheckpointSpec, Saved, State
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ _TRUNCATE_WAIT_MS = 500
 _TRUNCATE_PAUSE_SECONDS = 0.2
 
 
-class SqliteCheckpoints:
+class SqliteCheckpoints(ClosedOnExit):
     def __init__(
         self, connection: aiosqlite.Connection, codec: CheckpointCodec, path: Path
     ) -> None:
@@ -66,17 +65,6 @@ class SqliteCheckpoints:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def load(self, spec: CheckpointSpec[State]) -> Saved[State] | None:
         try:

@@ -27,12 +27,11 @@ import secrets
 import sqlite3
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import aiosqlite
 import anyio
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.application.ports.data_keys import KEY_BYTES, DataKey, DataKeyError
 
 # "LUKK" in ASCII: marks a SQLite file as Lukas's key store, apart from the event store's
@@ -72,7 +71,7 @@ _SCHEMA = (
 )
 
 
-class SqliteDataKeys:
+class SqliteDataKeys(ClosedOnExit):
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
         self._path = path
@@ -96,17 +95,6 @@ class SqliteDataKeys:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return f"SqliteDataKeys({str(self._path)!r})"

@@ -12,13 +12,13 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import aiosqlite
 import anyio
 import attrs
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.event_codec import EventCodec
 from lukas.adapters.sqlite.group_writer import (
     Append,
@@ -85,7 +85,7 @@ class ReadOnlyFolderError(EventStoreError):
         )
 
 
-class SqliteEventStore:
+class SqliteEventStore(ClosedOnExit):
     def __init__(
         self,
         connection: aiosqlite.Connection,
@@ -173,17 +173,6 @@ class SqliteEventStore:
             await self._writer.close()
         finally:
             await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None

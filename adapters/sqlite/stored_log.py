@@ -7,11 +7,10 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import aiosqlite
 
+from lukas.adapters.closing import ClosedOnExit
 from lukas.application.ports.event_store import EventStoreError
 from lukas.application.ports.stored_log import StoredEvent
 
@@ -21,7 +20,7 @@ _COLUMNS = (
 _BUSY_TIMEOUT_MS = 10_000
 
 
-class SqliteStoredLog:
+class SqliteStoredLog(ClosedOnExit):
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
         self._path = path
@@ -42,17 +41,6 @@ class SqliteStoredLog:
 
     async def close(self) -> None:
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def head(self) -> int:
         try:
