@@ -5,7 +5,9 @@ over 5,000 conversations that interleave in the global order (about 200 events e
 seeded in bulk (bench/seed.py; not measured).
 
 Measured: `rebuild(store, every)` from application/projections/projection.py, which reads
-the log through `SqliteEventStore.read_all` in batches of 1000 and folds each event into
+the log as `lukas` does, through `SealedEventStore` over `SqliteEventStore.read_all` (each
+message and reply sealed with its person's weekly key, opened with AES-GCM) in batches of
+1000 and folds each event into
 ConversationListProjection, ContextWindowsProjection(keep=11) and PendingWorkProjection in
 one pass (one projection made of the three, so the log is read once, as a process that
 needs all three would).
@@ -30,6 +32,8 @@ import io
 import json
 import pstats
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +41,10 @@ import aiosqlite
 
 from bench.common import Options, peak_rss_mib, progress, reset_peak_rss, rss_mib, scratch_dir
 from bench.report import Figure, Target
-from bench.seed import exchange_rows, interleaved, seed
+from bench.seed import Sealer, exchange_rows, interleaved, seed
 from lukas.adapters.event_codec import EventCodec
+from lukas.adapters.sealing.sealed_store import SealedEventStore
+from lukas.adapters.sqlite.data_keys import SqliteDataKeys
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.ports.event_store import RecordedEvent
@@ -53,6 +59,7 @@ from lukas.application.projections.conversation_list import (
 from lukas.application.projections.pending_work import PendingWork, PendingWorkProjection
 from lukas.application.projections.projection import rebuild
 from lukas.domain.conversation_key import ConversationKey
+from lukas.entrypoints.store_and_tokens import keys_file
 
 NAME = "projection rebuild"
 _BATCH = 1000  # the batch rebuild() reads in
@@ -99,7 +106,10 @@ def run(options: Options) -> list[Figure]:
         path = work / "rebuild.db"
         progress(f"seeding {events:,} events over {conversations:,} conversations")
         keys = [ConversationKey(f"slack-thread:C0BENCH:{n}.000100") for n in range(conversations)]
-        rows = exchange_rows(interleaved(keys, events // 3 + 1), EventCodec(), limit=events)
+        # Sealed, as `lukas` writes it: the rebuild opens every personal word (ADR 27).
+        sealer = Sealer(keys_file(path))
+        schedule = interleaved(keys, events // 3 + 1)
+        rows = exchange_rows(schedule, EventCodec(), limit=events, sealer=sealer)
         count, seeded_in = seed(path, rows)
         progress(f"seeded {count:,} events in {seeded_in:.1f} s ({path.stat().st_size >> 20} MiB)")
         before, rebuilt, after, folded = asyncio.run(_measure(path))
@@ -151,16 +161,13 @@ async def _measure(path: Path) -> tuple[Reading, Reading, Reading, dict[str, int
     progress("baseline: SELECT + json.loads")
     before = await _timed_baseline(path)
     progress(f"  {before.per_second:,.0f} events/s; rebuilding every projection")
-    store = await SqliteEventStore.open(path, SystemClock(), create=False)
-    try:
+    async with _sealed(path) as store:
         gc.collect()
         start_rss = _start_peak()
         started = time.perf_counter()
         state, last = await rebuild(store, EveryProjection())
         seconds = time.perf_counter() - started
         rebuilt = Reading(seconds, last, peak_rss_mib() - start_rss)
-    finally:
-        await store.close()
     conversations, windows, pending = state
     folded = {
         "conversations": len(conversations),
@@ -200,6 +207,16 @@ async def _raw_read(path: Path) -> int:
     return count
 
 
+@asynccontextmanager
+async def _sealed(path: Path) -> AsyncIterator[SealedEventStore]:
+    """The log as `lukas` reads it: through the sealing store, with its key file."""
+    async with (
+        await SqliteEventStore.open(path, SystemClock(), create=False) as raw,
+        await SqliteDataKeys.open(keys_file(path), create=False) as keys,
+    ):
+        yield await SealedEventStore.open(raw, keys, SystemClock())
+
+
 def _start_peak() -> float:
     if not reset_peak_rss():
         progress("cannot reset the peak RSS here; the peak includes earlier work")
@@ -208,14 +225,11 @@ def _start_peak() -> float:
 
 async def _profile(path: Path, events: int) -> None:
     """cProfile of a rebuild of the first `events` events, printed to stderr (--profile)."""
-    store = await SqliteEventStore.open(path, SystemClock(), create=False)
     profiler = cProfile.Profile()
-    try:
+    async with _sealed(path) as store:
         profiler.enable()
         await rebuild(store, EveryProjection(), until_position=events)
         profiler.disable()
-    finally:
-        await store.close()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(25)

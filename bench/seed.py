@@ -17,10 +17,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from lukas.adapters.event_codec import EventCodec
+from lukas.adapters.sealing.sealed_store import sealed_event
+from lukas.adapters.sqlite.data_keys import SqliteDataKeys
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock
 from lukas.application.identity import delivery_event_id, message_event_id, outcome_event_id
+from lukas.application.ports.data_keys import DataKey
 from lukas.application.ports.event_store import EventMetadata
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
@@ -32,6 +37,8 @@ from lukas.domain.events import (
     Usage,
 )
 from lukas.domain.failures import FailureKind
+from lukas.domain.personal_data import owner_of
+from lukas.domain.retention import period_of
 from lukas.domain.routing import Route
 
 Row = tuple[str, str, int, str, int, str, str, str]  # as the INSERT below takes them
@@ -89,12 +96,41 @@ async def create_store_file(path: Path) -> None:
     await store.close()
 
 
+class Sealer:
+    """Seals seeded events as `lukas` does (ADR 27), with keys kept in the key file beside
+    the log: one per person and week, made the first time a week comes up."""
+
+    def __init__(self, keys_path: Path) -> None:
+        self._keys_path = keys_path
+        self._held: dict[tuple[str, str], tuple[DataKey, AESGCM]] = {}
+
+    def sealed(self, event_id: str, event: DomainEvent, at: datetime) -> DomainEvent:
+        owner = owner_of(event)
+        if owner is None:
+            return event
+        period = period_of(at)
+        held = self._held.get((owner, period))
+        if held is None:
+            key = asyncio.run(self._key(owner, period))
+            held = self._held[(owner, period)] = (key, AESGCM(key.secret))
+        return sealed_event(event_id, event, *held)
+
+    async def _key(self, person: str, period: str) -> DataKey:
+        async with await SqliteDataKeys.open(self._keys_path, create=True) as keys:
+            return await keys.key_for(person, period)
+
+
 def exchange_rows(
-    schedule: Iterable[ConversationKey], codec: EventCodec, *, limit: int | None = None
+    schedule: Iterable[ConversationKey],
+    codec: EventCodec,
+    *,
+    limit: int | None = None,
+    sealer: Sealer | None = None,
 ) -> Iterator[Row]:
     """Rows for one exchange per key in `schedule`: message, reply (or a fallback for one in
     fifty), delivery. Stops after `limit` rows, which may leave the last message unanswered,
-    as a log cut at any moment would."""
+    as a log cut at any moment would. With a `sealer`, personal words are sealed as in a
+    log `lukas` wrote."""
     versions: dict[str, int] = {}
     produced = 0
     for number, key in enumerate(schedule):
@@ -148,9 +184,11 @@ def exchange_rows(
                 return
             version = versions.get(stream, 0) + 1
             versions[stream] = version
-            event_type, schema_version, data = codec.encode(event)
+            at = START + timedelta(seconds=produced)
+            stored = event if sealer is None else sealer.sealed(event_id, event, at)
+            event_type, schema_version, data = codec.encode(stored)
             metadata = codec.encode_metadata(EventMetadata(message_id, causation, SEED_INSTANCE))
-            recorded_at = (START + timedelta(seconds=produced)).isoformat()
+            recorded_at = at.isoformat()
             yield (
                 event_id,
                 stream,
