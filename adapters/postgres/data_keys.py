@@ -100,6 +100,12 @@ class PostgresDataKeys(ClosedOnExit):
         async with self._lock:
             try:
                 connection = await self._connection()
+                # Read first: a reader with no right to write records nothing.
+                row = await _fetch_one(
+                    connection, "SELECT was_empty FROM lukas.data_key_log_start", []
+                )
+                if row is not None:
+                    return bool(row[0])
                 async with connection.transaction():
                     await connection.execute(
                         "INSERT INTO lukas.data_key_log_start (id, was_empty) VALUES (1, %s)"

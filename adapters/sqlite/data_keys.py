@@ -151,6 +151,10 @@ class SqliteDataKeys(ClosedOnExit):
     async def first_opened_empty(self, log_is_empty: bool) -> bool:
         async with self._lock:
             try:
+                # Read first: a log opened only to be read (a read-only copy) writes nothing.
+                row = await _fetch_one(self._db, "SELECT was_empty FROM log_start", [])
+                if row is not None:
+                    return bool(row[0])
                 await self._db.execute("BEGIN IMMEDIATE")
                 try:
                     await self._db.execute(

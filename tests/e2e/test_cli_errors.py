@@ -224,6 +224,15 @@ def test_a_read_only_database_can_still_be_replayed(a_store_with_a_conversation:
     assert 'said "Hi"' in run.stdout
 
 
+def test_a_read_only_key_file_can_still_be_replayed(a_store_with_a_conversation: Path) -> None:
+    db = a_store_with_a_conversation
+    keys = db.with_name("lukas.db.keys")
+    assert keys.exists()  # the words are sealed (ADR 27)
+    run = _run_with_read_only(keys, "replay", "--db", str(db))
+    assert run.returncode == 0, run.stderr
+    assert 'said "Hi"' in run.stdout
+
+
 def test_a_read_only_folder_is_named(a_store_with_a_conversation: Path) -> None:
     db = a_store_with_a_conversation
     run = _run_with_read_only(db.parent, "console", "--db", str(db), stdin="Hi\n")
