@@ -182,9 +182,11 @@ async def list_conversations(store: EventStore, checkpoints: Checkpoints, out: T
     conversations, _ = await listed.current()
     await listed.save()
     for summary_ in sorted(conversations.values(), key=lambda s: s.last_position):
+        forgotten = f" ({summary_.forgotten} forgotten)" if summary_.forgotten else ""
         out.write(
-            f"{summary_.key}  {summary_.messages} message(s), {summary_.replies} reply(ies),"
-            f" {summary_.fallbacks} fallback(s); last at position {summary_.last_position},"
+            f"{summary_.key}  {summary_.messages} message(s){forgotten},"
+            f" {summary_.replies} reply(ies), {summary_.fallbacks} fallback(s);"
+            f" last at position {summary_.last_position},"
             f" {summary_.last_activity:%Y-%m-%d %H:%M:%S}\n"
         )
     return len(conversations)

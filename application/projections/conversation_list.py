@@ -11,6 +11,7 @@ from lukas.application.ports.event_store import RecordedEvent
 from lukas.application.projections.stream_keys import ConversationKeys
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered, ReplyFailed, ReplyGenerated
+from lukas.domain.personal_data import is_forgotten
 
 
 @attrs.define
@@ -26,6 +27,7 @@ class ConversationSummary:
     replies: int = 0
     fallbacks: int = 0
     delivered: int = 0
+    forgotten: int = 0  # messages whose words are forgotten (ADR 27)
 
 
 # Updated in place by the fold (see context_windows.py for why).
@@ -54,6 +56,8 @@ class ConversationListProjection:
         event = recorded.event
         if isinstance(event, MessageReceived):
             summary.messages += 1
+            if is_forgotten(event.text):
+                summary.forgotten += 1
         elif isinstance(event, ReplyGenerated):
             summary.replies += 1
         elif isinstance(event, ReplyFailed):
@@ -63,4 +67,5 @@ class ConversationListProjection:
         return state
 
 
-CONVERSATION_LIST = CheckpointSpec[Conversations]("conversation-list", 1, Conversations)
+# 2: messages forgotten are counted.
+CONVERSATION_LIST = CheckpointSpec[Conversations]("conversation-list", 2, Conversations)

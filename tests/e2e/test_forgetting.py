@@ -87,6 +87,7 @@ def test_forgetting_root_leaves_no_word_of_theirs_and_alices_stay(
         assert "[forgotten]" in outputs[name].stdout, name
         assert ALICES_WORDS in outputs[name].stdout, name
         assert ALICES_REPLY in outputs[name].stdout, name
+    assert "(1 forgotten)" in outputs["conversations"].stdout
     assert "console:root" in outputs["stats"].stdout
     assert "[forgotten]" in outputs["stats"].stdout
     contexts = [outputs[f"context {k}"].stdout for k in keys]

@@ -223,3 +223,4 @@ def test_a_person_forgotten_while_the_page_runs_reads_as_forgotten_there(
     assert REPLY not in page
     assert "[forgotten]" in page
     assert FIRST not in client.get("/").text
+    assert "forgotten)" in client.get("/conversations").text
