@@ -52,12 +52,18 @@ def _reply_person_to_v3(data: JsonObject) -> JsonObject:
     return {**data, "person_id": None}
 
 
+def _picture_requester_v1_to_v2(data: JsonObject) -> JsonObject:
+    # Before personal words were sealed, a picture did not say who had asked for it.
+    return {**data, "requester": None}
+
+
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
     ("MessageReceived", 1): _message_route_v1_to_v2,
     ("ReminderFiring", 1): _reminder_claimer_v1_to_v2,
     ("ReplyGenerated", 1): _reply_first_text_v1_to_v2,
     ("ReplyGenerated", 2): _reply_person_to_v3,
     ("ReplyFailed", 1): _reply_person_to_v3,
+    ("ImageGenerated", 1): _picture_requester_v1_to_v2,
 }
 
 

@@ -160,6 +160,7 @@ class PictureMaker:
         await picture.decide(
             RecordDrawing(
                 ImageGenerated(
+                    requester=request.requester,
                     model=image.model,
                     size=image.size,
                     quality=image.quality,

@@ -272,8 +272,11 @@ class ImageRequested:
 @attrs.frozen(kw_only=True)
 class ImageGenerated:
     TYPE: ClassVar[str] = "ImageGenerated"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
+    # Who asked for it (None: the schedule): its caption and revised prompt may echo their
+    # words, so they are sealed as theirs. None too for pictures recorded before schema 2.
+    requester: str | None
     model: str
     size: str
     quality: str

@@ -19,6 +19,7 @@ from lukas.domain.events import (
     CheckInOpened,
     CheckInWritten,
     DomainEvent,
+    ImageGenerated,
     ImageRequested,
     InboundReceived,
     MemberJoined,
@@ -77,7 +78,7 @@ def owner_of(event: DomainEvent) -> str | None:
             return event.owner
         case AnnouncementPosted() | AnnouncementFailed():
             return event.by
-        case ImageRequested() | RequestDeclined():
+        case ImageRequested() | ImageGenerated() | RequestDeclined():
             return event.requester
         case _:
             return None
@@ -132,6 +133,12 @@ def _about_people(event: DomainEvent, change: Change) -> DomainEvent:
                 prompt=change("prompt", event.prompt),
                 theme=_optional("theme", event.theme, change),
                 occasion=_optional("occasion", event.occasion, change),
+            )
+        case ImageGenerated():
+            return attrs.evolve(
+                event,
+                caption=change("caption", event.caption),
+                revised_prompt=_optional("revised_prompt", event.revised_prompt, change),
             )
         case RequestDeclined():
             return attrs.evolve(event, request=change("request", event.request))

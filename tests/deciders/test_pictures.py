@@ -38,6 +38,7 @@ REQUESTED = ImageRequested(
     period="2026-W48",
 )
 GENERATED = ImageGenerated(
+    requester=None,
     model="gpt-image-1",
     size="1024x1024",
     quality="medium",
