@@ -15,10 +15,16 @@ from typing import Protocol
 
 import attrs
 
+from lukas.application.identity import derive_event_id
 from lukas.application.ports.checkpoints import Checkpoints
 from lukas.application.ports.clock import Clock
 from lukas.application.ports.data_keys import DataKeys
-from lukas.application.ports.event_store import EventMetadata, EventStore, NewEvent
+from lukas.application.ports.event_store import (
+    EventMetadata,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+)
 from lukas.domain.events import DomainEvent, ForgettingRequested, KeysExpired, PersonForgotten
 from lukas.domain.forgetting import (
     FORGETTING_STREAM,
@@ -72,7 +78,9 @@ class Forgetting:
     def also_drop(self, held: HeldWords) -> None:
         self._held.append(held)
 
-    async def forget(self, person_id: str, *, requested_by: str, via: str) -> Forgotten:
+    async def forget(
+        self, person_id: str, *, requested_by: str, via: str, event_id: str | None = None
+    ) -> Forgotten:
         """Forgets at once: the command line's `--yes`, or a confirmed chat request."""
         self._refuse_plain_log()
         await self._record(
@@ -82,7 +90,8 @@ class Forgetting:
                 via=via,
                 confirmed=True,
                 confirm_by=None,
-            )
+            ),
+            event_id,
         )
         return await self._carry_out(person_id, requested_by)
 
@@ -104,12 +113,34 @@ class Forgetting:
         events = [r.event for r in await self._store.read_stream(FORGETTING_STREAM)]
         return awaiting_confirmation(events, requested_by, self._clock.now())
 
-    async def confirm(self, requested_by: str, *, via: str) -> Forgotten | None:
-        """Carries out `requested_by`'s request if it is still waiting; None if none is."""
-        person_id = await self.waiting_for(requested_by)
+    async def confirm(
+        self, requested_by: str, *, via: str, request_id: str | None = None
+    ) -> Forgotten | None:
+        """Carries out `requested_by`'s request if it is still waiting; None if none is.
+        `request_id` (the confirming message) makes it once only: the same message handled
+        again (recovery after a crash) finds what it did, instead of nothing waiting."""
+        recorded = await self._store.read_stream(FORGETTING_STREAM)
+        confirmation = None if request_id is None else derive_event_id("forget", request_id)
+        for at, earlier in enumerate(recorded):
+            if earlier.event_id == confirmation and isinstance(earlier.event, ForgettingRequested):
+                return await self._done_after(earlier.event, recorded[at + 1 :])
+        events = [r.event for r in recorded]
+        person_id = awaiting_confirmation(events, requested_by, self._clock.now())
         if person_id is None:
             return None
-        return await self.forget(person_id, requested_by=requested_by, via=via)
+        return await self.forget(
+            person_id, requested_by=requested_by, via=via, event_id=confirmation
+        )
+
+    async def _done_after(
+        self, request: ForgettingRequested, after: Sequence[RecordedEvent]
+    ) -> Forgotten:
+        for later in after:
+            if isinstance(later.event, PersonForgotten) and (
+                later.event.person_id == request.person_id
+            ):
+                return Forgotten(request.person_id, later.event.keys_deleted)
+        return await self._carry_out(request.person_id, request.requested_by)
 
     async def finish_unfinished(self) -> list[Forgotten]:
         """Carries out confirmed requests a dead process left half done."""
@@ -144,9 +175,9 @@ class Forgetting:
         for held in self._held:
             held.drop_held()
 
-    async def _record(self, event: DomainEvent) -> None:
+    async def _record(self, event: DomainEvent, event_id: str | None = None) -> None:
         metadata = EventMetadata(correlation_id=self._new_id())
-        new = NewEvent(self._new_id(), event, metadata)
+        new = NewEvent(event_id or self._new_id(), event, metadata)
         await self._store.append(FORGETTING_STREAM, [new], None)
 
     def _refuse_plain_log(self) -> None:

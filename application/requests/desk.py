@@ -139,7 +139,7 @@ class RequestDesk:
             case ForgetPerson():
                 return await self._ask_to_forget(request, requester, request_id)
             case ConfirmForgetting():
-                return await self._confirm_forgetting(requester)
+                return await self._confirm_forgetting(requester, request_id)
             case ShowTeam() | ShowStatus() | ShowStats() | ShowHelp() | Unclear():
                 return await self._inform(request)
 
@@ -322,14 +322,16 @@ class RequestDesk:
             return f"I don't know anyone called {target.ref!r} on the team."
         return await self._forget.ask(found[0], found[1], requested_by=me, via=via)
 
-    async def _confirm_forgetting(self, requester: Requester) -> str:
+    async def _confirm_forgetting(self, requester: Requester, request_id: str) -> str:
         names: dict[str, str] = {}
         waiting = await self._forget.waiting_for(requester.member_id)
         if waiting is not None and waiting != requester.member_id:
             # Read now: once forgotten, their name in the roster reads as forgotten too.
             found = await self._find_person(PersonRef(waiting))
             names[waiting] = found[1] if found else waiting
-        return await self._forget.confirm(requester.member_id, names, via=_via(requester))
+        return await self._forget.confirm(
+            requester.member_id, names, via=_via(requester), request_id=request_id
+        )
 
     async def _find_person(self, target: PersonRef) -> tuple[str, str] | None:
         roster = await read_roster(self._store)

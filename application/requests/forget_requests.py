@@ -47,11 +47,13 @@ class ForgetRequests:
             return _cannot(error)
         return ASK_ME if person_id == requested_by else ASK_THEM.format(name=name)
 
-    async def confirm(self, requested_by: str, name_of: Mapping[str, str], *, via: str) -> str:
+    async def confirm(
+        self, requested_by: str, name_of: Mapping[str, str], *, via: str, request_id: str
+    ) -> str:
         """Carries out `requested_by`'s waiting request; `name_of` names the people it may
         be about, read before their names are forgotten with the rest."""
         try:
-            done = await self._forgetting.confirm(requested_by, via=via)
+            done = await self._forgetting.confirm(requested_by, via=via, request_id=request_id)
         except CannotForgetError as error:
             return _cannot(error)
         if done is None:

@@ -132,3 +132,22 @@ async def test_a_log_with_words_from_before_sealing_refuses_to_forget() -> None:
     with pytest.raises(CannotForgetError, match="rewrite the log"):
         await forgetting.forget("U1", requested_by="U1", via="slack")
     assert await sealed.read_stream(FORGETTING_STREAM) == []
+
+
+async def test_the_same_confirmation_handled_again_finds_what_it_did() -> None:
+    world = make_world(sealed=True)
+    forgetting = world.lukas.forgetting
+    await world.handler.handle(said(world, "U1", "remember plum"))
+    await forgetting.ask("U1", requested_by="U1", via="slack")
+    first = await forgetting.confirm("U1", via="slack", request_id="yes-1")
+    assert first is not None
+    # Recovery after a crash handles the confirming message again: the same answer.
+    assert await forgetting.confirm("U1", via="slack", request_id="yes-1") == first
+    # Another "yes" later finds nothing waiting.
+    assert await forgetting.confirm("U1", via="slack", request_id="yes-2") is None
+    recorded = [r.event for r in await world.lukas.store.read_stream(FORGETTING_STREAM)]
+    assert [type(e) for e in recorded] == [
+        ForgettingRequested,
+        ForgettingRequested,
+        PersonForgotten,
+    ]
