@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lukas.adapters.event_codec import EventCodec
-from lukas.adapters.sealing.sealed_store import sealed_event
+from lukas.adapters.sealing.key_ring import sealed_event
 from lukas.adapters.sqlite.data_keys import SqliteDataKeys
 from lukas.adapters.sqlite.event_store import SqliteEventStore
 from lukas.adapters.system_clock import SystemClock

@@ -10,19 +10,16 @@ view reads the same bytes every time and the copy's resume check and checksum ho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lukas.adapters.event_codec import EventCodec
-from lukas.adapters.sealing.cipher import SealBrokenError, binding, key_id_of, unseal
-from lukas.adapters.sealing.sealed_store import sealed_event
-from lukas.application.ports.data_keys import DataKey, DataKeys
+from lukas.adapters.sealing.cipher import SealBrokenError
+from lukas.adapters.sealing.key_ring import KeyRing, personal_values
+from lukas.application.ports.data_keys import DataKeys
 from lukas.application.ports.event_store import EventStoreError
 from lukas.application.ports.stored_log import StoredEvent, StoredLog
 from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
-from lukas.domain.personal_data import FORGOTTEN, is_forgotten, owner_of, with_personal
+from lukas.domain.personal_data import is_forgotten, owner_of
 from lukas.domain.retention import period_of
 
 _SCAN_BATCH = 2000
@@ -48,12 +45,9 @@ class ResealedLog:
         codec: EventCodec | None = None,
     ) -> None:
         self._source = source
-        self._source_keys = source_keys
-        self._target_keys = target_keys
+        self._opening = KeyRing(source_keys)
+        self._sealing = KeyRing(target_keys)
         self._codec = codec or EventCodec()
-        self._opening: dict[str, AESGCM] = {}
-        self._gone: set[str] = set()
-        self._sealing: dict[tuple[str, str], tuple[DataKey, AESGCM]] = {}
         # Old replies do not say whose message they answer: the message's author, learnt
         # from every message before them (rows come in position order).
         self._authors: dict[str, str] = {}
@@ -74,7 +68,7 @@ class ResealedLog:
         await self._learn_authors(after)
         rows = await self._source.rows(after, limit)
         decoded = [self._decoded(row) for row in rows]
-        await self._fetch_source_keys(decoded)
+        await self._opening.fetch(event for _row, event in decoded)
         result = []
         for row, event in decoded:
             self._note_author(row, event)
@@ -106,20 +100,6 @@ class ResealedLog:
                 f"{self.where}, event at position {row.position}: {error}"
             ) from error
 
-    async def _fetch_source_keys(self, decoded: Sequence[tuple[StoredEvent, DomainEvent]]) -> None:
-        wanted: set[str] = set()
-        for _row, event in decoded:
-            wanted.update(_key_ids(event) - self._opening.keys() - self._gone)
-        if not wanted:
-            return
-        found = await self._source_keys.find(wanted)
-        for key_id in wanted:
-            key = found.get(key_id)
-            if key is None:
-                self._gone.add(key_id)
-            else:
-                self._opening[key_id] = AESGCM(key.secret)
-
     async def _resealed(self, row: StoredEvent, event: DomainEvent) -> StoredEvent:
         # Counted only on a read in order from the start (the copy, or its checksum), so
         # each event counts once however often and wherever the copy reads.
@@ -132,17 +112,21 @@ class ResealedLog:
             if counting and isinstance(event, ReplyGenerated | ReplyFailed):
                 self.counts.ownerless += 1
             return row
-        opened = with_personal(event, lambda path, value: self._open(row, path, value))
-        fields = _values(opened)
+        try:
+            opened = self._opening.open(row.event_id, event)
+        except SealBrokenError as error:
+            raise EventStoreError(
+                f"{self.where}, event at position {row.position}: a sealed field does not "
+                "open with its key (the log or its key store was altered)"
+            ) from error
+        fields = personal_values(opened)
         if counting:
             if any(is_forgotten(value) for value in fields):
                 self.counts.unopened += 1
             if not all(is_forgotten(value) for value in fields):
                 self.counts.resealed += 1
-        key, cipher = await self._target_key(owner, period_of(row.recorded_at))
-        event_type, schema_version, data = self._codec.encode(
-            sealed_event(row.event_id, opened, key, cipher)
-        )
+        resealed = await self._sealing.seal(row.event_id, opened, owner, period_of(row.recorded_at))
+        event_type, schema_version, data = self._codec.encode(resealed)
         return attrs.evolve(row, type=event_type, schema_version=schema_version, data=data)
 
     def _with_person(self, event: DomainEvent) -> DomainEvent:
@@ -151,40 +135,3 @@ class ResealedLog:
             if author is not None:
                 return attrs.evolve(event, person_id=author)
         return event
-
-    def _open(self, row: StoredEvent, path: str, value: str) -> str:
-        key_id = key_id_of(value)
-        if key_id is None:
-            return value  # written in the clear, before sealing began
-        cipher = self._opening.get(key_id)
-        if cipher is None:
-            return FORGOTTEN
-        try:
-            return unseal(cipher, value, binding(row.event_id, path))
-        except SealBrokenError as error:
-            raise EventStoreError(
-                f"{self.where}, event at position {row.position}: its {path} does not open "
-                "with its key (the log or its key store was altered)"
-            ) from error
-
-    async def _target_key(self, owner: str, period: str) -> tuple[DataKey, AESGCM]:
-        held = self._sealing.get((owner, period))
-        if held is None:
-            key = await self._target_keys.key_for(owner, period)
-            held = self._sealing[(owner, period)] = (key, AESGCM(key.secret))
-        return held
-
-
-def _values(event: DomainEvent) -> list[str]:
-    values: list[str] = []
-
-    def note(_path: str, value: str) -> str:
-        values.append(value)
-        return value
-
-    with_personal(event, note)
-    return values
-
-
-def _key_ids(event: DomainEvent) -> set[str]:
-    return {key_id for value in _values(event) if (key_id := key_id_of(value)) is not None}

@@ -12,18 +12,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import attrs
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from lukas.adapters.sealing.cipher import (
-    FORGOTTEN_SEAL,
-    SealBrokenError,
-    binding,
-    key_id_of,
-    seal,
-    unseal,
-)
+from lukas.adapters.sealing.cipher import SealBrokenError
+from lukas.adapters.sealing.key_ring import KeyRing
 from lukas.application.ports.clock import Clock
-from lukas.application.ports.data_keys import DataKey, DataKeys
+from lukas.application.ports.data_keys import DataKeys
 from lukas.application.ports.event_store import (
     AppendResult,
     EventStore,
@@ -31,8 +24,7 @@ from lukas.application.ports.event_store import (
     RecordedEvent,
     UnknownEventTypeError,
 )
-from lukas.domain.events import DomainEvent
-from lukas.domain.personal_data import FORGOTTEN, is_forgotten, owner_of, with_personal
+from lukas.domain.personal_data import owner_of
 from lukas.domain.retention import period_of
 
 # How long a process trusts the keys it holds before asking whether some were deleted.
@@ -52,9 +44,7 @@ class SealedEventStore:
         self._clock = clock
         # Whether the log holds events from before sealing began (ADR 27: rewrite it).
         self.plain_before = plain_before
-        self._ciphers: dict[str, AESGCM] = {}
-        self._gone: set[str] = set()  # key ids looked for and not found: never coming back
-        self._sealing: dict[tuple[str, str], tuple[DataKey, AESGCM]] = {}
+        self._ring = KeyRing(keys)
         self._epoch: int | None = None
         self._checked_at = float("-inf")
         self._reactions: list[Callable[[], None]] = []
@@ -76,9 +66,7 @@ class SealedEventStore:
     def drop_held(self) -> None:
         """Lets go of every key held in memory: after keys were deleted, nothing they
         opened may be opened again from memory."""
-        self._ciphers.clear()
-        self._sealing.clear()
-        self._gone.clear()
+        self._ring.drop()
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
@@ -108,13 +96,9 @@ class SealedEventStore:
         if owner is None:
             return new
         period = period_of(self._clock.now())
-        held = self._sealing.get((owner, period))
-        if held is None:
-            key = await self._keys.key_for(owner, period)
-            held = (key, self._cipher(key.key_id, key.secret))
-            self._sealing[(owner, period)] = held
-        key, cipher = held
-        return attrs.evolve(new, event=sealed_event(new.event_id, new.event, key, cipher))
+        return attrs.evolve(
+            new, event=await self._ring.seal(new.event_id, new.event, owner, period)
+        )
 
     async def _opened(self, records: list[RecordedEvent]) -> list[RecordedEvent]:
         # Before anything returns, even nothing: a caller about to save what it folded
@@ -122,54 +106,25 @@ class SealedEventStore:
         await self._recheck()
         if not records:
             return records
+        # One pass once the keys are held, as they are after the first batch.
         missing: set[str] = set()
         opened = [self._open(recorded, missing) for recorded in records]
         if not missing:
             return opened
-        found = await self._keys.find(missing)
-        for key_id in missing:
-            key = found.get(key_id)
-            if key is None:
-                self._gone.add(key_id)
-            else:
-                self._cipher(key_id, key.secret)
+        await self._ring.fetch_ids(missing)
         return [self._open(recorded, None) for recorded in records]
 
     def _open(self, recorded: RecordedEvent, missing: set[str] | None) -> RecordedEvent:
-        """The event with its sealed fields opened; with `missing`, the key ids not held
-        are collected there instead (the caller fetches them and opens again)."""
         if owner_of(recorded.event) is None:
             return recorded
-        event_id = recorded.event_id
-
-        def opened(path: str, value: str) -> str:
-            key_id = key_id_of(value)
-            if key_id is None:
-                return value  # written in the clear, before sealing began
-            cipher = self._ciphers.get(key_id)
-            if cipher is None:
-                if key_id in self._gone:
-                    return FORGOTTEN
-                if missing is not None:
-                    missing.add(key_id)
-                    return value
-                return FORGOTTEN
-            try:
-                return unseal(cipher, value, binding(event_id, path))
-            except SealBrokenError as error:
-                raise BrokenSealError(
-                    f"event {event_id} at position {recorded.position}: its {path} does not "
-                    "open with its key (the log or the key store was altered)"
-                ) from error
-
-        event: DomainEvent = with_personal(recorded.event, opened)
+        try:
+            event = self._ring.open(recorded.event_id, recorded.event, missing)
+        except SealBrokenError as error:
+            raise BrokenSealError(
+                f"event {recorded.event_id} at position {recorded.position}: a sealed field "
+                "does not open with its key (the log or the key store was altered)"
+            ) from error
         return attrs.evolve(recorded, event=event)
-
-    def _cipher(self, key_id: str, secret: bytes) -> AESGCM:
-        cipher = self._ciphers.get(key_id)
-        if cipher is None:
-            cipher = self._ciphers[key_id] = AESGCM(secret)
-        return cipher
 
     async def _recheck(self) -> None:
         now = self._clock.monotonic()
@@ -183,14 +138,3 @@ class SealedEventStore:
             self.drop_held()
             for react in self._reactions:
                 react()
-
-
-def sealed_event(event_id: str, event: DomainEvent, key: DataKey, cipher: AESGCM) -> DomainEvent:
-    """`event` with its personal fields sealed with `key` (its owner's, for the period)."""
-
-    def sealed(path: str, value: str) -> str:
-        if is_forgotten(value):
-            return FORGOTTEN_SEAL
-        return seal(cipher, key.secret, key.key_id, value, binding(event_id, path))
-
-    return with_personal(event, sealed)
