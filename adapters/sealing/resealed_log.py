@@ -18,7 +18,14 @@ from lukas.adapters.sealing.key_ring import KeyRing, personal_values
 from lukas.application.ports.data_keys import DataKeys
 from lukas.application.ports.event_store import EventStoreError
 from lukas.application.ports.stored_log import StoredEvent, StoredLog
-from lukas.domain.events import DomainEvent, MessageReceived, ReplyFailed, ReplyGenerated
+from lukas.domain.events import (
+    DomainEvent,
+    ImageGenerated,
+    ImageRequested,
+    MessageReceived,
+    ReplyFailed,
+    ReplyGenerated,
+)
 from lukas.domain.personal_data import is_forgotten, owner_of
 from lukas.domain.retention import period_of
 
@@ -51,6 +58,8 @@ class ResealedLog:
         # Old replies do not say whose message they answer: the message's author, learnt
         # from every message before them (rows come in position order).
         self._authors: dict[str, str] = {}
+        # Old pictures do not say who asked: the ImageRequested in their stream does.
+        self._requesters: dict[str, str] = {}
         self._authors_to = 0
         self._counted_to = 0
         self.counts = ResealCounts()
@@ -83,13 +92,15 @@ class ResealedLog:
             if not rows:
                 return
             for row in rows:
-                if row.type == MessageReceived.TYPE:
+                if row.type in (MessageReceived.TYPE, ImageRequested.TYPE):
                     self._note_author(row, self._decoded(row)[1])
             self._authors_to = rows[-1].position
 
     def _note_author(self, row: StoredEvent, event: DomainEvent) -> None:
         if isinstance(event, MessageReceived):
             self._authors[row.event_id] = event.author_id
+        elif isinstance(event, ImageRequested) and event.requester is not None:
+            self._requesters[row.stream_id] = event.requester
         self._authors_to = max(self._authors_to, row.position)
 
     def _decoded(self, row: StoredEvent) -> tuple[StoredEvent, DomainEvent]:
@@ -106,7 +117,7 @@ class ResealedLog:
         counting = row.position == self._counted_to + 1
         if counting:
             self._counted_to = row.position
-        event = self._with_person(event)
+        event = self._with_person(row, event)
         owner = owner_of(event)
         if owner is None:
             if counting and isinstance(event, ReplyGenerated | ReplyFailed):
@@ -129,9 +140,13 @@ class ResealedLog:
         event_type, schema_version, data = self._codec.encode(resealed)
         return attrs.evolve(row, type=event_type, schema_version=schema_version, data=data)
 
-    def _with_person(self, event: DomainEvent) -> DomainEvent:
+    def _with_person(self, row: StoredEvent, event: DomainEvent) -> DomainEvent:
         if isinstance(event, ReplyGenerated | ReplyFailed) and event.person_id is None:
             author = self._authors.get(event.reply_to)
             if author is not None:
                 return attrs.evolve(event, person_id=author)
+        if isinstance(event, ImageGenerated) and event.requester is None:
+            requester = self._requesters.get(row.stream_id)
+            if requester is not None:
+                return attrs.evolve(event, requester=requester)
         return event

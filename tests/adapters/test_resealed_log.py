@@ -29,6 +29,8 @@ from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import (
     EVENT_CLASSES,
     DomainEvent,
+    ImageGenerated,
+    ImageRequested,
     MessageReceived,
     ReplyFailed,
     ReplyGenerated,
@@ -271,3 +273,42 @@ async def test_the_view_reads_the_same_bytes_every_time_and_from_any_start(
         assert attrs.evolve(ours, data=theirs.data) == theirs
     assert "said in the clear" not in first[2].data
     assert "sealed:1:" in first[2].data
+
+
+async def test_old_pictures_are_sealed_for_whoever_asked_for_them(
+    tmp_path: Path, target: Side
+) -> None:
+    old = tmp_path / "old.db"
+    asked = ImageRequested(
+        prompt="a bear with a kite",
+        theme="kites",
+        occasion=None,
+        trigger="request",
+        requester="U0ADA",
+        period=None,
+    )
+    plain = await SqliteEventStore.open(old, FakeClock(AT))
+    await plain.append("image-request:m1", [_new(asked, "i1")], None)
+    await plain.close()
+    # A picture as schema 1 stored it: no requester.
+    drawn = (
+        '{"model": "gpt-image-1", "size": "1024x1024", "quality": "medium", "revised_prompt":'
+        ' "A bear flying a red kite", "source": "b64_json", "file": "p.png", "cost_usd": 0.04,'
+        ' "caption": "Ada asked for kites!"}'
+    )
+    async with await SqliteStoredLog.open(old) as stored:
+        row = attrs.evolve(
+            _row(2, "i2", "ImageGenerated", 1, drawn), stream_id="image-request:m1", version=2
+        )
+        await stored.write([row])
+
+    await _migrate(old, NoDataKeys(), target)
+
+    assert b"Ada asked for kites" not in target.db.read_bytes()
+    picture = (await _read_sealed(target))[1]
+    assert isinstance(picture, ImageGenerated)
+    assert (picture.requester, picture.caption) == ("U0ADA", "Ada asked for kites!")
+    await target.keys.forget_person("U0ADA")
+    picture = (await _read_sealed(target))[1]
+    assert isinstance(picture, ImageGenerated)
+    assert is_forgotten(picture.caption)
