@@ -118,6 +118,11 @@ class MessageHandler:
         self._context = context
         self._instance_id = instance_id
         self._locks = ConversationLocks()
+        # Messages are recorded one at a time per conversation, in the order they came in:
+        # an append may wait inside the store (the sealing store asking after deleted
+        # keys), and a message that came later must not be recorded, so answered, first.
+        # Apart from `_locks`, so recording never waits for an answer being written.
+        self._recording = ConversationLocks()
         # What this process knows of each conversation it answers, so a reply reads only
         # what another writer appended since.
         self._conversations = ActiveConversations(store, context)
@@ -156,9 +161,10 @@ class MessageHandler:
         )
         self._in_flight.add(message_id)  # before the append: recovery must never see it free
         try:
-            decided = await self._decide_and_append(
-                incoming.conversation, command, message_id, self._metadata(message_id, cause)
-            )
+            async with self._recording.hold(incoming.conversation):
+                decided = await self._decide_and_append(
+                    incoming.conversation, command, message_id, self._metadata(message_id, cause)
+                )
         except BaseException:
             self._in_flight.discard(message_id)
             raise

@@ -9,9 +9,12 @@ import anyio
 import anyio.lowlevel
 import pytest
 from fakes.chat_model import FakeChatModel
+from fakes.clock import FakeClock
 from fakes.world import World, make_world
 
+from lukas.adapters.memory.event_store import InMemoryEventStore
 from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
+from lukas.application.ports.event_store import AppendResult, NewEvent
 from lukas.domain.context_window import ContextLimits, ContextMessage, Role
 from lukas.domain.conversation_key import ConversationKey
 from lukas.domain.events import MessageReceived, ReplyDelivered, ReplyFailed, ReplyGenerated
@@ -176,3 +179,35 @@ async def test_conversations_run_at_once_and_each_keeps_its_order() -> None:
     for c in "ab":
         sent = [s.text for s in world.channel.sent if s.conversation.value == f"console:{c}"]
         assert sent == [f"echo: Ada: {c}{n}" for n in range(3)]
+
+
+async def test_two_messages_at_once_in_one_conversation_keep_the_order_they_came_in() -> None:
+    # The first message's append waits inside the store (as the sealing store does when it
+    # asks the key store, after a quiet second, whether keys were deleted); the second,
+    # started just after it, must not be recorded, nor answered, before it.
+    class FirstAppendWaits(InMemoryEventStore):
+        waited = False
+
+        async def append(
+            self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+        ) -> AppendResult:
+            if not self.waited:
+                self.waited = True
+                for _ in range(10):
+                    await anyio.lowlevel.checkpoint()
+            return await super().append(stream_id, events, expected_version)
+
+    clock = FakeClock()
+    world = make_world(store=FirstAppendWaits(clock), clock=clock)
+    first, second = world.message("first"), world.message("second")
+    async with anyio.create_task_group() as group:
+        group.start_soon(world.handler.handle, first)
+        await anyio.lowlevel.checkpoint()
+        group.start_soon(world.handler.handle, second)
+    events = await world.store.read_stream(first.conversation.stream_id)
+    said = [e.event.text for e in events if isinstance(e.event, MessageReceived)]
+    assert said == ["first", "second"]
+    assert [s.in_reply_to for s in world.channel.sent] == [
+        first.platform_message_id,
+        second.platform_message_id,
+    ]
