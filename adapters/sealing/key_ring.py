@@ -16,6 +16,7 @@ from lukas.adapters.sealing.cipher import (
     binding,
     key_id_of,
     seal,
+    split_sealed,
     unseal,
 )
 from lukas.application.ports.data_keys import DataKey, DataKeys
@@ -76,12 +77,13 @@ class KeyRing:
         open with its own key."""
 
         def opened(path: str, value: str) -> str:
-            key_id = key_id_of(value)
-            if key_id is None:
+            sealed = split_sealed(value)
+            if sealed is None:
                 return value  # written in the clear, before sealing began
+            key_id, blob = sealed
             cipher = self._opening.get(key_id)
             if cipher is not None:
-                return unseal(cipher, value, binding(event_id, path))
+                return unseal(cipher, blob, binding(event_id, path))
             if missing is not None and key_id not in self._gone:
                 missing.add(key_id)
                 return value

@@ -124,7 +124,18 @@ class SealedEventStore:
                 f"event {recorded.event_id} at position {recorded.position}: a sealed field "
                 "does not open with its key (the log or the key store was altered)"
             ) from error
-        return attrs.evolve(recorded, event=event)
+        if event is recorded.event:
+            return recorded
+        # Built directly rather than by attrs.evolve: this runs for every event read.
+        return RecordedEvent(
+            position=recorded.position,
+            stream_id=recorded.stream_id,
+            version=recorded.version,
+            event_id=recorded.event_id,
+            event=event,
+            metadata=recorded.metadata,
+            recorded_at=recorded.recorded_at,
+        )
 
     async def _recheck(self) -> None:
         now = self._clock.monotonic()

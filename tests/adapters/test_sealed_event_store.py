@@ -154,6 +154,28 @@ async def test_a_sealed_word_moved_to_another_event_does_not_open() -> None:
         await sealed.read_all()
 
 
+@pytest.mark.parametrize("damage", ["cut", "not base64", "flipped"])
+async def test_a_sealed_word_altered_in_the_log_is_named_not_opened(damage: str) -> None:
+    clock, keys = FakeClock(), InMemoryDataKeys()
+    inner = InMemoryEventStore(clock)
+    await (await SealedEventStore.open(inner, keys, clock)).append(
+        "s", [_new(_said("U1", "mine"), "e1")], None
+    )
+    (stored,) = await inner.read_all()
+    assert isinstance(stored.event, MessageReceived)
+    head, _, blob = stored.event.text.rpartition(":")
+    altered = {
+        "cut": f"{head}:{blob[:-6]}",
+        "not base64": f"{head}:\u00e9{blob}",
+        "flipped": f"{head}:{'B' if blob[0] == 'A' else 'A'}{blob[1:]}",
+    }[damage]
+    # The same event, under its own id, with only the sealed text altered.
+    other = InMemoryEventStore(clock)
+    await other.append("s", [_new(attrs.evolve(stored.event, text=altered), "e1")], None)
+    with pytest.raises(BrokenSealError, match="e1"):
+        await (await SealedEventStore.open(other, keys, clock)).read_all()
+
+
 async def test_a_forgotten_word_sealed_again_stays_forgotten() -> None:
     clock = FakeClock()
     inner = InMemoryEventStore(clock)
