@@ -2,8 +2,10 @@
 
 The order keeps the log honest: the request is recorded first, then the keys go, then the
 checkpoints that may hold the words in the clear are scrubbed, then PersonForgotten says it
-is done. A process that dies on the way leaves a confirmed request without its
-PersonForgotten, which `finish_unfinished` carries out again at the next start.
+is done. A process that dies on the way, or cannot scrub the checkpoints (another process
+holding the SQLite WAL), leaves a confirmed request without its PersonForgotten:
+`finish_unfinished` carries it out again at the next start and, in the Slack bot, at every
+minute's recovery; the same person confirming again finishes it too.
 """
 
 from __future__ import annotations
@@ -126,11 +128,16 @@ class Forgetting:
                 return await self._done_after(earlier.event, recorded[at + 1 :])
         events = [r.event for r in recorded]
         person_id = awaiting_confirmation(events, requested_by, self._clock.now())
-        if person_id is None:
-            return None
-        return await self.forget(
-            person_id, requested_by=requested_by, via=via, event_id=confirmation
-        )
+        if person_id is not None:
+            return await self.forget(
+                person_id, requested_by=requested_by, via=via, event_id=confirmation
+            )
+        # Confirmed before, but not carried out to the end (the checkpoints could not be
+        # scrubbed, and they were told to try again): this "yes" finishes it.
+        for request in unfinished(events):
+            if request.requested_by == requested_by:
+                return await self._carry_out(request.person_id, requested_by)
+        return None
 
     async def _done_after(
         self, request: ForgettingRequested, after: Sequence[RecordedEvent]

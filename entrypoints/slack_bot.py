@@ -364,6 +364,12 @@ async def _recover_periodically(lukas: Lukas) -> None:
     while True:
         await anyio.sleep(RECOVERY_INTERVAL)
         try:
+            # A forgetting left half done (its scrub failed) is not left until a restart.
+            # Replicas may both finish one: deleting keys and scrubbing again is harmless.
+            await lukas.forgetting.finish_unfinished()
+        except Exception:
+            log.warning("could not finish forgetting; trying again in a minute", exc_info=True)
+        try:
             await lukas.recovery.run()
         except Exception:
             log.warning("periodic recovery failed", exc_info=True)

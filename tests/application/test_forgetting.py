@@ -7,9 +7,11 @@ import attrs
 import pytest
 from fakes.world import World, make_world
 
+from lukas.adapters.memory.checkpoints import InMemoryCheckpoints
 from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.application.forgetting import CannotForgetError, Forgetting
 from lukas.application.handle_message import IncomingMessage
+from lukas.application.ports.checkpoints import CheckpointError
 from lukas.application.ports.event_store import EventMetadata, NewEvent
 from lukas.domain.events import (
     ForgettingRequested,
@@ -151,3 +153,54 @@ async def test_the_same_confirmation_handled_again_finds_what_it_did() -> None:
         ForgettingRequested,
         PersonForgotten,
     ]
+
+
+class ScrubFailsOnce(InMemoryCheckpoints):
+    """As when another process holds the SQLite WAL while the checkpoints are scrubbed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def scrub(self) -> None:
+        if not self.failed:
+            self.failed = True
+            raise CheckpointError("checkpoints deleted, but the WAL not emptied: in use")
+        await super().scrub()
+
+
+async def test_a_forgetting_whose_scrub_failed_is_finished_by_confirming_again() -> None:
+    world = make_world(sealed=True, checkpoints=ScrubFailsOnce())
+    forgetting = world.lukas.forgetting
+    await world.handler.handle(said(world, "U1", "remember plum"))
+    await forgetting.ask("U1", requested_by="U1", via="slack")
+    with pytest.raises(CheckpointError):
+        await forgetting.confirm("U1", via="slack", request_id="yes-1")
+    # The keys are gone, but nothing says it is done: the person is told to try again.
+    recorded = [r.event for r in await world.lukas.store.read_stream(FORGETTING_STREAM)]
+    assert not any(isinstance(e, PersonForgotten) for e in recorded)
+
+    again = await forgetting.confirm("U1", via="slack", request_id="yes-2")
+    assert again is not None
+    assert again.person_id == "U1"
+    recorded = [r.event for r in await world.lukas.store.read_stream(FORGETTING_STREAM)]
+    assert [type(e) for e in recorded] == [
+        ForgettingRequested,
+        ForgettingRequested,
+        PersonForgotten,
+    ]
+    assert await forgetting.finish_unfinished() == []
+    assert await forgetting.confirm("U1", via="slack", request_id="yes-3") is None
+    mine = [e for e in await opened(world) if isinstance(e, MessageReceived)]
+    assert all(is_forgotten(e.text) for e in mine)
+
+
+async def test_a_forgetting_whose_scrub_failed_is_finished_by_the_next_recovery() -> None:
+    world = make_world(sealed=True, checkpoints=ScrubFailsOnce())
+    forgetting = world.lukas.forgetting
+    await world.handler.handle(said(world, "U1", "remember plum"))
+    with pytest.raises(CheckpointError):
+        await forgetting.forget("U1", requested_by="UADMIN", via="cli")
+    finished = await forgetting.finish_unfinished()
+    assert [f.person_id for f in finished] == ["U1"]
+    assert await forgetting.finish_unfinished() == []
