@@ -32,13 +32,13 @@ import aiosqlite
 import anyio
 
 from lukas.adapters.closing import ClosedOnExit
+from lukas.adapters.sqlite.file_kind import FileKind, file_kind
 from lukas.application.ports.data_keys import KEY_BYTES, DataKey, DataKeyError
 
 # "LUKK" in ASCII: marks a SQLite file as Lukas's key store, apart from the event store's
 # "LUKA", so that neither is ever opened as the other.
 APPLICATION_ID = 0x4C554B4B
 SCHEMA_VERSION = 1
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 10_000
 _COLUMNS = "key_id, person, period, secret"
 
@@ -223,27 +223,30 @@ async def _roll_back(db: aiosqlite.Connection) -> None:
 def _check_file(path: Path, *, create: bool) -> None:
     """Refuses what is plainly not a key store, and makes a new one readable by its owner
     only, before SQLite touches it."""
-    if path.is_dir():
-        raise DataKeyError(f"{path} is a directory, not a key store")
-    if not path.exists():
-        if not create:
-            raise DataKeyError(f"no key store at {path} (the file is missing)")
-        try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except FileExistsError:
-            pass  # another process made it first: SQLite's locks order the rest
-        except OSError as error:
-            raise DataKeyError(f"cannot create the key store {path}: {error.strerror}") from error
-        return
-    if not path.is_file():
-        raise DataKeyError(f"{path} is not a regular file, not a key store")
     try:
-        with path.open("rb") as file:
-            header = file.read(len(_SQLITE_HEADER))
+        kind = file_kind(path)
     except OSError as error:
         raise DataKeyError(f"cannot read the key store {path}: {error.strerror}") from error
-    if header and header != _SQLITE_HEADER:
-        raise DataKeyError(f"{path} is not a SQLite database, not a Lukas key store")
+    match kind:
+        case FileKind.DIRECTORY:
+            raise DataKeyError(f"{path} is a directory, not a key store")
+        case FileKind.MISSING if not create:
+            raise DataKeyError(f"no key store at {path} (the file is missing)")
+        case FileKind.MISSING:
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                pass  # another process made it first: SQLite's locks order the rest
+            except OSError as error:
+                raise DataKeyError(
+                    f"cannot create the key store {path}: {error.strerror}"
+                ) from error
+        case FileKind.NOT_REGULAR:
+            raise DataKeyError(f"{path} is not a regular file, not a key store")
+        case FileKind.NOT_SQLITE:
+            raise DataKeyError(f"{path} is not a SQLite database, not a Lukas key store")
+        case FileKind.SQLITE:
+            pass
 
 
 async def _prepare(db: aiosqlite.Connection, path: Path, *, create: bool) -> None:

@@ -20,6 +20,7 @@ import attrs
 
 from lukas.adapters.closing import ClosedOnExit
 from lukas.adapters.event_codec import EventCodec
+from lukas.adapters.sqlite.file_kind import FileKind, file_kind
 from lukas.adapters.sqlite.group_writer import (
     Append,
     GroupWriter,
@@ -41,7 +42,6 @@ from lukas.application.ports.event_store import (
     RecordedEvent,
 )
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _COLUMNS = (
     "position, stream_id, version, event_id, type, schema_version, data, metadata, recorded_at"
 )
@@ -285,24 +285,24 @@ class SqliteEventStore(ClosedOnExit):
 
 def _check_file(path: Path, *, create: bool) -> None:
     """Refuse what is plainly not a SQLite file before SQLite touches it."""
-    if path.is_dir():
-        raise NotAnEventStoreError(f"{path} is a directory, not an event store")
-    if not path.exists():
-        if not create:
-            raise MissingDatabaseError(f"no event store at {path}")
-        return
-    if not path.is_file():
-        # /dev/null and the like: SQLite would fail later with an error about a transaction.
-        raise NotAnEventStoreError(
-            f"{path} is not a regular file, not an event store (give --db a file's path)"
-        )
     try:
-        with path.open("rb") as file:
-            header = file.read(len(_SQLITE_HEADER))
+        kind = file_kind(path)
     except OSError as error:
         raise EventStoreError(f"cannot read {path}: {error.strerror}") from error
-    if header and header != _SQLITE_HEADER:
-        raise NotAnEventStoreError(f"{path} is not a SQLite database (not a Lukas event store)")
+    match kind:
+        case FileKind.DIRECTORY:
+            raise NotAnEventStoreError(f"{path} is a directory, not an event store")
+        case FileKind.MISSING if not create:
+            raise MissingDatabaseError(f"no event store at {path}")
+        case FileKind.NOT_REGULAR:
+            # /dev/null and the like: SQLite would fail later with an error about a transaction.
+            raise NotAnEventStoreError(
+                f"{path} is not a regular file, not an event store (give --db a file's path)"
+            )
+        case FileKind.NOT_SQLITE:
+            raise NotAnEventStoreError(f"{path} is not a SQLite database (not a Lukas event store)")
+        case _:
+            pass
 
 
 async def _prepare(
