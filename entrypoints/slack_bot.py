@@ -365,7 +365,8 @@ async def _recover_periodically(lukas: Lukas) -> None:
         await anyio.sleep(RECOVERY_INTERVAL)
         try:
             # A forgetting left half done (its scrub failed) is not left until a restart.
-            # Replicas may both finish one: deleting keys and scrubbing again is harmless.
+            # Replicas may both finish one: deleting keys and scrubbing again is harmless,
+            # and a second PersonForgotten for the person says nothing new.
             await lukas.forgetting.finish_unfinished()
         except Exception:
             log.warning("could not finish forgetting; trying again in a minute", exc_info=True)

@@ -301,7 +301,7 @@ def _check_file(path: Path, *, create: bool) -> None:
             )
         case FileKind.NOT_SQLITE:
             raise NotAnEventStoreError(f"{path} is not a SQLite database (not a Lukas event store)")
-        case _:
+        case FileKind.MISSING | FileKind.SQLITE:
             pass
 
 
