@@ -44,6 +44,7 @@ from lukas.application.ports.event_store import (
 from lukas.application.ports.token_counter import TokenCounter
 from lukas.application.ports.tool_actions import Author
 from lukas.application.stream_writer import StreamWriter
+from lukas.application.thinking_sign import ThinkingSign
 from lukas.domain import conversation
 from lukas.domain.context_window import as_spoken
 from lukas.domain.conversation import (
@@ -201,7 +202,7 @@ class MessageHandler:
                 turns = known.turns
             if message_id in known.state.answered:
                 return Outcome(message_id, duplicate=True)
-            await self._channel.show_thinking(key, platform_message_id)
+            thinking = ThinkingSign(self._channel, key, platform_message_id)
             try:
                 asker = known.author_of(message_id)
                 author = asker if with_tools else None
@@ -214,14 +215,17 @@ class MessageHandler:
                         known=known,
                         author=author,
                         recipient=asker.member_id if asker else None,
+                        thinking=thinking,
                     )
-                command = await self._composer.compose(
-                    message_id, turns, known.state.last_fallback, author
+                command = await thinking.alongside(
+                    lambda: self._composer.compose(
+                        message_id, turns, known.state.last_fallback, author
+                    )
                 )
                 command = _theirs(command, asker)
                 return await self._record_and_deliver(key, message_id, platform_message_id, command)
             finally:
-                await self._channel.stop_thinking(key, platform_message_id)
+                await thinking.take_down()
 
     async def _answer_streamed(
         self,
@@ -233,6 +237,7 @@ class MessageHandler:
         known: KnownConversation,
         author: Author | None,
         recipient: str | None,
+        thinking: ThinkingSign,
     ) -> Outcome:
         """The reply written into the platform as the model writes it, then recorded whole;
         the stream is closed once the reply is recorded, and that is its delivery."""
@@ -248,8 +253,10 @@ class MessageHandler:
 
         writer = StreamWriter(self._channel, key, platform_message_id, opened, recipient=recipient)
         async with writer.running():
-            command = await self._composer.compose(
-                message_id, turns, known.state.last_fallback, author, on_text=writer.write
+            command = await thinking.alongside(
+                lambda: self._composer.compose(
+                    message_id, turns, known.state.last_fallback, author, on_text=writer.write
+                )
             )
         command = _theirs(command, known.author_of(message_id))
         if writer.stream_id is None:  # nothing was streamed: the reply goes whole

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 import anyio
 import anyio.lowlevel
 import pytest
+from fakes.chat_channel import FakeChatChannel
 from fakes.chat_model import FakeChatModel
 from fakes.clock import FakeClock
 from fakes.world import World, make_world
 
 from lukas.adapters.memory.event_store import InMemoryEventStore
-from lukas.application.ports.chat_model import ChatModelError, Completion, Tool
+from lukas.application.ports.chat_model import ChatModelError, Completion, TextSink, Tool
 from lukas.application.ports.event_store import AppendResult, NewEvent
 from lukas.domain.context_window import ContextLimits, ContextMessage, Role
 from lukas.domain.conversation_key import ConversationKey
@@ -211,3 +212,52 @@ async def test_two_messages_at_once_in_one_conversation_keep_the_order_they_came
         first.platform_message_id,
         second.platform_message_id,
     ]
+
+
+@pytest.mark.parametrize("streams", [False, True], ids=["posted", "streamed"])
+async def test_the_model_is_asked_while_the_thinking_sign_goes_up(streams: bool) -> None:
+    # On Slack the sign is an API round trip (a reaction, a status): the model's first
+    # words must not wait for it, and it comes down only after it went up.
+    model_called = anyio.Event()
+
+    class SlowSign(FakeChatChannel):
+        async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+            await model_called.wait()  # held up until the model has been asked
+            await super().show_thinking(conversation, in_reply_to)
+
+    class Noting(FakeChatModel):
+        async def complete(
+            self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+        ) -> Completion:
+            model_called.set()
+            return await super().complete(messages, tools)
+
+        async def stream(
+            self,
+            messages: Sequence[ContextMessage],
+            tools: Sequence[Tool] = (),
+            *,
+            on_text: TextSink,
+        ) -> Completion:
+            model_called.set()
+            return await super().stream(messages, tools, on_text=on_text)
+
+    channel = SlowSign(streams=streams)
+    world = make_world(model=Noting(), channel=channel)
+    with anyio.fail_after(5):
+        outcome = await world.handler.handle(world.message("Hi"))
+    assert outcome.delivered
+    assert channel.thinking == []  # put up, then taken down
+
+
+async def test_a_model_crashing_is_raised_as_itself_and_the_sign_comes_down() -> None:
+    class Crashing(FakeChatModel):
+        async def complete(
+            self, messages: Sequence[ContextMessage], tools: Sequence[Tool] = ()
+        ) -> Completion:
+            raise RuntimeError("a bug in the adapter")
+
+    world = make_world(model=Crashing())
+    with pytest.raises(RuntimeError, match="a bug in the adapter"):
+        await world.handler.handle(world.message("Hi"))
+    assert world.channel.thinking == []
