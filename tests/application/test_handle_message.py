@@ -221,9 +221,12 @@ async def test_the_model_is_asked_while_the_thinking_sign_goes_up(streams: bool)
     model_called = anyio.Event()
 
     class SlowSign(FakeChatChannel):
+        signs_put_up = 0
+
         async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
             await model_called.wait()  # held up until the model has been asked
             await super().show_thinking(conversation, in_reply_to)
+            self.signs_put_up += 1
 
     class Noting(FakeChatModel):
         async def complete(
@@ -247,7 +250,8 @@ async def test_the_model_is_asked_while_the_thinking_sign_goes_up(streams: bool)
     with anyio.fail_after(5):
         outcome = await world.handler.handle(world.message("Hi"))
     assert outcome.delivered
-    assert channel.thinking == []  # put up, then taken down
+    assert channel.signs_put_up == 1
+    assert channel.thinking == []  # taken down again
 
 
 async def test_a_model_crashing_is_raised_as_itself_and_the_sign_comes_down() -> None:
@@ -257,7 +261,16 @@ async def test_a_model_crashing_is_raised_as_itself_and_the_sign_comes_down() ->
         ) -> Completion:
             raise RuntimeError("a bug in the adapter")
 
-    world = make_world(model=Crashing())
+    class Signs(FakeChatChannel):
+        put_up = 0
+
+        async def show_thinking(self, conversation: ConversationKey, in_reply_to: str) -> None:
+            await super().show_thinking(conversation, in_reply_to)
+            self.put_up += 1
+
+    channel = Signs()
+    world = make_world(model=Crashing(), channel=channel)
     with pytest.raises(RuntimeError, match="a bug in the adapter"):
         await world.handler.handle(world.message("Hi"))
-    assert world.channel.thinking == []
+    assert channel.put_up == 1
+    assert channel.thinking == []  # taken down again
