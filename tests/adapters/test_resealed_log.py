@@ -16,6 +16,7 @@ from fakes.event_samples import sample
 
 from lukas.adapters.memory.data_keys import NoDataKeys
 from lukas.adapters.sealing.cipher import FORGOTTEN_SEAL
+from lukas.adapters.sealing.key_ring import personal_values
 from lukas.adapters.sealing.resealed_log import ResealedLog
 from lukas.adapters.sealing.sealed_store import SealedEventStore
 from lukas.adapters.sqlite.data_keys import SqliteDataKeys
@@ -80,17 +81,6 @@ def _new(event: DomainEvent, event_id: str) -> NewEvent:
     return NewEvent(event_id, event, EventMetadata(correlation_id=event_id))
 
 
-def _values(event: DomainEvent) -> list[str]:
-    values: list[str] = []
-
-    def note(_path: str, value: str) -> str:
-        values.append(value)
-        return value
-
-    with_personal(event, note)
-    return values
-
-
 async def _migrate(source: Path, source_keys: DataKeys, target: Side) -> ResealedLog:
     async with (
         await SqliteStoredLog.open(source) as reading,
@@ -136,9 +126,9 @@ async def test_an_old_plain_log_comes_out_with_every_personal_field_sealed(
     assert view.counts.unopened == view.counts.ownerless == 0
     stored = await _read_raw(target.db)
     for event in stored:
-        for value in _values(event):
+        for value in personal_values(event):
             assert value.startswith("sealed:1:"), (event.TYPE, value)
-    texts = {value for event in personal for value in _values(event)}
+    texts = {value for event in personal for value in personal_values(event)}
     assert _held(texts, tmp_path, "old.db") == texts
     assert _held(texts, tmp_path, "new.db") == set()
     assert await _read_sealed(target) == events
@@ -245,10 +235,10 @@ async def test_a_forgotten_word_stays_forgotten_and_the_rest_opens_with_the_new_
     assert ada.text is FORGOTTEN
     assert bob.text == "my own words"
     stored_ada, _ = await _read_raw(target.db)
-    assert set(_values(stored_ada)) == {FORGOTTEN_SEAL}
+    assert set(personal_values(stored_ada)) == {FORGOTTEN_SEAL}
     # Only Bob's words needed a key in the target, for the week he said them.
     found = await target.keys.key_for("U0BOB", period_of(AT))
-    assert found.key_id in str(_values((await _read_raw(target.db))[1]))
+    assert found.key_id in str(personal_values((await _read_raw(target.db))[1]))
 
 
 async def test_the_view_reads_the_same_bytes_every_time_and_from_any_start(
